@@ -1,0 +1,1 @@
+"""Computation and state. Nothing under this package may import Qt."""

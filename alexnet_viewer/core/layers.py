@@ -1,0 +1,57 @@
+"""Canonical names for the layers of torchvision's AlexNet and where they live."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class LayerKind(Enum):
+    CONV = "conv"
+    RELU = "relu"
+    POOL = "pool"
+    FC = "fc"
+
+
+# (canonical name, attribute of the AlexNet module, index in that Sequential)
+_LAYOUT: tuple[tuple[str, str, int], ...] = (
+    ("conv1", "features", 0),
+    ("relu1", "features", 1),
+    ("pool1", "features", 2),
+    ("conv2", "features", 3),
+    ("relu2", "features", 4),
+    ("pool2", "features", 5),
+    ("conv3", "features", 6),
+    ("relu3", "features", 7),
+    ("conv4", "features", 8),
+    ("relu4", "features", 9),
+    ("conv5", "features", 10),
+    ("relu5", "features", 11),
+    ("pool5", "features", 12),
+    ("fc6", "classifier", 1),
+    ("relu6", "classifier", 2),
+    ("fc7", "classifier", 4),
+    ("relu7", "classifier", 5),
+    ("fc8", "classifier", 6),
+)
+
+LAYER_NAMES: tuple[str, ...] = tuple(name for name, _, _ in _LAYOUT)
+MODULE_LOCATIONS: dict[str, tuple[str, int]] = {name: (attr, idx) for name, attr, idx in _LAYOUT}
+# Layers with a spatial (C, H, W) output: these have feature-map mosaics.
+SPATIAL_LAYERS: tuple[str, ...] = LAYER_NAMES[: LAYER_NAMES.index("pool5") + 1]
+# Outputs that a following in-place ReLU overwrites: their hooks must copy.
+OVERWRITTEN_BY_INPLACE_RELU: frozenset[str] = frozenset(
+    {"conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7"}
+)
+
+
+def layer_kind(name: str) -> LayerKind:
+    for kind in LayerKind:
+        if name.startswith(kind.value):
+            return kind
+    raise KeyError(f"unknown layer {name!r}")
+
+
+def check_layer_name(name: str) -> str:
+    if name not in MODULE_LOCATIONS:
+        raise ValueError(f"unknown layer {name!r}; choose one of: {', '.join(LAYER_NAMES)}")
+    return name

@@ -1,0 +1,5 @@
+"""Start AlexNet Viewer from a source checkout: ``python main.py [IMAGE]``."""
+
+from alexnet_viewer.cli import main
+
+raise SystemExit(main())
