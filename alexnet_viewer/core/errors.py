@@ -15,3 +15,7 @@ class WeightsError(ViewerError):
 
 class WeightsUnavailableError(WeightsError):
     """Pretrained weights are not cached and cannot be downloaded (offline)."""
+
+
+class DeviceError(ViewerError, ValueError):
+    """The requested compute device does not exist or is not usable here."""

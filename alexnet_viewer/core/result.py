@@ -14,9 +14,10 @@ import numpy as np
 
 
 def frozen_array(array: np.ndarray) -> np.ndarray:
-    array = np.ascontiguousarray(array)
-    array.flags.writeable = False
-    return array
+    """A read-only, C-contiguous view (a copy only if needed); the caller's array is untouched."""
+    view = np.ascontiguousarray(array).view()
+    view.flags.writeable = False
+    return view
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,17 @@ class Histogram:
     edges: np.ndarray  # (65,) float32, edges[0] == layer min, edges[-1] == layer max
 
 
+GAP_VALUE = 0
+
+
 @dataclass(frozen=True)
 class Mosaic:
     """Every channel of a layer tiled into one uint8 image.
 
-    Pixel value v stands for the activation ``levels[0] + v / 255 * (levels[1] - levels[0])``.
-    Gaps between tiles hold 0. ``order[k]`` is the channel shown in tile k (row-major).
+    Pixel value v in 1..255 stands for the activation
+    ``levels[0] + (v - 1) / 254 * (levels[1] - levels[0])``; 0 (GAP_VALUE) marks the gaps
+    between tiles and empty grid cells, so a lookup table can paint them apart from the
+    data. ``order[k]`` is the channel shown in tile k (row-major).
     """
 
     image: np.ndarray  # (rows*(tile_h+gap)-gap, cols*(tile_w+gap)-gap) uint8

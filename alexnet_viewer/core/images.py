@@ -1,0 +1,376 @@
+"""Turn untrusted picture files (or pasted bytes) into plain RGB images.
+
+Nothing about the input is trusted: not the suffix, not the header's size, not the EXIF
+block, not the colour mode. Every failure becomes an ``ImageLoadError`` whose text is one
+sentence naming the file, so callers can show it as-is.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import stat
+import warnings
+from typing import BinaryIO
+
+import numpy as np
+from PIL import Image, ImageOps, features
+
+from alexnet_viewer.core.errors import ImageLoadError
+
+SUPPORTED_SUFFIXES: tuple[str, ...] = (
+    ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp",
+)
+
+# Just under Pillow's own decompression-bomb threshold (89,478,485 pixels): Pillow refuses
+# bigger headers inside Image.open, before our check could name the exact size.
+MAX_PIXELS = 89_000_000
+
+# Only these decoders ever see the bytes; the suffix is ignored.
+_ALLOWED_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP")
+# Pillow hands multi-picture JPEGs (phone cameras) back as MPO through the JPEG decoder.
+_ACCEPTED_DECODED = frozenset(_ALLOWED_FORMATS) | {"MPO"}
+
+_SNIFF_BYTES = 1024
+_HIGH_DEPTH_ROWS_BUDGET = 4_000_000  # pixels converted per block, to bound temporary memory
+
+
+def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Decode the picture at ``path`` into a new RGB image, or raise ImageLoadError."""
+    name = _display_name(path)
+    try:
+        # stat first: opening a FIFO or a tape device could block or have side effects.
+        info = os.stat(path)
+    except (OSError, ValueError) as exc:
+        raise _error(name, _os_reason(exc)) from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise _error(name, "not a regular file")
+    if info.st_size == 0:
+        raise _error(name, "empty file")
+    with _open_regular_file(path, name) as fp:
+        return _decode(fp, name, max_pixels)
+
+
+def load_image_bytes(
+    data: bytes, name: str = "pasted image", *, max_pixels: int = MAX_PIXELS
+) -> Image.Image:
+    """Decode an in-memory picture (clipboard, drag and drop) into a new RGB image."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise _error(name, "not an image")
+    data = bytes(data)
+    if not data:
+        raise _error(name, "empty file")
+    return _decode(io.BytesIO(data), name, max_pixels)
+
+
+def image_to_array(image: Image.Image) -> np.ndarray:
+    """(H, W, 3) uint8, C-contiguous and writable; non-RGB images are normalised first."""
+    if not isinstance(image, Image.Image):
+        raise TypeError(f"expected a PIL image, got {type(image).__name__}")
+    if image.mode != "RGB":
+        image = _to_rgb(image)
+    array = np.array(image, dtype=np.uint8)
+    return np.ascontiguousarray(array.reshape(image.height, image.width, 3))
+
+
+# --- opening -------------------------------------------------------------------------
+
+
+def _open_regular_file(path: str | os.PathLike, name: str) -> BinaryIO:
+    # O_NONBLOCK: if the path was swapped for a FIFO after the stat, open must not hang.
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_NOCTTY", 0)
+        | getattr(os, "O_BINARY", 0)
+        | getattr(os, "O_CLOEXEC", 0)
+    )
+    try:
+        fd = os.open(path, flags)
+    except (OSError, ValueError) as exc:
+        raise _error(name, _os_reason(exc)) from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _error(name, "not a regular file")
+        if info.st_size == 0:
+            raise _error(name, "empty file")
+        if hasattr(os, "O_NONBLOCK"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except ImageLoadError:
+        os.close(fd)
+        raise
+    except OSError as exc:
+        os.close(fd)
+        raise _error(name, _os_reason(exc)) from exc
+
+
+def _decode(fp: BinaryIO, name: str, max_pixels: int) -> Image.Image:
+    try:
+        head = fp.read(_SNIFF_BYTES)
+        fp.seek(0)
+        # Local filters only: the global Image.MAX_IMAGE_PIXELS stays untouched. Pillow's
+        # UserWarnings ("Corrupt EXIF data" and the like) are noise for a hostile file.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = _open_and_load(fp, head, name, max_pixels)
+            image = _apply_exif_orientation(image)
+            rgb = _to_rgb(image)
+    except ImageLoadError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _error(name, _bomb_reason(exc, max_pixels)) from exc
+    except MemoryError as exc:
+        raise _error(name, "too large to decode") from exc
+    except Exception as exc:  # noqa: BLE001 - decoders raise anything on hostile input
+        raise _error(name, "damaged file") from exc
+    rgb.info.pop("transparency", None)
+    return rgb
+
+
+def _open_and_load(fp: BinaryIO, head: bytes, name: str, max_pixels: int) -> Image.Image:
+    try:
+        image = Image.open(fp, formats=list(_ALLOWED_FORMATS))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - UnidentifiedImageError, OSError, ...
+        raise _error(name, _unidentified_reason(head, exc)) from exc
+    if image.format not in _ACCEPTED_DECODED:
+        raise _error(name, f"unsupported format ({image.format})")
+    _check_size(image, name, max_pixels)
+    image.seek(0)
+    image.load()  # truncated or corrupt data fails here, not later in a worker
+    _check_size(image, name, max_pixels)  # a few decoders settle the size while loading
+    return image
+
+
+def _check_size(image: Image.Image, name: str, max_pixels: int) -> None:
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise _error(name, "damaged file")
+    if width * height > max_pixels:
+        raise _error(
+            name, f"too large: {width}×{height} pixels (limit {_describe_pixels(max_pixels)})"
+        )
+
+
+def _apply_exif_orientation(image: Image.Image) -> Image.Image:
+    try:
+        return ImageOps.exif_transpose(image) or image
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - a broken EXIF block must not cost the picture
+        return image
+
+
+# --- colour modes --------------------------------------------------------------------
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    mode = image.mode
+    if mode in ("I", "F") or mode.startswith("I;16"):
+        return _stretch_to_rgb(image)
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        return _composite_on_white(image)
+    if "transparency" in image.info:
+        try:
+            return _composite_on_white(image)
+        except (ValueError, TypeError, OSError):
+            pass  # a malformed transparency entry: show the picture without it
+    return image.convert("RGB")
+
+
+def _composite_on_white(image: Image.Image) -> Image.Image:
+    if image.mode == "La":
+        image = image.convert("LA")  # Pillow cannot go from La straight to RGBA
+    rgba = image.convert("RGBA")
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(white, rgba).convert("RGB")
+
+
+def _stretch_to_rgb(image: Image.Image) -> Image.Image:
+    """Map a 16/32-bit integer or float picture's actual range onto 0..255."""
+    data = np.asarray(image)
+    if data.ndim != 2:
+        raise ValueError(f"unexpected array shape {data.shape} for mode {image.mode}")
+    lo, hi = _finite_range(data)
+    grey = np.empty(data.shape, dtype=np.uint8)
+    rows = max(1, _HIGH_DEPTH_ROWS_BUDGET // max(1, data.shape[1]))
+    for start in range(0, data.shape[0], rows):
+        grey[start:start + rows] = _scale_block(data[start:start + rows], lo, hi)
+    return Image.fromarray(np.ascontiguousarray(np.stack([grey] * 3, axis=-1)))
+
+
+def _finite_range(data: np.ndarray) -> tuple[float | int | None, float | int | None]:
+    if data.size == 0:
+        return None, None
+    if np.issubdtype(data.dtype, np.integer):
+        return int(data.min()), int(data.max())
+    finite = np.isfinite(data)
+    if not finite.any():
+        return None, None
+    lo = float(np.min(data, where=finite, initial=np.inf))
+    hi = float(np.max(data, where=finite, initial=-np.inf))
+    return lo, hi
+
+
+def _scale_block(block: np.ndarray, lo, hi) -> np.ndarray:
+    if np.issubdtype(block.dtype, np.integer):
+        if hi == lo:
+            # No range to stretch: black stays black, anything else becomes mid-grey.
+            return np.full(block.shape, 0 if lo == 0 else 128, dtype=np.uint8)
+        span = hi - lo
+        shifted = block.astype(np.int64) - lo
+        return ((shifted * 255 + span // 2) // span).astype(np.uint8)
+
+    values = block.astype(np.float64)
+    if lo is None:
+        scaled = np.zeros(block.shape, dtype=np.float64)
+    elif hi == lo:
+        scaled = np.full(block.shape, 0.0 if lo == 0 else 128.0)
+    else:
+        with np.errstate(invalid="ignore", over="ignore"):
+            scaled = (values - lo) / (hi - lo) * 255.0
+    # NaN reads as "no signal"; infinities pin to the ends of the scale.
+    scaled = np.where(np.isnan(values), 0.0, scaled)
+    scaled = np.where(values == np.inf, 255.0, scaled)
+    scaled = np.where(values == -np.inf, 0.0, scaled)
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+
+
+# --- messages ------------------------------------------------------------------------
+
+
+def _error(name: str, reason: str) -> ImageLoadError:
+    return ImageLoadError(f'Cannot open "{name}": {reason}.')
+
+
+def _display_name(path: str | os.PathLike) -> str:
+    try:
+        text = os.fsdecode(path)
+    except TypeError:
+        return str(path)
+    return os.path.basename(text.rstrip("/\\")) or text
+
+
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "file not found"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, IsADirectoryError):
+        return "not a regular file"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"cannot be read ({exc.strerror.lower()})"
+    return "cannot be read"
+
+
+def _describe_pixels(count: int) -> str:
+    if count >= 1_000_000:
+        return f"{count / 1_000_000:g} megapixels"
+    return f"{count} pixels"
+
+
+def _bomb_reason(exc: BaseException, max_pixels: int) -> str:
+    limit = max_pixels
+    if Image.MAX_IMAGE_PIXELS is not None:
+        limit = min(limit, Image.MAX_IMAGE_PIXELS)
+    match = re.search(r"\((\d+) pixels\)", str(exc))
+    if match is None:
+        return f"too large to decode safely (limit {_describe_pixels(limit)})"
+    size = _describe_pixels(int(match.group(1)))
+    return f"too large: {size} (limit {_describe_pixels(limit)})"
+
+
+def _unidentified_reason(head: bytes, exc: BaseException) -> str:
+    kind = _sniff_format(head)
+    if kind is None:
+        return "not an image"
+    if kind not in _ALLOWED_FORMATS:
+        return f"unsupported format ({kind})"
+    if not _decoder_available(kind):
+        return f"unsupported format ({kind}, not available in this installation)"
+    if "unsupported" in str(exc).lower():
+        return f"unsupported format ({kind} variant)"
+    return "damaged file"
+
+
+def _decoder_available(kind: str) -> bool:
+    feature = {"WEBP": "webp", "JPEG": "jpg", "PNG": "zlib"}.get(kind)
+    try:
+        return feature is None or bool(features.check(feature))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+_BMP_HEADER_SIZES = (12, 16, 40, 52, 56, 64, 108, 124)
+
+# Signatures of formats we refuse, so the message can say what the file really is.
+_FOREIGN_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x00\x00\x01\x00", "ICO"),
+    (b"\x00\x00\x02\x00", "CUR"),
+    (b"8BPS", "PSD"),
+    (b"icns", "ICNS"),
+    (b"DDS ", "DDS"),
+    (b"qoif", "QOI"),
+    (b"gimp xcf", "XCF"),
+    (b"%PDF", "PDF"),
+    (b"%!PS", "EPS"),
+    (b"\xc5\xd0\xd3\xc6", "EPS"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG 2000"),
+    (b"\xff\x4f\xff\x51", "JPEG 2000"),
+    (b"\xff\x0a", "JPEG XL"),
+    (b"\x00\x00\x00\x0cJXL \r\n\x87\n", "JPEG XL"),
+    (b"SIMPLE  =", "FITS"),
+    (b"\x59\xa6\x6a\x95", "Sun raster"),
+    (b"\x01\xda", "SGI"),
+    (b"\x76\x2f\x31\x01", "OpenEXR"),
+    (b"#?RADIANCE", "Radiance HDR"),
+    (b"#?RGBE", "Radiance HDR"),
+    (b"farbfeld", "farbfeld"),
+    (b"BLP1", "BLP"),
+    (b"BLP2", "BLP"),
+    (b"FTEX", "FTEX"),
+    (b"\x53\x80\xf6\x34", "Cineon"),
+    (b"SDPX", "DPX"),
+    (b"XPDS", "DPX"),
+)
+
+
+def _sniff_format(head: bytes) -> str | None:
+    """Name the format from its magic bytes; used only to word error messages."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if head.startswith((b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")):
+        return "TIFF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[:2] == b"BM" and len(head) >= 18:
+        if int.from_bytes(head[14:18], "little") in _BMP_HEADER_SIZES:
+            return "BMP"
+    for signature, kind in _FOREIGN_SIGNATURES:
+        if head.startswith(signature):
+            return kind
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"avif", b"avis"):
+            return "AVIF"
+        if brand in (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1"):
+            return "HEIF"
+    if re.match(rb"P[1-7]\s", head[:3]) or head[:3] in (b"PF\n", b"Pf\n"):
+        return "PNM"
+    if len(head) >= 4 and head[0] == 0x0A and head[1] in (0, 2, 3, 4, 5) and head[2] == 1:
+        return "PCX"
+    if head[:4] == b"FORM" and head[8:12] in (b"ILBM", b"PBM "):
+        return "IFF"
+    text = head.lstrip().lower()
+    if text.startswith(b"<svg") or (text.startswith(b"<?xml") and b"<svg" in text):
+        return "SVG"
+    return None
