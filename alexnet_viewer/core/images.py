@@ -122,7 +122,7 @@ def _decode(fp: BinaryIO, name: str, max_pixels: int) -> Image.Image:
     except ImageLoadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _error(name, _bomb_reason(exc, max_pixels)) from exc
+        raise _error(name, _bomb_reason(exc, max_pixels, _header_size(fp, head))) from exc
     except MemoryError as exc:
         raise _error(name, "too large to decode") from exc
     except Exception as exc:  # noqa: BLE001 - decoders raise anything on hostile input
@@ -274,10 +274,28 @@ def _describe_pixels(count: int) -> str:
     return f"{count} pixels"
 
 
-def _bomb_reason(exc: BaseException, max_pixels: int) -> str:
+def _header_size(fp: BinaryIO, head: bytes) -> tuple[int, int] | None:
+    """Width and height from the header alone, through the format's own plugin class.
+
+    Pillow's bomb check lives in Image.open, so the plugin reads the header without it
+    and without decoding a single pixel.
+    """
+    kind = _sniff_format(head)
+    if kind not in _ALLOWED_FORMATS or kind not in Image.OPEN:
+        return None
+    try:
+        fp.seek(0)
+        return Image.OPEN[kind][0](fp).size
+    except Exception:  # noqa: BLE001 - only a nicer message is lost
+        return None
+
+
+def _bomb_reason(exc: BaseException, max_pixels: int, size: tuple[int, int] | None = None) -> str:
     limit = max_pixels
     if Image.MAX_IMAGE_PIXELS is not None:
         limit = min(limit, Image.MAX_IMAGE_PIXELS)
+    if size is not None:
+        return f"too large: {size[0]}×{size[1]} pixels (limit {_describe_pixels(limit)})"
     match = re.search(r"\((\d+) pixels\)", str(exc))
     if match is None:
         return f"too large to decode safely (limit {_describe_pixels(limit)})"
