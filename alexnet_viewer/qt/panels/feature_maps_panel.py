@@ -1,0 +1,212 @@
+"""Every channel of one layer as a single tiled image, plus the clicked channel in detail."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+
+from alexnet_viewer.core.layers import LAYER_NAMES
+from alexnet_viewer.core.result import Mosaic, Result
+from alexnet_viewer.qt.colormaps import COLORMAP_NAMES, DEFAULT_COLORMAP, lookup_table
+from alexnet_viewer.qt.panels.channel_detail import ChannelDetail
+from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
+from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, set_text_if_changed, title_label
+
+DEFAULT_LAYER = "conv1"
+CHANNEL_ORDERS = (("index", "index"), ("mean activation", "mean"))
+WIDE_LAYOUT_PX = 600
+HINT = "Hover a tile to read its value; click it to see it large"
+
+
+def describe_shape(shape: tuple[int, ...]) -> str:
+    if len(shape) == 1:
+        return f"{shape[0]} units"
+    return f"{shape[0]} channels · {shape[1]}×{shape[2]}"
+
+
+class FeatureMapsPanel(QWidget):
+    layer_changed = Signal(str)
+    channel_order_changed = Signal(str)
+    channel_selected = Signal(str, int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.layer_combo = QComboBox()
+        self.layer_combo.addItems(LAYER_NAMES)
+        self.layer_combo.setCurrentText(DEFAULT_LAYER)
+        self.colormap_combo = QComboBox()
+        self.colormap_combo.addItems(COLORMAP_NAMES)
+        self.colormap_combo.setCurrentText(DEFAULT_COLORMAP)
+        self.order_combo = QComboBox()
+        for text, key in CHANNEL_ORDERS:
+            self.order_combo.addItem(text, key)
+        self.order_combo.setToolTip("Order tiles by channel index, or strongest mean activation first")
+
+        self.title = title_label(DEFAULT_LAYER)
+        self.canvas = ImageCanvas(self, mouse_zoom=True)
+        self.canvas.image_item.setLookupTable(lookup_table(DEFAULT_COLORMAP))
+        self.selection_box = QGraphicsRectItem()
+        self.selection_box.setPen(QPen(QColor("white"), 0))
+        self.selection_box.setZValue(10)
+        self.selection_box.hide()
+        self.canvas.view_box.addItem(self.selection_box)
+        self.hover_label = caption_label(HINT)
+        self.channel_detail = ChannelDetail()
+
+        controls = QHBoxLayout()
+        controls.setSpacing(8)
+        self.control_captions: list[QLabel] = []
+        for caption, combo in (("Layer", self.layer_combo), ("Colours", self.colormap_combo),
+                               ("Order", self.order_combo)):
+            label = QLabel(caption)
+            self.control_captions.append(label)
+            controls.addWidget(label)
+            controls.addWidget(combo)
+            combo.setToolTip(combo.toolTip() or f"{caption} of the feature maps")
+            combo.setMinimumWidth(60)
+        controls.addStretch(1)
+        mosaic_side = QWidget()
+        mosaic_layout = apply_spacing(QVBoxLayout(mosaic_side), margins=0)
+        mosaic_layout.addWidget(self.title)
+        mosaic_layout.addWidget(self.canvas, 1)
+        mosaic_layout.addWidget(self.hover_label)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(mosaic_side)
+        self.splitter.addWidget(self.channel_detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([600, 400])
+        layout = apply_spacing(QVBoxLayout(self))
+        layout.addLayout(controls)
+        layout.addWidget(self.splitter, 1)
+
+        self._result: Result | None = None
+        self._shown_layer: str | None = None  # the layer the visible mosaic belongs to
+        self._mosaic: Mosaic | None = None
+        self._selected: tuple[str, int] | None = None
+        self.layer_combo.currentTextChanged.connect(self._on_layer_chosen)
+        self.colormap_combo.currentTextChanged.connect(self._on_colormap_chosen)
+        self.order_combo.currentIndexChanged.connect(self._on_order_chosen)
+        self.canvas.pixel_hovered.connect(self.hover_at)
+        self.canvas.pixel_left.connect(self._on_left)
+        self.canvas.pixel_clicked.connect(self.click_at)
+        self._wide: bool | None = None
+
+    def resizeEvent(self, event) -> None:
+        # Narrow panels stack the detail under the mosaic and drop the combo captions.
+        wide = event.size().width() >= WIDE_LAYOUT_PX
+        if wide != self._wide:
+            self._wide = wide
+            self.splitter.setOrientation(Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical)
+            for label in self.control_captions:
+                label.setVisible(wide)
+        super().resizeEvent(event)
+
+    @property
+    def layer(self) -> str:
+        return self.layer_combo.currentText()
+
+    @property
+    def channel_order(self) -> str:
+        return self.order_combo.currentData()
+
+    @property
+    def shown_layer(self) -> str | None:
+        return self._shown_layer
+
+    @property
+    def selected_channel(self) -> tuple[str, int] | None:
+        return self._selected
+
+    def select_layer(self, name: str) -> None:
+        if name not in LAYER_NAMES:
+            raise ValueError(f"unknown layer {name!r}")
+        self.layer_combo.setCurrentText(name)  # emits layer_changed when it differs
+
+    def set_channel_order(self, key: str) -> None:
+        index = self.order_combo.findData(key)
+        if index < 0:
+            raise ValueError(f"unknown channel order {key!r}")
+        self.order_combo.setCurrentIndex(index)
+
+    def select_channel(self, layer: str, channel: int) -> None:
+        """Select a channel, switching layer first if needed (the detail fills in when data arrives)."""
+        self.select_layer(layer)
+        self._selected = (layer, channel)
+        self._update_selection()
+        self.channel_selected.emit(layer, channel)
+
+    def show_result(self, result: Result) -> None:
+        self._result = result
+        mosaic = result.mosaics.get(self.layer)
+        if mosaic is not None:
+            self._show_mosaic(self.layer, mosaic)
+        self._update_selection()
+
+    def _show_mosaic(self, layer: str, mosaic: Mosaic) -> None:
+        self._mosaic = mosaic
+        self.canvas.set_image(mosaic.image, levels=(0, 255))
+        self._shown_layer = layer
+        set_text_if_changed(self.title, f"{layer} · {describe_shape(self._result.stats[layer].shape)}")
+
+    def _update_selection(self) -> None:
+        """Frame the selected tile and refresh the detail, when the data on screen has it."""
+        mosaic, result = self._mosaic, self._result
+        if self._selected is None or mosaic is None or result is None or self._selected[0] != self._shown_layer:
+            self.selection_box.hide()
+            return
+        layer, channel = self._selected
+        if channel not in mosaic.order:
+            self.selection_box.hide()
+            return
+        top, left = mosaic.tile_origin(channel)
+        self.selection_box.setRect(QRectF(left - 0.5, top - 0.5, mosaic.tile[1] + 1, mosaic.tile[0] + 1))
+        self.selection_box.show()
+        self.channel_detail.show_channel(result, layer, channel, mosaic.levels)
+
+    def read_out(self, row: float, col: float) -> str | None:
+        """'conv2 · channel 17 · (y 5, x 9) = 3.214' for an image pixel of the mosaic."""
+        if self._mosaic is None or self._result is None:
+            return None
+        hit = self._mosaic.channel_at(row, col)
+        if hit is None:
+            return None
+        channel, y, x = hit
+        activations = self._result.activations[self._shown_layer]
+        if activations.ndim == 1:
+            return f"{self._shown_layer} · unit {channel} = {float(activations[channel]):.3f}"
+        return f"{self._shown_layer} · channel {channel} · (y {y}, x {x}) = {float(activations[channel, y, x]):.3f}"
+
+    def hover_at(self, row: float, col: float) -> None:
+        text = self.read_out(row, col)
+        set_text_if_changed(self.hover_label, text if text is not None else HINT)
+
+    def click_at(self, row: float, col: float) -> None:
+        if self._mosaic is None:
+            return
+        hit = self._mosaic.channel_at(row, col)
+        if hit is not None:
+            self.select_channel(self._shown_layer, hit[0])
+
+    def _on_left(self) -> None:
+        set_text_if_changed(self.hover_label, HINT)
+
+    def _on_layer_chosen(self, name: str) -> None:
+        if self._selected is not None and self._selected[0] != name:
+            self._selected = None
+            self.channel_detail.clear()
+        if self._result is not None and name in self._result.mosaics:
+            self._show_mosaic(name, self._result.mosaics[name])
+        elif self._shown_layer is not None and name != self._shown_layer:
+            set_text_if_changed(self.title, f"{self._shown_layer} (loading {name}…)")
+        self._update_selection()
+        self.layer_changed.emit(name)
+
+    def _on_order_chosen(self) -> None:
+        self.channel_order_changed.emit(self.channel_order)
+
+    def _on_colormap_chosen(self, name: str) -> None:
+        self.canvas.image_item.setLookupTable(lookup_table(name))
+        self.channel_detail.set_colormap(name)

@@ -1,0 +1,79 @@
+"""A pyqtgraph view holding one upright, aspect-locked image, reporting pixels under the mouse."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+
+from alexnet_viewer.qt.panels.style import PLOT_BACKGROUND
+
+
+class ImageCanvas(pg.GraphicsLayoutWidget):
+    """``pixel_hovered(row, col)`` / ``pixel_clicked(row, col)`` are in image pixels (floats)."""
+
+    pixel_hovered = Signal(float, float)
+    pixel_left = Signal()
+    pixel_clicked = Signal(float, float)
+
+    def __init__(self, parent=None, mouse_zoom: bool = False) -> None:
+        super().__init__(parent)
+        self.setBackground(PLOT_BACKGROUND)
+        self.ci.layout.setContentsMargins(0, 0, 0, 0)
+        self.view_box: pg.ViewBox = self.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        self.view_box.setMouseEnabled(mouse_zoom, mouse_zoom)
+        self.view_box.disableAutoRange()
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.view_box.addItem(self.image_item)
+        self._shape: tuple[int, int] | None = None
+        self.scene().sigMouseMoved.connect(self.handle_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.setMinimumSize(120, 120)
+
+    def set_image(self, image: np.ndarray, lut: np.ndarray | None = None, levels=(0, 255)) -> None:
+        if image.ndim == 3:
+            # RGB uint8 needs no scaling: leaving levels unset keeps pyqtgraph's fast path.
+            self.image_item.setImage(image, autoLevels=False)
+        elif lut is None:  # keep the lookup table the owner installed
+            self.image_item.setImage(image, levels=levels, autoLevels=False)
+        else:
+            self.image_item.setImage(image, lut=lut, levels=levels, autoLevels=False)
+        self.fit_if_shape_changed(image.shape[0], image.shape[1])
+
+    def fit_if_shape_changed(self, height: int, width: int) -> None:
+        if self._shape != (height, width):
+            self._shape = (height, width)
+            self.view_box.setRange(xRange=(0, width), yRange=(0, height), padding=0.01)
+
+    def scene_to_pixel(self, scene_pos: QPointF) -> tuple[float, float] | None:
+        """(row, col) of the image under a scene position, or None off the image."""
+        if self._shape is None:
+            return None
+        point = self.image_item.mapFromScene(scene_pos)
+        row, col = point.y(), point.x()
+        if 0 <= row < self._shape[0] and 0 <= col < self._shape[1]:
+            return row, col
+        return None
+
+    def pixel_to_scene(self, row: float, col: float) -> QPointF:
+        return self.image_item.mapToScene(QPointF(col, row))
+
+    def handle_mouse_moved(self, scene_pos: QPointF) -> None:
+        pixel = self.scene_to_pixel(scene_pos)
+        if pixel is None:
+            self.pixel_left.emit()
+        else:
+            self.pixel_hovered.emit(*pixel)
+
+    def handle_click(self, scene_pos: QPointF) -> None:
+        pixel = self.scene_to_pixel(scene_pos)
+        if pixel is not None:
+            self.pixel_clicked.emit(*pixel)
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and not event.double():
+            self.handle_click(event.scenePos())
+
+    def leaveEvent(self, event) -> None:
+        self.pixel_left.emit()
+        super().leaveEvent(event)

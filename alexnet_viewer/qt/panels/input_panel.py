@@ -1,0 +1,58 @@
+"""The picture as opened, or the 224x224 crop the network actually sees."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from alexnet_viewer.core.result import Result
+from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
+from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, set_text_if_changed, title_label
+
+NETWORK_VIEW_TEXT = "Network's view 224×224"
+
+
+class InputPanel(QWidget):
+    """``view_box`` and ``image_item`` are public so an occluder ROI can be laid on top."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.canvas = ImageCanvas(self)
+        self.view_box = self.canvas.view_box
+        self.image_item = self.canvas.image_item
+        self.network_view_button = QPushButton(NETWORK_VIEW_TEXT)
+        self.network_view_button.setCheckable(True)
+        self.network_view_button.toggled.connect(self._redraw)
+        self.caption = caption_label("No picture yet")
+
+        header = QHBoxLayout()
+        header.setSpacing(8)
+        header.addWidget(title_label("Input"), 1)
+        header.addWidget(self.network_view_button)
+        layout = apply_spacing(QVBoxLayout(self))
+        layout.addLayout(header)
+        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.caption)
+        self._result: Result | None = None
+        self._shown = None  # the array object on screen, so a repeated frame costs nothing
+
+    @property
+    def showing_crop(self) -> bool:
+        return self.network_view_button.isChecked()
+
+    def set_showing_crop(self, crop: bool) -> None:
+        self.network_view_button.setChecked(crop)
+
+    def show_result(self, result: Result) -> None:
+        self._result = result
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if self._result is None:
+            return
+        image = self._result.crop if self.showing_crop else self._result.image
+        if image is not self._shown:
+            self._shown = image
+            self.canvas.set_image(image)
+        height, width = image.shape[:2]
+        what = "what the network sees" if self.showing_crop else "the picture"
+        set_text_if_changed(self.caption, f"{what} · {width}×{height} px")

@@ -1,0 +1,86 @@
+"""The five most likely classes in large type, with a banner when the weights are untrained."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from alexnet_viewer.core.result import Result
+from alexnet_viewer.qt.panels.probability_bar import ProbabilityBar
+from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, set_text_if_changed, title_label
+
+ROWS = 5
+NAME_POINT_SIZE = 18
+UNTRAINED_TEXT = "Untrained weights ({description}) — predictions are meaningless"
+
+
+def format_percent(probability: float) -> str:
+    percent = probability * 100
+    return f"{percent:.1f} %" if percent >= 0.1 or percent == 0 else "<0.1 %"
+
+
+class Top5Panel(QWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.untrained_banner = QLabel()
+        self.untrained_banner.setWordWrap(True)
+        self.untrained_banner.setStyleSheet(
+            "QLabel { background: #b3261e; color: white; font-weight: 600; font-size: 13pt;"
+            " padding: 8px; border-radius: 4px; }"
+        )
+        self.untrained_banner.hide()
+        self.status_label = caption_label("Open a picture to start")
+
+        self.name_labels: list[QLabel] = []
+        self.bars: list[ProbabilityBar] = []
+        layout = apply_spacing(QVBoxLayout(self))
+        layout.addWidget(title_label("What AlexNet thinks"))
+        layout.addWidget(self.untrained_banner)
+        for rank in range(ROWS):
+            name = QLabel("")
+            font = name.font()
+            font.setPointSize(NAME_POINT_SIZE if rank == 0 else NAME_POINT_SIZE - 2)
+            font.setBold(rank == 0)
+            name.setFont(font)
+            # Long ImageNet names wrap on narrow panels instead of widening them.
+            name.setWordWrap(True)
+            name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            bar = ProbabilityBar(point_size=NAME_POINT_SIZE - 2)
+            self.name_labels.append(name)
+            self.bars.append(bar)
+            layout.addWidget(name)
+            layout.addWidget(bar)
+            if rank < ROWS - 1:
+                layout.addSpacing(4)
+        layout.addStretch(1)
+        layout.addWidget(self.status_label)
+        self._busy = False
+
+    @property
+    def banner_visible(self) -> bool:
+        return not self.untrained_banner.isHidden()
+
+    def set_busy(self, busy: bool, text: str = "Working…") -> None:
+        self._busy = busy
+        set_text_if_changed(self.status_label, text if busy else "")
+
+    def show_result(self, result: Result) -> None:
+        for rank in range(ROWS):
+            if rank < len(result.top5):
+                prediction = result.top5[rank]
+                name = self.name_labels[rank]
+                text = f"{rank + 1}. {prediction.label}"
+                if name.text() != text:
+                    name.setText(text)
+                    name.setToolTip(f"ImageNet class {prediction.index}: {prediction.label}")
+                self.bars[rank].set_value(prediction.probability, format_percent(prediction.probability))
+            else:
+                set_text_if_changed(self.name_labels[rank], "")
+                self.bars[rank].set_value(0.0, "")
+        weights = result.weights
+        if weights.trained:
+            self.untrained_banner.hide()
+        else:
+            set_text_if_changed(self.untrained_banner, UNTRAINED_TEXT.format(description=weights.description))
+            self.untrained_banner.show()
+        if not self._busy:
+            set_text_if_changed(self.status_label, f"Weights: {weights.description} · {result.device}")

@@ -1,0 +1,25 @@
+"""Shared test support for the panel tests: one random-weights engine and synthetic pictures."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from alexnet_viewer.core.engine import Engine, FrameRequest
+from alexnet_viewer.core.model import WeightsSpec, load_model
+
+
+def make_engine() -> Engine:
+    return Engine(load_model(WeightsSpec.random(seed=0), device="cpu"))
+
+
+def gradient_image(height: int = 240, width: int = 320, phase: int = 0) -> np.ndarray:
+    yy, xx = np.mgrid[0:height, 0:width]
+    red = (xx * 255 // (width - 1) + phase) % 256
+    green = yy * 255 // (height - 1)
+    blue = ((xx + yy) * 255 // (height + width) + 3 * phase) % 256
+    return np.stack([red, green, blue], axis=-1).astype(np.uint8)
+
+
+def process(engine: Engine, *focus: str, order: str = "index", phase: int = 0, frame_id: int = 0):
+    request = FrameRequest(focus_layers=focus or ("conv1",), channel_order=order)
+    return engine.process(gradient_image(phase=phase), request, frame_id=frame_id)

@@ -1,0 +1,143 @@
+"""InputPanel, Top5Panel and FiltersPanel against real engine results (random weights)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from alexnet_viewer.qt.panels import FiltersPanel, InputPanel, Top5Panel
+from alexnet_viewer.qt.panels.input_panel import NETWORK_VIEW_TEXT
+from alexnet_viewer.qt.panels.top5_panel import format_percent
+from tests.qt.panel_results import make_engine, process
+
+
+@pytest.fixture(scope="module")
+def engine():
+    built = make_engine()
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="module")
+def result(engine):
+    return process(engine, "conv1")
+
+
+def test_input_panel_toggles_between_picture_and_crop(qtbot, result):
+    panel = InputPanel()
+    qtbot.addWidget(panel)
+    panel.show_result(result)
+    assert np.array_equal(panel.image_item.image, result.image)
+    assert panel.network_view_button.text() == NETWORK_VIEW_TEXT
+    assert "320×240" in panel.caption.text()
+
+    panel.network_view_button.click()
+    assert panel.showing_crop
+    assert np.array_equal(panel.image_item.image, result.crop)
+    assert panel.image_item.image.shape == (224, 224, 3)
+    assert panel.view_box is panel.image_item.getViewBox()
+
+
+def test_top5_rows_match_predictions(qtbot, result):
+    panel = Top5Panel()
+    qtbot.addWidget(panel)
+    panel.show_result(result)
+    assert len(result.top5) == 5
+    for rank, prediction in enumerate(result.top5):
+        assert panel.name_labels[rank].text() == f"{rank + 1}. {prediction.label}"
+        assert panel.bars[rank].text == format_percent(prediction.probability)
+        assert panel.bars[rank].fraction == pytest.approx(prediction.probability)
+    assert panel.name_labels[0].font().pointSize() >= 16
+
+
+def test_format_percent():
+    assert format_percent(0.4123) == "41.2 %"
+    assert format_percent(0.0001) == "<0.1 %"
+
+
+def test_untrained_banner_only_for_untrained_weights(qtbot, result):
+    panel = Top5Panel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_result(result)
+    assert panel.untrained_banner.isVisible()
+    assert panel.untrained_banner.text() == "Untrained weights (random, seed 0) — predictions are meaningless"
+
+    trained = dataclasses.replace(result, weights=dataclasses.replace(result.weights, trained=True))
+    panel.show_result(trained)
+    assert not panel.untrained_banner.isVisible()
+    assert not panel.banner_visible
+
+
+def test_top5_busy_text(qtbot, result):
+    panel = Top5Panel()
+    qtbot.addWidget(panel)
+    panel.set_busy(True, "Loading weights…")
+    panel.show_result(result)
+    assert panel.status_label.text() == "Loading weights…"
+    panel.set_busy(False)
+    panel.show_result(result)
+    assert "random, seed 0" in panel.status_label.text()
+
+
+def _filter_centre(tiles, index):
+    tile_r, tile_c = divmod(index, tiles.grid[1])
+    step_h, step_w = tiles.tile[0] + tiles.gap, tiles.tile[1] + tiles.gap
+    return tile_r * step_h + tiles.tile[0] / 2, tile_c * step_w + tiles.tile[1] / 2
+
+
+@pytest.fixture
+def filters_panel(qtbot, result):
+    panel = FiltersPanel()
+    qtbot.addWidget(panel)
+    panel.resize(500, 500)
+    panel.show()
+    panel.show_result(result)
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def test_filters_normalisation_choice(filters_panel, result):
+    assert not np.array_equal(result.filters.global_norm, result.filters.per_filter_norm)
+    assert np.array_equal(filters_panel.canvas.image_item.image, result.filters.global_norm)
+    filters_panel.set_normalisation("per_filter")
+    assert np.array_equal(filters_panel.canvas.image_item.image, result.filters.per_filter_norm)
+
+
+def test_filters_hover_names_the_filter_under_the_mouse(filters_panel, result):
+    row, col = _filter_centre(result.filters, 12)
+    scene_pos = filters_panel.canvas.pixel_to_scene(row, col)
+    filters_panel.canvas.handle_mouse_moved(scene_pos)
+    assert filters_panel.hover_label.text() == "filter 12"
+    assert filters_panel.highlight.isVisible()
+    # Over the gap between tiles nothing is named.
+    gap_row = result.filters.tile[0] + 0.5
+    filters_panel.canvas.handle_mouse_moved(filters_panel.canvas.pixel_to_scene(gap_row, col))
+    assert filters_panel.hover_label.text() != "filter 12"
+    assert not filters_panel.highlight.isVisible()
+
+
+def test_filters_click_emits_filter_index(qtbot, filters_panel, result):
+    row, col = _filter_centre(result.filters, 37)
+    with qtbot.waitSignal(filters_panel.filter_clicked) as blocker:
+        filters_panel.canvas.handle_click(filters_panel.canvas.pixel_to_scene(row, col))
+    assert blocker.args == [37]
+
+
+def test_filters_real_mouse_click_goes_through_the_view(qtbot, filters_panel, result):
+    row, col = _filter_centre(result.filters, 9)
+    canvas = filters_panel.canvas
+    view_pos = canvas.mapFromScene(canvas.pixel_to_scene(row, col))
+    with qtbot.waitSignal(filters_panel.filter_clicked) as blocker:
+        qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(view_pos.x(), view_pos.y()))
+    assert blocker.args == [9]
+
+
+def test_filters_same_tiles_are_not_redrawn(filters_panel, result, monkeypatch):
+    calls = []
+    monkeypatch.setattr(filters_panel.canvas, "set_image", lambda *a, **k: calls.append(a))
+    filters_panel.show_result(dataclasses.replace(result, frame_id=result.frame_id + 1))
+    assert calls == []

@@ -1,0 +1,177 @@
+"""FeatureMapsPanel and ChannelDetail against real engine results (random weights)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from alexnet_viewer.core.layers import LAYER_NAMES
+from alexnet_viewer.qt.colormaps import lookup_table
+from alexnet_viewer.qt.panels import FeatureMapsPanel
+from tests.qt.panel_results import make_engine, process
+
+
+@pytest.fixture(scope="module")
+def engine():
+    built = make_engine()
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="module")
+def conv1_result(engine):
+    return process(engine, "conv1")
+
+
+@pytest.fixture(scope="module")
+def conv2_result(engine):
+    return process(engine, "conv2", "fc6", frame_id=1)
+
+
+@pytest.fixture
+def panel(qtbot, conv1_result):
+    widget = FeatureMapsPanel()
+    qtbot.addWidget(widget)
+    widget.resize(900, 500)
+    widget.show()
+    widget.show_result(conv1_result)
+    return widget
+
+
+def _pixel_of(mosaic, channel, y, x):
+    top, left = mosaic.tile_origin(channel)
+    return top + y + 0.5, left + x + 0.5
+
+
+def test_defaults_and_choices(panel, conv1_result):
+    assert [panel.layer_combo.itemText(i) for i in range(panel.layer_combo.count())] == list(LAYER_NAMES)
+    assert panel.layer == "conv1"
+    assert panel.shown_layer == "conv1"
+    assert np.array_equal(panel.canvas.image_item.image, conv1_result.mosaics["conv1"].image)
+    assert np.array_equal(panel.canvas.image_item.lut, lookup_table("viridis"))
+    assert panel.title.text() == "conv1 · 64 channels · 55×55"
+
+
+def test_colormap_choice_changes_lookup_tables(panel):
+    panel.colormap_combo.setCurrentText("inferno")
+    assert np.array_equal(panel.canvas.image_item.lut, lookup_table("inferno"))
+    assert np.array_equal(panel.channel_detail.overlay_item.lut, lookup_table("inferno"))
+
+
+def test_layer_change_waits_for_a_result_with_that_mosaic(qtbot, panel, conv1_result, conv2_result):
+    with qtbot.waitSignal(panel.layer_changed) as blocker:
+        panel.select_layer("conv2")
+    assert blocker.args == ["conv2"]
+    # A frame requested before the switch has no conv2 mosaic: keep conv1 and say so.
+    panel.show_result(conv1_result)
+    assert panel.shown_layer == "conv1"
+    assert panel.title.text().startswith("conv1")
+    assert np.array_equal(panel.canvas.image_item.image, conv1_result.mosaics["conv1"].image)
+
+    panel.show_result(conv2_result)
+    assert panel.shown_layer == "conv2"
+    assert panel.title.text() == "conv2 · 192 channels · 27×27"
+    assert np.array_equal(panel.canvas.image_item.image, conv2_result.mosaics["conv2"].image)
+
+
+def test_hover_reads_out_channel_position_and_true_value(panel, conv2_result):
+    panel.select_layer("conv2")
+    panel.show_result(conv2_result)
+    mosaic = conv2_result.mosaics["conv2"]
+    row, col = _pixel_of(mosaic, 17, 5, 9)
+    panel.canvas.handle_mouse_moved(panel.canvas.pixel_to_scene(row, col))
+    value = float(conv2_result.activations["conv2"][17, 5, 9])
+    assert panel.hover_label.text() == f"conv2 · channel 17 · (y 5, x 9) = {value:.3f}"
+
+
+def test_hover_on_fc_layer_reads_unit_value(panel, conv2_result):
+    panel.select_layer("fc6")
+    panel.show_result(conv2_result)
+    mosaic = conv2_result.mosaics["fc6"]
+    row, col = _pixel_of(mosaic, 300, 0, 0)
+    panel.canvas.handle_mouse_moved(panel.canvas.pixel_to_scene(row, col))
+    value = float(conv2_result.activations["fc6"][300])
+    assert panel.hover_label.text() == f"fc6 · unit 300 = {value:.3f}"
+
+
+def test_click_selects_channel_and_shows_detail(qtbot, panel, conv2_result):
+    panel.select_layer("conv2")
+    panel.show_result(conv2_result)
+    mosaic = conv2_result.mosaics["conv2"]
+    row, col = _pixel_of(mosaic, 42, 3, 3)
+    with qtbot.waitSignal(panel.channel_selected) as blocker:
+        panel.canvas.handle_click(panel.canvas.pixel_to_scene(row, col))
+    assert blocker.args == ["conv2", 42]
+    detail = panel.channel_detail
+    channel_map = conv2_result.activations["conv2"][42]
+    assert detail.selection == ("conv2", 42)
+    assert detail.title.text() == "conv2 · channel 42"
+    assert np.array_equal(detail.overlay_item.image, channel_map)
+    assert tuple(detail.overlay_item.levels) == pytest.approx(mosaic.levels)
+    mean = float(conv2_result.stats["conv2"].channel_means[42])
+    assert detail.stats_label.text() == (
+        f"mean {mean:.3f} · min {float(channel_map.min()):.3f} · max {float(channel_map.max()):.3f}"
+    )
+    assert panel.selection_box.isVisible()
+    assert tuple(detail.color_bar.levels()) == pytest.approx(mosaic.levels)
+
+
+def test_detail_follows_new_frames(panel, engine):
+    first = process(engine, "conv1", frame_id=5)
+    second = process(engine, "conv1", phase=90, frame_id=6)
+    panel.show_result(first)
+    panel.select_channel("conv1", 3)
+    panel.show_result(second)
+    assert np.array_equal(panel.channel_detail.overlay_item.image, second.activations["conv1"][3])
+
+
+def test_select_channel_from_elsewhere_switches_layer(qtbot, panel, conv2_result):
+    with qtbot.waitSignals([panel.layer_changed, panel.channel_selected]):
+        panel.select_channel("conv2", 7)
+    assert panel.layer == "conv2"
+    panel.show_result(conv2_result)
+    assert panel.channel_detail.selection == ("conv2", 7)
+    assert np.array_equal(panel.channel_detail.overlay_item.image, conv2_result.activations["conv2"][7])
+
+
+def test_overlay_opacity_slider(panel):
+    detail = panel.channel_detail
+    panel.select_channel("conv1", 0)
+    assert detail.overlay_opacity == 1.0  # overlay off: the map alone, fully opaque
+    detail.overlay_check.setChecked(True)
+    detail.opacity_slider.setValue(30)
+    assert detail.overlay_item.opacity() == pytest.approx(0.30)
+    assert detail.crop_item.isVisible()
+    detail.opacity_slider.setValue(85)
+    assert detail.overlay_item.opacity() == pytest.approx(0.85)
+    assert detail.opacity_label.text() == "85 %"
+    detail.overlay_check.setChecked(False)
+    assert detail.overlay_item.opacity() == 1.0
+    assert not detail.crop_item.isVisible()
+
+
+def test_channel_order_signal(qtbot, panel):
+    with qtbot.waitSignal(panel.channel_order_changed) as blocker:
+        panel.set_channel_order("mean")
+    assert blocker.args == ["mean"]
+    assert panel.channel_order == "mean"
+
+
+def test_mean_ordered_mosaic_reads_out_the_right_channel(panel, engine):
+    result = process(engine, "conv1", order="mean", frame_id=7)
+    panel.show_result(result)
+    mosaic = result.mosaics["conv1"]
+    strongest = mosaic.order[0]
+    panel.hover_at(2.5, 2.5)  # top-left tile: the channel with the highest mean
+    assert panel.hover_label.text().startswith(f"conv1 · channel {strongest} · (y 2, x 2)")
+
+
+def test_fc_unit_detail_is_not_laid_over_the_picture(panel, conv2_result):
+    detail = panel.channel_detail
+    detail.overlay_check.setChecked(True)
+    panel.select_channel("fc6", 11)
+    panel.show_result(conv2_result)
+    assert detail.title.text() == "fc6 · unit 11"
+    assert not detail.overlay_check.isEnabled()
+    assert not detail.crop_item.isVisible()
+    assert detail.stats_label.text() == f"value {float(conv2_result.activations['fc6'][11]):.3f}"

@@ -1,0 +1,137 @@
+"""StatsPanel against real engine results, plus the redraw time of all panels together."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from alexnet_viewer.core.layers import LAYER_NAMES
+from alexnet_viewer.qt.panels import FeatureMapsPanel, FiltersPanel, InputPanel, StatsPanel, Top5Panel
+from alexnet_viewer.qt.panels.stats_panel import SPARSITY_Y_RANGE
+from tests.qt.panel_results import make_engine, process
+
+
+@pytest.fixture(scope="module")
+def engine():
+    built = make_engine()
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="module")
+def result(engine):
+    return process(engine, "conv1", "conv3")
+
+
+@pytest.fixture
+def panel(qtbot, result):
+    widget = StatsPanel()
+    qtbot.addWidget(widget)
+    widget.resize(500, 800)
+    widget.show()
+    widget.show_result(result)
+    return widget
+
+
+def test_table_has_every_layer_with_its_numbers(panel, result):
+    table = panel.table
+    assert table.rowCount() == 18
+    assert [table.item(row, 0).text() for row in range(18)] == list(LAYER_NAMES)
+    row = LAYER_NAMES.index("relu2")
+    stats = result.stats["relu2"]
+    assert table.item(row, 1).text() == "192×27×27"
+    assert table.item(row, 2).text() == f"{stats.mean:.3f}"
+    assert table.item(row, 3).text() == f"{stats.std:.3f}"
+    assert table.item(row, 4).text() == f"{stats.max:.3f}"
+    assert table.item(row, 5).text() == f"{stats.zero_fraction * 100:.1f}"
+    assert table.item(LAYER_NAMES.index("fc8"), 1).text() == "1000"
+
+
+def test_table_cells_are_updated_in_place(panel, engine):
+    before = panel.table.item(0, 2)
+    panel.show_result(process(engine, "conv1", phase=77, frame_id=2))
+    assert panel.table.item(0, 2) is before
+
+
+def test_histogram_of_selected_layer(panel, result):
+    histogram = result.histograms["conv1"]
+    assert np.array_equal(panel.histogram_curve.xData, histogram.edges)
+    assert np.array_equal(panel.histogram_curve.yData, histogram.counts)
+    panel.set_layer("conv3")
+    assert np.array_equal(panel.histogram_curve.yData, result.histograms["conv3"].counts)
+    assert panel.histogram_title.text() == "conv3 histogram"
+
+
+def test_missing_histogram_is_said_not_drawn(panel, result):
+    panel.set_layer("pool5")
+    assert "pool5" not in result.histograms
+    assert "not computed" in panel.histogram_title.text()
+    assert panel.histogram_curve.yData.sum() == 0
+
+
+def test_channel_means_and_sparsity(panel, result):
+    panel.set_layer("conv3")
+    assert np.array_equal(panel.means_curve.yData, result.stats["conv3"].channel_means)
+    assert len(panel.means_curve.xData) == 384 + 1
+    heights = panel.sparsity_bars.opts["height"]
+    expected = [result.stats[name].zero_fraction * 100 for name in LAYER_NAMES]
+    assert np.allclose(heights, expected)
+    assert panel.sparsity_plot.viewRange()[1] == pytest.approx(list(SPARSITY_Y_RANGE))
+
+
+def test_clicking_a_row_selects_the_layer(qtbot, panel):
+    with qtbot.waitSignal(panel.layer_selected) as blocker:
+        panel.table.selectRow(LAYER_NAMES.index("fc7"))
+    assert blocker.args == ["fc7"]
+    assert panel.layer == "fc7"
+    assert panel.means_title.text() == "fc7 unit values"
+
+
+def test_redraw_time_of_all_panels(qtbot, engine):
+    """Prints (does not assert) how long all panels take to show a new frame."""
+    panels = [InputPanel(), Top5Panel(), FiltersPanel(), FeatureMapsPanel(), StatsPanel()]
+    for widget in panels:
+        qtbot.addWidget(widget)
+        widget.show()
+    panels[3].select_layer("conv2")
+    panels[4].set_layer("conv2")
+    frames = [process(engine, "conv2", phase=phase, frame_id=phase) for phase in (0, 50, 100, 150)]
+    for frame in frames:
+        for widget in panels:
+            widget.show_result(frame)
+    panels[3].select_channel("conv2", 4)
+    rounds = 25
+    start = time.perf_counter()
+    for i in range(rounds):
+        for widget in panels:
+            widget.show_result(frames[i % len(frames)])
+    elapsed_ms = (time.perf_counter() - start) / rounds * 1000
+    start = time.perf_counter()
+    for i in range(rounds):
+        for widget in panels:
+            widget.show_result(frames[i % len(frames)])
+        QApplication.processEvents()  # offscreen painting happens here
+    painted_ms = (time.perf_counter() - start) / rounds * 1000
+    print(f"\nall panels show_result: {elapsed_ms:.2f} ms per frame, {painted_ms:.2f} ms with painting"
+          " (conv2 mosaic, channel detail on)")
+
+
+def test_steady_range_only_moves_when_the_data_escapes_or_shrinks():
+    from alexnet_viewer.qt.panels.ranges import steady_range
+
+    first = steady_range(None, 0.0, 10.0)
+    assert first == pytest.approx((-0.5, 10.5))
+    assert steady_range(first, 0.2, 9.0) is None  # wobbling inside: keep the axis still
+    assert steady_range(first, 0.0, 12.0) == pytest.approx((-0.6, 12.6))  # escaped
+    assert steady_range(first, 0.0, 2.0) == pytest.approx((-0.1, 2.1))  # too small to read
+
+
+def test_histogram_axis_covers_the_histogram(panel, result):
+    panel.set_layer("conv3")
+    edges = result.histograms["conv3"].edges
+    (x_low, x_high), (y_low, y_high) = panel.histogram_plot.viewRange()
+    assert x_low <= edges[0] and edges[-1] <= x_high
+    assert y_low <= 0 and result.histograms["conv3"].counts.max() <= y_high
