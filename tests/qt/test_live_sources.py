@@ -1,0 +1,168 @@
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from alexnet_viewer.qt.live.synthetic import SyntheticPattern, SyntheticSource
+from alexnet_viewer.qt.live.slideshow import SlideshowSource, list_pictures
+
+
+# --- synthetic ----------------------------------------------------------------------------
+
+def test_synthetic_pattern_is_deterministic_and_moves():
+    pattern = SyntheticPattern()
+    first = pattern.frame(0)
+    assert first.shape == (480, 640, 3) and first.dtype == np.uint8 and first.flags.c_contiguous
+    np.testing.assert_array_equal(first, SyntheticPattern().frame(0))
+    assert not np.array_equal(first, pattern.frame(1))
+
+
+def test_synthetic_source_emits_at_about_its_rate(qtbot):
+    source = SyntheticSource(fps=50)
+    stamps = []
+    source.frame_ready.connect(lambda frame: stamps.append(time.perf_counter()))
+    source.start()
+    try:
+        qtbot.waitUntil(lambda: len(stamps) >= 26, timeout=5_000)
+    finally:
+        source.stop()
+    rate = (len(stamps) - 1) / (stamps[-1] - stamps[0])
+    assert 30 < rate < 60  # 50 fps asked; shared test machines are jittery
+    assert source.frames_emitted == len(stamps) and not source.running
+
+
+def test_synthetic_frame_limit_finishes(qtbot):
+    source = SyntheticSource(fps=200, width=64, height=48, frame_limit=5)
+    frames = []
+    source.frame_ready.connect(frames.append)
+    with qtbot.waitSignal(source.finished, timeout=5_000):
+        source.start()
+    assert len(frames) == 5 and frames[0].shape == (48, 64, 3)
+    np.testing.assert_array_equal(frames[3], SyntheticPattern(64, 48).frame(3))
+
+
+def test_synthetic_freeze_and_reemit(qtbot):
+    source = SyntheticSource(fps=100, width=32, height=32)
+    frames = []
+    source.frame_ready.connect(frames.append)
+    source.start()
+    try:
+        qtbot.waitUntil(lambda: len(frames) >= 2, timeout=5_000)
+        source.freeze()
+        count = len(frames)
+        qtbot.wait(100)
+        assert len(frames) == count
+        assert source.reemit_last() and frames[-1] is frames[count - 1]
+        source.resume()
+        qtbot.waitUntil(lambda: len(frames) > count + 2, timeout=5_000)
+    finally:
+        source.stop()
+
+
+def test_no_frame_to_reemit_before_start(qapp):
+    assert SyntheticSource().reemit_last() is False
+
+
+@pytest.mark.parametrize("fps", [0, -1, float("nan"), 5000])
+def test_synthetic_rejects_bad_rates(qapp, fps):
+    with pytest.raises(ValueError, match="frame rate"):
+        SyntheticSource(fps=fps)
+
+
+# --- slideshow ----------------------------------------------------------------------------
+
+def make_folder(tmp_path, bad=True):
+    Image.new("RGB", (40, 30), (255, 0, 0)).save(tmp_path / "a.png")
+    if bad:
+        (tmp_path / "b.jpg").write_bytes(b"this is not a jpeg")
+    Image.new("RGB", (20, 10), (0, 0, 255)).save(tmp_path / "C.jpg", quality=95)
+    Image.new("RGB", (3000, 1000), (0, 255, 0)).save(tmp_path / "d.bmp")
+    (tmp_path / "notes.txt").write_text("not a picture")
+    return tmp_path
+
+
+def test_list_pictures_by_suffix_in_name_order(tmp_path):
+    make_folder(tmp_path)
+    assert [p.name for p in list_pictures(tmp_path)] == ["a.png", "b.jpg", "C.jpg", "d.bmp"]
+
+
+def test_slideshow_shows_each_picture_skips_bad_ones_and_loops(qtbot, tmp_path):
+    source = SlideshowSource(make_folder(tmp_path), interval_ms=50, loop=True)
+    frames, errors = [], []
+    source.frame_ready.connect(frames.append)
+    source.error.connect(errors.append)
+    source.start()
+    try:
+        qtbot.waitUntil(lambda: len(frames) >= 4, timeout=5_000)
+    finally:
+        source.stop()
+    colours = [tuple(int(v) for v in f[0, 0]) for f in frames[:4]]
+    assert colours[0] == (255, 0, 0)
+    assert colours[1][2] > 240 and colours[1][0] < 15  # JPEG blue
+    assert colours[2] == (0, 255, 0)
+    assert colours[3] == (255, 0, 0)  # looped
+    assert frames[0].shape == (30, 40, 3)
+    assert frames[2].shape == (427, 1280, 3)  # large pictures are shrunk to camera sizes
+    assert errors and all("b.jpg" in e for e in errors)
+
+
+def test_slideshow_without_loop_finishes(qtbot, tmp_path):
+    source = SlideshowSource(make_folder(tmp_path, bad=False), interval_ms=50, loop=False)
+    frames = []
+    source.frame_ready.connect(frames.append)
+    with qtbot.waitSignal(source.finished, timeout=5_000):
+        source.start()
+    assert len(frames) == 3 and not source.running
+
+
+def test_slideshow_manual_next_and_previous(qtbot, tmp_path):
+    source = SlideshowSource(make_folder(tmp_path, bad=False), interval_ms=60_000)
+    frames = []
+    source.frame_ready.connect(frames.append)
+    source.start()
+    source.next_picture()
+    assert source.current_path.name == "C.jpg"
+    source.previous_picture()
+    assert source.current_path.name == "a.png"
+    source.previous_picture()
+    assert source.current_path.name == "d.bmp"  # wraps
+    assert len(frames) == 4
+    source.stop()
+
+
+def test_frozen_slideshow_holds_its_picture(qtbot, tmp_path):
+    source = SlideshowSource(make_folder(tmp_path, bad=False), interval_ms=50)
+    frames = []
+    source.frame_ready.connect(frames.append)
+    source.start()
+    source.freeze()
+    qtbot.wait(200)
+    assert len(frames) == 1 and source.current_path.name == "a.png"
+    source.stop()
+
+
+def test_empty_folder_is_an_error(qtbot, tmp_path):
+    source = SlideshowSource(tmp_path)
+    with qtbot.waitSignal(source.error, timeout=1_000) as blocker:
+        source.start()
+    assert "no pictures" in blocker.args[0]
+    assert not source.running
+
+
+def test_missing_folder_is_an_error(qtbot, tmp_path):
+    source = SlideshowSource(tmp_path / "nowhere")
+    with qtbot.waitSignal(source.error, timeout=1_000) as blocker:
+        source.start()
+    assert blocker.args[0].startswith('Cannot open the folder "nowhere"')
+
+
+def test_folder_of_only_broken_files_stops(qtbot, tmp_path):
+    (tmp_path / "x.png").write_bytes(b"broken")
+    (tmp_path / "y.jpg").write_bytes(b"broken")
+    source = SlideshowSource(tmp_path)
+    errors = []
+    source.error.connect(errors.append)
+    with qtbot.waitSignal(source.finished, timeout=1_000):
+        source.start()
+    assert len(errors) == 3 and "could be opened" in errors[-1]

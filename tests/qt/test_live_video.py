@@ -1,0 +1,196 @@
+"""VideoSource against real files decoded by Qt Multimedia's bundled FFmpeg backend.
+
+The test video is written here: a RIFF AVI holding Motion-JPEG frames encoded by Pillow
+(no video encoder is needed, and FFmpeg decodes MJPEG everywhere). Frame ``i`` is a flat
+colour whose red value is ``20 * i``, so a frame's index can be read back from its pixels.
+"""
+
+import io
+import os
+import struct
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from alexnet_viewer.qt.live import availability
+from alexnet_viewer.qt.live.video import VideoSource
+
+pytest.importorskip("PySide6.QtMultimedia")
+
+FRAMES = 10
+FPS = 25
+WIDTH, HEIGHT = 64, 48
+
+
+def _chunk(fourcc: bytes, data: bytes) -> bytes:
+    return fourcc + struct.pack("<I", len(data)) + data + (b"\0" if len(data) % 2 else b"")
+
+
+def _list(kind: bytes, body: bytes) -> bytes:
+    return b"LIST" + struct.pack("<I", len(body) + 4) + kind + body
+
+
+def write_mjpeg_avi(path, frames, fps):
+    """A minimal AVI 1.0 file (one MJPG video stream with an idx1 index)."""
+    jpegs = []
+    for frame in frames:
+        buffer = io.BytesIO()
+        Image.fromarray(frame).save(buffer, "JPEG", quality=95)
+        jpegs.append(buffer.getvalue())
+    height, width = frames[0].shape[:2]
+    count, biggest = len(jpegs), max(len(j) for j in jpegs)
+    avih = struct.pack("<14I", 1_000_000 // fps, biggest * fps, 0, 0x10, count, 0, 1, biggest,
+                       width, height, 0, 0, 0, 0)
+    strh = struct.pack("<4s4sIHHIIIIIIII4h", b"vids", b"MJPG", 0, 0, 0, 0, 1, fps, 0, count,
+                       biggest, 0xFFFFFFFF, 0, 0, 0, width, height)
+    strf = struct.pack("<IiiHH4sIiiII", 40, width, height, 1, 24, b"MJPG", width * height * 3,
+                       0, 0, 0, 0)
+    header = _list(b"hdrl", _chunk(b"avih", avih)
+                   + _list(b"strl", _chunk(b"strh", strh) + _chunk(b"strf", strf)))
+    movi, index = b"", b""
+    for jpeg in jpegs:
+        index += struct.pack("<4sIII", b"00dc", 0x10, 4 + len(movi), len(jpeg))  # keyframe
+        movi += _chunk(b"00dc", jpeg)
+    body = b"AVI " + header + _list(b"movi", movi) + _chunk(b"idx1", index)
+    with open(path, "wb") as fh:
+        fh.write(b"RIFF" + struct.pack("<I", len(body)) + body)
+
+
+def frame_index(frame: np.ndarray) -> int:
+    return int(round(float(frame[..., 0].mean()) / 20))
+
+
+@pytest.fixture
+def video_path(tmp_path):
+    frames = [np.full((HEIGHT, WIDTH, 3), (20 * i, 255 - 20 * i, 100), np.uint8)
+              for i in range(FRAMES)]
+    path = tmp_path / "ramp.avi"
+    write_mjpeg_avi(path, frames, FPS)
+    return path
+
+
+def collect(source):
+    frames = []
+    source.frame_ready.connect(frames.append)
+    return frames
+
+
+def test_frames_arrive_then_finished(qtbot, video_path):
+    source = VideoSource(video_path, loop=False)
+    frames = collect(source)
+    errors = []
+    source.error.connect(errors.append)
+    with qtbot.waitSignal(source.finished, timeout=10_000):
+        source.start()
+    assert errors == []
+    assert len(frames) >= FRAMES // 2
+    assert all(f.shape == (HEIGHT, WIDTH, 3) and f.dtype == np.uint8 for f in frames)
+    indices = [frame_index(f) for f in frames]
+    assert indices == sorted(indices) and indices[0] == 0 and indices[-1] == FRAMES - 1
+    # Colours survive decoding and YUV -> RGB conversion.
+    np.testing.assert_allclose(frames[-1][HEIGHT // 2, WIDTH // 2],
+                               (20 * (FRAMES - 1), 255 - 20 * (FRAMES - 1), 100), atol=12)
+    assert not source.running
+    assert source.last_frame is frames[-1]
+
+
+def test_loop_plays_past_the_end(qtbot, video_path):
+    source = VideoSource(video_path, loop=True)
+    frames = collect(source)
+    finished = []
+    source.finished.connect(lambda: finished.append(True))
+    source.start()
+    try:
+        # More frames than the file holds, with the first frame shown again after the last.
+        qtbot.waitUntil(lambda: len(frames) > FRAMES + 3, timeout=10_000)
+        indices = [frame_index(f) for f in frames]
+        restart = next(i for i in range(1, len(indices)) if indices[i] < indices[i - 1])
+        assert indices[restart] <= 1
+        assert finished == []
+        assert source.running
+    finally:
+        source.stop()
+
+
+def test_pause_and_step_one_frame(qtbot, video_path):
+    source = VideoSource(video_path, loop=False)
+    frames = collect(source)
+    source.start()
+    try:
+        qtbot.waitUntil(lambda: len(frames) >= 2, timeout=10_000)
+        source.pause()
+        qtbot.waitUntil(lambda: not source.playing, timeout=5_000)
+        qtbot.wait(200)  # let a frame already on its way land
+        assert source.frame_duration_ms == pytest.approx(1000 / FPS)
+        before = source.position_ms
+        with qtbot.waitSignal(source.frame_ready, timeout=5_000) as blocker:
+            source.step()
+        stepped = blocker.args[0]
+        assert source.position_ms == before + 40
+        assert frame_index(stepped) == (before + 40) // 40
+        with qtbot.waitSignal(source.frame_ready, timeout=5_000) as blocker:
+            source.step(-1)
+        assert frame_index(blocker.args[0]) == frame_index(stepped) - 1
+        assert not source.playing
+    finally:
+        source.stop()
+
+
+def test_freeze_ignores_frames_and_reemits_the_last(qtbot, video_path):
+    source = VideoSource(video_path, loop=True)
+    frames = collect(source)
+    source.start()
+    try:
+        qtbot.waitUntil(lambda: len(frames) >= 1, timeout=10_000)
+        source.freeze()
+        count, kept = len(frames), source.last_frame
+        qtbot.wait(300)  # ~7 frames' worth
+        assert len(frames) == count
+        assert source.reemit_last()
+        assert frames[-1] is kept
+        source.resume()
+        qtbot.waitUntil(lambda: len(frames) > count + 2, timeout=5_000)
+    finally:
+        source.stop()
+
+
+def test_undecodable_file_is_an_error(qtbot, tmp_path):
+    path = tmp_path / "noise.mp4"
+    path.write_bytes(os.urandom(20_000))
+    source = VideoSource(path)
+    frames = collect(source)
+    errors = []
+    source.error.connect(errors.append)
+    with qtbot.waitSignal(source.finished, timeout=10_000):
+        source.start()
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("cannot play video: ")
+    assert frames == [] and not source.running
+
+
+def test_missing_file_is_an_error(qtbot, tmp_path):
+    source = VideoSource(tmp_path / "gone.avi")
+    with qtbot.waitSignal(source.error, timeout=1_000) as blocker:
+        source.start()
+    assert blocker.args == ['cannot play video: "gone.avi" does not exist or is not a file']
+
+
+def test_stop_is_safe_any_time(qtbot, video_path):
+    source = VideoSource(video_path)
+    source.stop()
+    source.start()
+    source.stop()
+    source.stop()
+    assert not source.running
+
+
+def test_without_multimedia_start_reports_why(qtbot, video_path, monkeypatch):
+    def broken():
+        raise ImportError("libpulse.so.0: cannot open shared object file: No such file or directory")
+
+    monkeypatch.setattr(availability, "_import_module", broken)
+    source = VideoSource(video_path)
+    with qtbot.waitSignal(source.error, timeout=1_000) as blocker:
+        source.start()
+    assert blocker.args == ["Qt Multimedia is unavailable: libpulse.so.0 missing — install libpulse0"]
