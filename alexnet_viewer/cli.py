@@ -59,9 +59,10 @@ def _load_engine(args: argparse.Namespace):
     from .core.engine import Engine
     from .core.errors import ViewerError
     from .core.model import load_model
+    from .core.weights_spec import WeightsSpec
     from .weights_options import weights_spec
 
-    spec = weights_spec(args)
+    spec = weights_spec(args) or WeightsSpec.pretrained()
     try:
         return Engine(load_model(spec, device=args.device, progress=_print_progress))
     except ViewerError as error:

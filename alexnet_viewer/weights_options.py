@@ -16,7 +16,6 @@ def add_weights_options(parser: argparse.ArgumentParser, *, default_random: bool
     group.add_argument(
         "--random-weights",
         action="store_true",
-        default=default_random,
         help="untrained random weights (predictions are meaningless)"
         + (" [default here]" if default_random else ""),
     )
@@ -27,13 +26,15 @@ def add_weights_options(parser: argparse.ArgumentParser, *, default_random: bool
         help="pretrained ImageNet weights (downloaded once into torch's cache)"
         + ("" if default_random else " [default]"),
     )
+    parser.set_defaults(random_weights=True if default_random else None)
     parser.add_argument("--seed", type=int, default=0, help="seed for --random-weights (default 0)")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 or mps (default: best available)")
 
 
-def weights_spec(args: argparse.Namespace) -> WeightsSpec:
+def weights_spec(args: argparse.Namespace) -> WeightsSpec | None:
+    """The spec the flags ask for; None when no weights flag was given at all."""
     if args.weights is not None:
         return WeightsSpec.from_file(args.weights)
-    if args.random_weights:
-        return WeightsSpec.random(args.seed)
-    return WeightsSpec.pretrained()
+    if args.random_weights is None:
+        return None
+    return WeightsSpec.random(args.seed) if args.random_weights else WeightsSpec.pretrained()

@@ -1,0 +1,146 @@
+"""Fixtures for the window tests: one random-weights engine per session, windows whose
+settings live in a temporary ini file, and engines that are deliberately slow."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QSettings
+
+from alexnet_viewer.qt.settings import WeightsChoice
+
+
+@pytest.fixture(autouse=True)
+def _no_user_settings(tmp_path_factory):
+    # Anything that falls back to default QSettings lands in a temp folder, never in ~/.config.
+    folder = tmp_path_factory.mktemp("user-settings")
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
+        QSettings.setPath(QSettings.Format.NativeFormat, scope, str(folder))
+    yield
+
+
+@pytest.fixture(scope="session")
+def shared_engine():
+    from alexnet_viewer.core.engine import Engine
+    from alexnet_viewer.core.model import WeightsSpec, load_model
+
+    return Engine(load_model(WeightsSpec.random(seed=0), device="cpu"))
+
+
+class RecordingFactory:
+    """Engine factory for windows: random weights give the shared engine, fast.
+
+    Other specs go to the real loader (tests monkeypatch ``core.model.load_model``).
+    ``wrap`` turns the engine into, e.g., a slow one.
+    """
+
+    def __init__(self, engine, wrap=None, before=None):
+        self.engine = engine
+        self.wrap = wrap
+        self.before = before  # called with (spec, progress, should_cancel) first
+        self.specs = []
+
+    def __call__(self, spec, device, progress, should_cancel):
+        self.specs.append(spec)
+        if self.before is not None:
+            self.before(spec, progress, should_cancel)
+        if spec.kind == "random":
+            engine = self.engine
+        else:
+            from alexnet_viewer.qt.engine_worker import default_engine_factory
+
+            engine = default_engine_factory(spec, device, progress, should_cancel)
+        return self.wrap(engine) if self.wrap else engine
+
+
+class SlowEngine:
+    """Wraps an engine; each frame takes at least ``delay`` seconds and is recorded."""
+
+    def __init__(self, engine, delay: float = 0.5, fail_with: Exception | None = None):
+        self.engine = engine
+        self.delay = delay
+        self.fail_with = fail_with
+        self.processed: list[int] = []
+        self.threads: set[str] = set()
+
+    @property
+    def weights(self):
+        return self.engine.weights
+
+    @property
+    def device(self):
+        return self.engine.device
+
+    def process(self, image, request, frame_id=0):
+        self.threads.add(threading.current_thread().name)
+        time.sleep(self.delay)
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.processed.append(frame_id)
+        return self.engine.process(image, request, frame_id=frame_id)
+
+
+@pytest.fixture
+def settings_path(tmp_path) -> Path:
+    return tmp_path / "settings" / "alexnet-viewer.ini"
+
+
+@pytest.fixture
+def engine_factory(shared_engine):
+    return RecordingFactory(shared_engine)
+
+
+@pytest.fixture
+def make_window(qtbot, settings_path, engine_factory):
+    """make_window(**MainWindow kwargs) -> a shown, started window with random weights."""
+    from alexnet_viewer.qt.main_window import MainWindow
+    from alexnet_viewer.qt.settings import ViewerSettings
+
+    windows = []
+
+    def make(*, factory=None, weights=WeightsChoice("random"), start=True, size=(1280, 800), **kwargs):
+        window = MainWindow(
+            ViewerSettings(settings_path),
+            engine_factory=factory or engine_factory,
+            weights=weights,
+            **kwargs,
+        )
+        windows.append(window)
+        window.resize(*size)
+        window.show()
+        if start:
+            window.start()
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+        assert not window.worker.isRunning()
+
+
+def wait_for_frame(qtbot, window, frame_id: int, timeout: int = 30000):
+    """Until the window shows a result for ``frame_id`` (or a newer one)."""
+    qtbot.waitUntil(
+        lambda: window.current_job is not None and window.current_job.frame_id >= frame_id, timeout=timeout
+    )
+    return window.current_result
+
+
+def write_picture(path: Path, size=(64, 48), colour=(200, 40, 40)) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    array = np.zeros((size[1], size[0], 3), np.uint8)
+    array[:] = colour
+    array[: size[1] // 2, : size[0] // 2] = (20, 180, 60)  # not uniform, so crops differ
+    Image.fromarray(array).save(path)
+    return path
+
+
+@pytest.fixture
+def picture(tmp_path) -> Path:
+    return write_picture(tmp_path / "pictures" / "red.png")
