@@ -6,9 +6,7 @@ busy machine falls on both alike; the figure that matters is their ratio.
 
 from __future__ import annotations
 
-import json
 import statistics
-from pathlib import Path
 from time import perf_counter
 
 import numpy as np
@@ -93,8 +91,3 @@ def format_report(report: dict) -> str:
         + ", ".join(f"{k} {v:.2f}" for k, v in report["engine_stages_ms"].items()),
     ]
     return "\n".join(lines)
-
-
-def write_report(report: dict, path: Path | None) -> None:
-    if path is not None:
-        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -7,6 +7,8 @@ window can paint before torch has finished importing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
 from pathlib import Path
 
@@ -24,7 +26,20 @@ def _gui_parser() -> argparse.ArgumentParser:
     add_weights_options(parser)
     parser.add_argument("--screenshot", type=Path, metavar="OUT.png", help="save the window once IMAGE is shown, then exit")
     parser.add_argument("--layer", choices=LAYER_NAMES, help="feature-map layer to show first")
+    parser.add_argument(
+        "--window-size", type=_window_size, metavar="WxH", help="window size for --screenshot (default 1600x1000)"
+    )
     return parser
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1280x800, not {text!r}") from None
+    if not (320 <= width <= 7680 and 240 <= height <= 4320):
+        raise argparse.ArgumentTypeError(f"window size {width}x{height} is out of range")
+    return width, height
 
 
 def _export_parser() -> argparse.ArgumentParser:
@@ -49,7 +64,9 @@ def _bench_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--frames", type=int, default=50)
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
-    parser.add_argument("--live", action="store_true", help="drive the real window offscreen with a synthetic camera")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--live", action="store_true", help="drive the real window offscreen with a synthetic camera")
+    mode.add_argument("--startup", action="store_true", help="time launch to first paint and to first result")
     add_weights_options(parser, default_random=True)
     return parser
 
@@ -96,15 +113,27 @@ def run_bench(argv: list[str]) -> int:
         from .qt.live_bench import run_live_bench
 
         return run_live_bench(args)
-    from .bench import format_report, run_bench as bench, write_report
+    if args.startup:
+        from .startup_bench import format_startup_report, run_startup_bench
+
+        report = run_startup_bench(device=args.device)
+        print(format_startup_report(report))
+        _write_json(report, args.json)
+        return 0
+    from .bench import format_report, run_bench as bench
 
     engine = _load_engine(args)
     if engine is None:
         return 2
     report = bench(engine, frames=args.frames)
     print(format_report(report))
-    write_report(report, args.json)
+    _write_json(report, args.json)
     return 0
+
+
+def _write_json(report: dict, path: Path | None) -> None:
+    if path is not None:
+        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
 def run_window(argv: list[str]) -> int:
@@ -112,15 +141,12 @@ def run_window(argv: list[str]) -> int:
     from .qt.app import GuiOptions, run_gui
     from .weights_options import weights_spec
 
-    return run_gui(
-        GuiOptions(
-            image=args.image,
-            weights=weights_spec(args),
-            device=args.device,
-            screenshot=args.screenshot,
-            layer=args.layer,
-        )
+    options = GuiOptions(
+        image=args.image, weights=weights_spec(args), device=args.device, screenshot=args.screenshot, layer=args.layer
     )
+    if args.window_size:
+        options = dataclasses.replace(options, screenshot_size=args.window_size)
+    return run_gui(options)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -91,6 +91,7 @@ def create_window(options: GuiOptions, engine_factory=None) -> "MainWindow":
     from alexnet_viewer.qt.main_window import MainWindow
     from alexnet_viewer.qt.screenshot import ScreenshotRun
     from alexnet_viewer.qt.settings import ViewerSettings
+    from alexnet_viewer.qt.startup_timing import install_startup_timer
 
     screenshot = options.screenshot is not None
     window = MainWindow(
@@ -102,6 +103,7 @@ def create_window(options: GuiOptions, engine_factory=None) -> "MainWindow":
         interactive=not screenshot,
         restore_layout=not screenshot,  # screenshots are reproducible: default layout
     )
+    window.startup_timer = install_startup_timer(window)
     window.screenshot_run = None
     if screenshot:
         window.screenshot_run = ScreenshotRun(window, options.screenshot, options.screenshot_size)
