@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from PySide6.QtWidgets import QApplication
+
 from alexnet_viewer.qt.panels import FiltersPanel, InputPanel, Top5Panel
+from alexnet_viewer.qt.panels.style import caption_label
 from alexnet_viewer.qt.panels.input_panel import NETWORK_VIEW_TEXT
 from alexnet_viewer.qt.panels.top5_panel import format_percent
 from tests.qt.panel_results import make_engine, process
@@ -50,7 +53,8 @@ def test_top5_rows_match_predictions(qtbot, result):
         assert panel.name_labels[rank].text() == f"{rank + 1}. {prediction.label}"
         assert panel.bars[rank].text == format_percent(prediction.probability)
         assert panel.bars[rank].fraction == pytest.approx(prediction.probability)
-    assert panel.name_labels[0].font().pointSize() >= 16
+    assert all(label.font().pointSize() >= 16 for label in panel.name_labels)  # read from the back row
+    assert all(bar.font().bold() for bar in panel.bars)
 
 
 def test_format_percent():
@@ -64,7 +68,8 @@ def test_untrained_banner_only_for_untrained_weights(qtbot, result):
     panel.show()
     panel.show_result(result)
     assert panel.untrained_banner.isVisible()
-    assert panel.untrained_banner.text() == "Untrained weights (random, seed 0) — predictions are meaningless"
+    assert "Untrained weights — predictions are meaningless" in panel.untrained_banner.text()
+    assert "random, seed 0" in panel.untrained_banner.text()
 
     trained = dataclasses.replace(result, weights=dataclasses.replace(result.weights, trained=True))
     panel.show_result(trained)
@@ -141,3 +146,56 @@ def test_filters_same_tiles_are_not_redrawn(filters_panel, result, monkeypatch):
     monkeypatch.setattr(filters_panel.canvas, "set_image", lambda *a, **k: calls.append(a))
     filters_panel.show_result(dataclasses.replace(result, frame_id=result.frame_id + 1))
     assert calls == []
+
+
+@pytest.mark.parametrize("height", [420, 700])
+def test_untrained_banner_wraps_and_is_never_cut(qtbot, result, height):
+    # A ~300 px wide Top-5 dock, even a short one: the banner keeps the height its text needs.
+    panel = Top5Panel()
+    qtbot.addWidget(panel)
+    panel.resize(300, height)
+    panel.show()
+    panel.show_result(result)
+    qtbot.waitExposed(panel)
+    QApplication.processEvents()
+    banner = panel.untrained_banner
+    one_line = banner.fontMetrics().height()
+    assert banner.heightForWidth(banner.width()) > 2 * one_line  # it did wrap
+    assert banner.height() >= banner.heightForWidth(banner.width())
+    for name in panel.name_labels:
+        assert name.height() >= name.heightForWidth(name.width())
+    assert panel.status_label.geometry().bottom() <= panel.height()
+
+
+def test_set_title_visible_hides_the_static_heading(qtbot):
+    for panel in (Top5Panel(), FiltersPanel()):
+        qtbot.addWidget(panel)
+        panel.show()
+        assert panel.title.isVisible()
+        panel.set_title_visible(False)
+        assert not panel.title.isVisible()
+        panel.set_title_visible(True)
+        assert panel.title.isVisible()
+
+
+def test_filters_hint_fits_a_narrow_dock(qtbot, result):
+    panel = FiltersPanel()
+    qtbot.addWidget(panel)
+    panel.resize(340, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert not panel.hover_label.elided
+
+
+def test_long_caption_is_cut_with_its_text_as_tooltip(qtbot):
+    label = caption_label("short")
+    qtbot.addWidget(label)
+    label.resize(120, 30)
+    label.show()
+    assert not label.elided and label.toolTip() == ""
+    text = "conv2 · channel 117 · (y 25, x 19) = 12.345"
+    label.setText(text)
+    assert label.elided
+    assert label.toolTip() == text
+    label.resize(2000, 30)
+    assert label.toolTip() == ""

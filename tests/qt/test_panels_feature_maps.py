@@ -8,6 +8,7 @@ import pytest
 from alexnet_viewer.core.layers import LAYER_NAMES
 from alexnet_viewer.qt.colormaps import lookup_table
 from alexnet_viewer.qt.panels import FeatureMapsPanel
+from alexnet_viewer.qt.panels.feature_maps_panel import SWITCH_MARGIN
 from tests.qt.panel_results import make_engine, process
 
 
@@ -129,6 +130,8 @@ def test_select_channel_from_elsewhere_switches_layer(qtbot, panel, conv2_result
     with qtbot.waitSignals([panel.layer_changed, panel.channel_selected]):
         panel.select_channel("conv2", 7)
     assert panel.layer == "conv2"
+    assert panel.selected_channel == ("conv2", 7)  # at once, though conv2's maps are still to come
+    assert panel.channel_detail.selection[0] == "conv1"
     panel.show_result(conv2_result)
     assert panel.channel_detail.selection == ("conv2", 7)
     assert np.array_equal(panel.channel_detail.overlay_item.image, conv2_result.activations["conv2"][7])
@@ -175,3 +178,90 @@ def test_fc_unit_detail_is_not_laid_over_the_picture(panel, conv2_result):
     assert not detail.overlay_check.isEnabled()
     assert not detail.crop_item.isVisible()
     assert detail.stats_label.text() == f"value {float(conv2_result.activations['fc6'][11]):.3f}"
+
+
+def _strongest(result, layer):
+    return int(np.argmax(result.stats[layer].channel_means))
+
+
+def test_strongest_channel_is_shown_before_any_click(panel, conv1_result):
+    strongest = _strongest(conv1_result, "conv1")
+    detail = panel.channel_detail
+    assert panel.selected_channel == ("conv1", strongest)
+    assert panel.channel_is_automatic
+    assert detail.selection == ("conv1", strongest)
+    assert detail.title.text() == f"conv1 · channel {strongest} (strongest)"
+    assert np.array_equal(detail.overlay_item.image, conv1_result.activations["conv1"][strongest])
+    assert panel.selection_box.isVisible()
+
+
+def test_layer_change_shows_the_new_layers_strongest_channel(panel, conv2_result):
+    panel.select_layer("conv2")
+    panel.show_result(conv2_result)
+    strongest = _strongest(conv2_result, "conv2")
+    assert panel.selected_channel == ("conv2", strongest)
+    assert panel.channel_detail.title.text() == f"conv2 · channel {strongest} (strongest)"
+    panel.select_layer("fc6")
+    panel.show_result(conv2_result)
+    assert panel.selected_channel == ("fc6", _strongest(conv2_result, "fc6"))
+
+
+def test_users_choice_is_kept_across_frames_and_layer_switches(qtbot, panel, engine, conv1_result, conv2_result):
+    strongest = _strongest(conv1_result, "conv1")
+    chosen = (strongest + 5) % 64
+    panel.select_channel("conv1", chosen)
+    assert panel.selected_channel == ("conv1", chosen)
+    assert not panel.channel_is_automatic
+    assert panel.channel_detail.title.text() == f"conv1 · channel {chosen}"
+    panel.show_result(process(engine, "conv1", phase=90, frame_id=8))
+    assert panel.selected_channel == ("conv1", chosen)
+
+    panel.select_layer("conv2")  # no choice made there yet: its strongest
+    panel.show_result(conv2_result)
+    assert panel.selected_channel == ("conv2", _strongest(conv2_result, "conv2"))
+    assert panel.channel_is_automatic
+
+    panel.select_layer("conv1")  # back: the user's channel again, not the strongest
+    panel.show_result(conv1_result)
+    assert panel.selected_channel == ("conv1", chosen)
+    assert not panel.channel_is_automatic
+    assert panel.channel_detail.selection == ("conv1", chosen)
+
+
+def test_automatic_pick_follows_a_clearly_stronger_channel_only(panel, conv1_result):
+    import dataclasses
+
+    means = conv1_result.stats["conv1"].channel_means
+    strongest = _strongest(conv1_result, "conv1")
+    runner_up = int(np.argsort(means)[-2])
+    spread = float(means.max() - means.min())
+
+    def with_means(new_means):
+        stats = dict(conv1_result.stats)
+        stats["conv1"] = dataclasses.replace(stats["conv1"], channel_means=new_means.astype(np.float32))
+        return dataclasses.replace(conv1_result, stats=stats)
+
+    nearly = means.copy()
+    nearly[runner_up] = means[strongest] + SWITCH_MARGIN * spread * 0.5  # a near-tie: no flicker
+    panel.show_result(with_means(nearly))
+    assert panel.selected_channel == ("conv1", strongest)
+    clearly = means.copy()
+    clearly[runner_up] = means[strongest] + SWITCH_MARGIN * spread * 4
+    panel.show_result(with_means(clearly))
+    assert panel.selected_channel == ("conv1", runner_up)
+
+
+def test_feature_maps_heading_stays_when_titles_are_hidden(panel):
+    panel.set_title_visible(False)
+    assert panel.title.isVisible()
+    assert panel.title.text().startswith("conv1 ·")
+
+
+def test_hover_hint_fits_a_narrow_mosaic(qtbot, conv1_result):
+    widget = FeatureMapsPanel()
+    qtbot.addWidget(widget)
+    widget.resize(360, 700)
+    widget.show()
+    widget.show_result(conv1_result)
+    qtbot.waitExposed(widget)
+    assert not widget.hover_label.elided

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from alexnet_viewer.core.layers import LAYER_NAMES
 from alexnet_viewer.qt.panels import FeatureMapsPanel, FiltersPanel, InputPanel, StatsPanel, Top5Panel
-from alexnet_viewer.qt.panels.stats_panel import SPARSITY_Y_RANGE
+from alexnet_viewer.qt.panels.stats_panel import SPARSITY_Y_RANGE, format_number
 from tests.qt.panel_results import make_engine, process
 
 
@@ -43,9 +43,9 @@ def test_table_has_every_layer_with_its_numbers(panel, result):
     row = LAYER_NAMES.index("relu2")
     stats = result.stats["relu2"]
     assert table.item(row, 1).text() == "192×27×27"
-    assert table.item(row, 2).text() == f"{stats.mean:.3f}"
-    assert table.item(row, 3).text() == f"{stats.std:.3f}"
-    assert table.item(row, 4).text() == f"{stats.max:.3f}"
+    assert table.item(row, 2).text() == format_number(stats.mean)
+    assert table.item(row, 3).text() == format_number(stats.std)
+    assert table.item(row, 4).text() == format_number(stats.max)
     assert table.item(row, 5).text() == f"{stats.zero_fraction * 100:.1f}"
     assert table.item(LAYER_NAMES.index("fc8"), 1).text() == "1000"
 
@@ -135,3 +135,44 @@ def test_histogram_axis_covers_the_histogram(panel, result):
     (x_low, x_high), (y_low, y_high) = panel.histogram_plot.viewRange()
     assert x_low <= edges[0] and edges[-1] <= x_high
     assert y_low <= 0 and result.histograms["conv3"].counts.max() <= y_high
+
+
+def test_format_number_keeps_columns_narrow():
+    assert format_number(0.0291) == "0.029"
+    assert format_number(-0.0291) == "-0.029"
+    assert format_number(12.3456) == "12.35"
+    assert format_number(-123.456) == "-123.5"
+    assert format_number(9.9999) == "10.00"
+    assert format_number(4321.9) == "4322"
+    assert max(len(format_number(v)) for v in (-9.9994, -99.994, -999.94, 0.0, 1e-5)) <= 6
+
+
+@pytest.mark.parametrize("width", [330, 340, 500])
+def test_table_columns_fit_without_sideways_scrolling(qtbot, result, width):
+    widget = StatsPanel()
+    qtbot.addWidget(widget)
+    widget.resize(width, 700)
+    widget.show()
+    widget.show_result(result)
+    qtbot.waitExposed(widget)
+    QApplication.processEvents()
+    table = widget.table
+    header = table.horizontalHeader()
+    assert not table.horizontalScrollBar().isVisible()
+    assert header.length() <= table.viewport().width()
+    # Every column is at least as wide as the widest text it can hold.
+    for column, needed in enumerate(widget.column_fitter.widths):
+        assert header.sectionSize(column) >= needed
+    assert header.length() >= table.viewport().width() - 1  # and together they fill the row
+
+
+def test_header_names_are_compact_and_explained(panel):
+    header_item = panel.table.horizontalHeaderItem(5)
+    assert header_item.text() == "%0"
+    assert "zero" in header_item.toolTip()
+
+
+def test_stats_title_can_be_hidden(panel):
+    assert panel.title.isVisible()
+    panel.set_title_visible(False)
+    assert not panel.title.isVisible()

@@ -8,19 +8,20 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayo
 
 from alexnet_viewer.core.result import Result
 from alexnet_viewer.qt.colormaps import DEFAULT_COLORMAP, colormap, lookup_table
-from alexnet_viewer.qt.panels.style import PLOT_BACKGROUND, apply_spacing, caption_label, set_text_if_changed, title_label
+from alexnet_viewer.qt.panels.style import (
+    AXIS_TEXT, PLOT_BACKGROUND, apply_spacing, caption_label, set_text_if_changed, title_label,
+)
 
 CROP_SIZE = 224
 DEFAULT_OPACITY = 60
-HINT = "Click a channel in the mosaic to see it here"
+HINT = "The strongest channel shows here; click a tile to pick one"
 
 
 class ChannelDetail(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.title = title_label("Channel")
-        self.stats_label = caption_label(HINT)
-        self.stats_label.setWordWrap(True)
+        self.stats_label = caption_label(HINT, wrap=True)
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setBackground(PLOT_BACKGROUND)
         self.plot_widget.setMinimumSize(160, 140)
@@ -37,6 +38,7 @@ class ChannelDetail(QWidget):
         self.color_bar = pg.ColorBarItem(
             values=(0.0, 1.0), colorMap=colormap(DEFAULT_COLORMAP), interactive=False, width=14, rounding=1e-6
         )
+        self.color_bar.axis.setTextPen(AXIS_TEXT)
         self.plot_widget.addItem(self.color_bar)
 
         self.overlay_check = QCheckBox("Overlay on input")
@@ -84,8 +86,16 @@ class ChannelDetail(QWidget):
         set_text_if_changed(self.title, "Channel")
         set_text_if_changed(self.stats_label, HINT)
 
-    def show_channel(self, result: Result, layer: str, channel: int, levels: tuple[float, float]) -> None:
-        """Show ``channel`` of ``layer`` scaled by ``levels``, the layer's mosaic levels."""
+    def set_title_visible(self, visible: bool) -> None:
+        """Hide the heading where a dock title already says what the panel is."""
+        self.title.setVisible(visible)
+
+    def show_channel(self, result: Result, layer: str, channel: int, levels: tuple[float, float],
+                     strongest: bool = False) -> None:
+        """Show ``channel`` of ``layer`` scaled by ``levels``, the layer's mosaic levels.
+
+        ``strongest``: it was picked as the layer's strongest channel, which the title says.
+        """
         self._selection = (layer, channel)
         activations = result.activations[layer]
         values = activations[channel]
@@ -106,7 +116,7 @@ class ChannelDetail(QWidget):
             self.overlay_check.setEnabled(self._spatial)
             self._apply_overlay()
         kind = "unit" if activations.ndim == 1 else "channel"
-        set_text_if_changed(self.title, f"{layer} · {kind} {channel}")
+        set_text_if_changed(self.title, f"{layer} · {kind} {channel}" + (" (strongest)" if strongest else ""))
         if activations.ndim == 1:
             text = f"value {float(values[0, 0]):.3f}"
         else:

@@ -1,6 +1,12 @@
-"""Every channel of one layer as a single tiled image, plus the clicked channel in detail."""
+"""Every channel of one layer as a single tiled image, plus one channel in detail.
+
+The detail shows the channel the user clicked in that layer, else the layer's strongest one
+(highest mean activation), so it is never empty once a picture is shown.
+"""
 
 from __future__ import annotations
+
+import numpy as np
 
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
@@ -16,7 +22,10 @@ from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, set_tex
 DEFAULT_LAYER = "conv1"
 CHANNEL_ORDERS = (("index", "index"), ("mean activation", "mean"))
 WIDE_LAYOUT_PX = 600
-HINT = "Hover a tile to read its value; click it to see it large"
+HINT = "Hover a tile for its value; click to enlarge it"
+# An automatic pick moves to a new strongest channel only when that one leads by this share of
+# the spread of channel means, so near-ties in a live video do not make the detail flicker.
+SWITCH_MARGIN = 0.05
 
 
 def describe_shape(shape: tuple[int, ...]) -> str:
@@ -85,7 +94,9 @@ class FeatureMapsPanel(QWidget):
         self._result: Result | None = None
         self._shown_layer: str | None = None  # the layer the visible mosaic belongs to
         self._mosaic: Mosaic | None = None
-        self._selected: tuple[str, int] | None = None
+        self._selected: tuple[str, int] | None = None  # what the detail shows
+        self._automatic = False  # the shown channel was picked as the strongest, not by the user
+        self._user_channels: dict[str, int] = {}  # the user's pick in each layer, kept across switches
         self.layer_combo.currentTextChanged.connect(self._on_layer_chosen)
         self.colormap_combo.currentTextChanged.connect(self._on_colormap_chosen)
         self.order_combo.currentIndexChanged.connect(self._on_order_chosen)
@@ -118,7 +129,18 @@ class FeatureMapsPanel(QWidget):
 
     @property
     def selected_channel(self) -> tuple[str, int] | None:
+        """The user's pick in the current layer (shown once its data arrives), else the strongest
+        channel in the detail."""
+        if self.layer in self._user_channels:
+            return self.layer, self._user_channels[self.layer]
         return self._selected
+
+    @property
+    def channel_is_automatic(self) -> bool:
+        return self.layer not in self._user_channels and self._selected is not None
+
+    def set_title_visible(self, visible: bool) -> None:
+        """Kept for every panel alike; this heading stays, since it names the layer and its shape."""
 
     def select_layer(self, name: str) -> None:
         if name not in LAYER_NAMES:
@@ -134,7 +156,7 @@ class FeatureMapsPanel(QWidget):
     def select_channel(self, layer: str, channel: int) -> None:
         """Select a channel, switching layer first if needed (the detail fills in when data arrives)."""
         self.select_layer(layer)
-        self._selected = (layer, channel)
+        self._user_channels[layer] = channel
         self._update_selection()
         self.channel_selected.emit(layer, channel)
 
@@ -152,19 +174,38 @@ class FeatureMapsPanel(QWidget):
         set_text_if_changed(self.title, f"{layer} · {describe_shape(self._result.stats[layer].shape)}")
 
     def _update_selection(self) -> None:
-        """Frame the selected tile and refresh the detail, when the data on screen has it."""
-        mosaic, result = self._mosaic, self._result
-        if self._selected is None or mosaic is None or result is None or self._selected[0] != self._shown_layer:
+        """Frame the detail's tile in the mosaic on screen and refresh the detail."""
+        mosaic, result, layer = self._mosaic, self._result, self._shown_layer
+        if mosaic is None or result is None:
             self.selection_box.hide()
             return
-        layer, channel = self._selected
-        if channel not in mosaic.order:
+        channel, automatic = self._channel_for(layer, result)
+        if channel is None or channel not in mosaic.order:
             self.selection_box.hide()
             return
+        self._selected, self._automatic = (layer, channel), automatic
         top, left = mosaic.tile_origin(channel)
-        self.selection_box.setRect(QRectF(left - 0.5, top - 0.5, mosaic.tile[1] + 1, mosaic.tile[0] + 1))
+        rect = QRectF(left - 0.5, top - 0.5, mosaic.tile[1] + 1, mosaic.tile[0] + 1)
+        if self.selection_box.rect() != rect:
+            self.selection_box.setRect(rect)
         self.selection_box.show()
-        self.channel_detail.show_channel(result, layer, channel, mosaic.levels)
+        self.channel_detail.show_channel(result, layer, channel, mosaic.levels, strongest=automatic)
+
+    def _channel_for(self, layer: str, result: Result) -> tuple[int | None, bool]:
+        """The user's channel in ``layer``, else its strongest: (channel, picked automatically)."""
+        if layer in self._user_channels:
+            return self._user_channels[layer], False
+        stats = result.stats.get(layer)
+        if stats is None:
+            return None, True
+        means = stats.channel_means  # computed by the core; this only looks up the largest
+        strongest = int(np.argmax(means))
+        previous = self._selected if self._automatic else None
+        if previous is not None and previous[0] == layer and previous[1] < len(means):
+            lead = float(means[strongest]) - float(means[previous[1]])
+            if lead <= SWITCH_MARGIN * (float(means[strongest]) - float(means.min())):
+                return previous[1], True
+        return strongest, True
 
     def read_out(self, row: float, col: float) -> str | None:
         """'conv2 · channel 17 · (y 5, x 9) = 3.214' for an image pixel of the mosaic."""
@@ -194,9 +235,7 @@ class FeatureMapsPanel(QWidget):
         set_text_if_changed(self.hover_label, HINT)
 
     def _on_layer_chosen(self, name: str) -> None:
-        if self._selected is not None and self._selected[0] != name:
-            self._selected = None
-            self.channel_detail.clear()
+        # The detail keeps the old layer's channel, like the mosaic, until the new layer's data arrives.
         if self._result is not None and name in self._result.mosaics:
             self._show_mosaic(name, self._result.mosaics[name])
         elif self._shown_layer is not None and name != self._shown_layer:

@@ -11,7 +11,7 @@ from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
 from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, set_text_if_changed, title_label
 
 NORMALISATIONS = (("Global normalisation", "global"), ("Per-filter normalisation", "per_filter"))
-HINT = "Hover a filter to name it; click to see what it responds to"
+HINT = "Click a filter to see what it responds to"
 
 
 class FiltersPanel(QWidget):
@@ -40,7 +40,8 @@ class FiltersPanel(QWidget):
 
         header = QHBoxLayout()
         header.setSpacing(8)
-        header.addWidget(title_label("conv1 filters", squeezable=False))
+        self.title = title_label("conv1 filters", squeezable=False)
+        header.addWidget(self.title)
         header.addStretch(1)
         header.addWidget(self.normalisation_combo)
         self.normalisation_combo.setMinimumWidth(110)  # on narrow panels the combo gives way, not the title
@@ -54,6 +55,10 @@ class FiltersPanel(QWidget):
     @property
     def normalisation(self) -> str:
         return self.normalisation_combo.currentData()
+
+    def set_title_visible(self, visible: bool) -> None:
+        """Hide the heading where a dock title already says what the panel is."""
+        self.title.setVisible(visible)
 
     def set_normalisation(self, key: str) -> None:
         index = self.normalisation_combo.findData(key)

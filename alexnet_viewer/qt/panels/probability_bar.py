@@ -18,10 +18,10 @@ class ProbabilityBar(QWidget):
         self._text = ""
         font = self.font()
         font.setPointSize(point_size)
-        font.setWeight(QFont.Weight.DemiBold)
+        font.setWeight(QFont.Weight.Bold)
         self.setFont(font)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(self.fontMetrics().height() + 10)
+        self.setFixedHeight(self.fontMetrics().height() + 6)
         self.bar_color = QColor(ACCENT)
 
     @property

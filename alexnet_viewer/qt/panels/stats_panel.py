@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QAbstractItemView, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHeaderView, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
 
 from alexnet_viewer.core.layers import LAYER_NAMES, SPATIAL_LAYERS
 from alexnet_viewer.core.result import Result
 from alexnet_viewer.qt.panels.ranges import steady_range
 from alexnet_viewer.qt.panels.style import (
-    ACCENT, PLOT_BACKGROUND, apply_spacing, caption_label, set_text_if_changed, title_label,
+    ACCENT, AXIS_TEXT, PLOT_BACKGROUND, apply_spacing, caption_label, set_text_if_changed, title_label,
 )
 
-COLUMNS = ("layer", "shape", "mean", "std", "max", "% zeros")
+COLUMNS = ("layer", "shape", "mean", "std", "max", "%0")
+COLUMN_TIPS = (
+    "Layer of AlexNet, in the order the picture flows through them",
+    "channels × height × width (fc layers: units)",
+    "Mean of all values in the layer",
+    "Standard deviation of all values in the layer",
+    "Largest value in the layer",
+    "Share of values that are exactly zero, in % (ReLU switched them off)",
+)
+# The widest text each column holds; numbers never exceed six characters (see format_number).
+COLUMN_SAMPLES = ("relu7", "384×13×13", "-9.999", "9.999", "-9.999", "100.0")
+CELL_PADDING = 8
 DEFAULT_LAYER = "conv1"
 _LAYER_X = np.arange(len(LAYER_NAMES), dtype=float)
 _BAR_BRUSH = pg.mkBrush("#6b7380")
@@ -28,9 +41,16 @@ def format_shape(shape: tuple[int, ...]) -> str:
     return "×".join(str(size) for size in shape)
 
 
+def format_number(value: float) -> str:
+    """Four significant digits at most, so a column is as wide for 0.012 as for 123.4."""
+    size = abs(value)
+    decimals = 3 if size < 9.9995 else 2 if size < 99.995 else 1 if size < 999.95 else 0
+    return f"{value:.{decimals}f}"
+
+
 def row_texts(name: str, stats) -> tuple[str, ...]:
-    return (name, format_shape(stats.shape), f"{stats.mean:.3f}", f"{stats.std:.3f}", f"{stats.max:.3f}",
-            f"{stats.zero_fraction * 100:.1f}")
+    return (name, format_shape(stats.shape), format_number(stats.mean), format_number(stats.std),
+            format_number(stats.max), f"{stats.zero_fraction * 100:.1f}")
 
 
 def _short_name(name: str) -> str:
@@ -66,7 +86,52 @@ def _plot_widget() -> pg.PlotWidget:
     plot.disableAutoRange()
     plot.getAxis("left").setWidth(LEFT_AXIS_PX)
     plot.setContentsMargins(2, 8, 10, 2)  # room for tick labels that sit on the plot's edge
+    for side in ("left", "bottom"):
+        plot.getAxis(side).setTextPen(AXIS_TEXT)
     return widget
+
+
+class _ColumnFitter(QObject):
+    """Spreads the table's width over its columns whenever the viewport changes size.
+
+    Every column gets the room its widest possible text needs and a share of what is left
+    over, so the table never scrolls sideways while it is at least that wide. Sizing to
+    contents instead would re-measure every cell on every frame.
+    """
+
+    def __init__(self, table: QTableWidget, widths: list[int]) -> None:
+        super().__init__(table)
+        self.table = table
+        self.widths = widths
+        header = table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.viewport().installEventFilter(self)
+        self.fit()
+
+    @property
+    def minimum_width(self) -> int:
+        return sum(self.widths)
+
+    def fit(self) -> None:
+        available = self.table.viewport().width()
+        extra = max(0, available - self.minimum_width)
+        header = self.table.horizontalHeader()
+        given = 0
+        for column, width in enumerate(self.widths):
+            if column == len(self.widths) - 1:
+                share = extra - given  # the rounding remainder, so the columns fill the row exactly
+            else:
+                share = extra * width // self.minimum_width
+                given += share
+            if header.sectionSize(column) != width + share:
+                header.resizeSection(column, width + share)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        # A hidden viewport can change size without a resize event of its own: fit on show too.
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self.fit()
+        return False
 
 
 class StatsPanel(QWidget):
@@ -76,11 +141,13 @@ class StatsPanel(QWidget):
         super().__init__(parent)
         self.table = QTableWidget(len(LAYER_NAMES), len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for column, tip in enumerate(COLUMN_TIPS):
+            self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self._size_columns()
+        self.column_fitter = _ColumnFitter(self.table, self._column_widths())
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         for row, name in enumerate(LAYER_NAMES):
             for column in range(len(COLUMNS)):
@@ -129,7 +196,8 @@ class StatsPanel(QWidget):
         splitter.setSizes([400, 500])
         self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * 6)
         layout = apply_spacing(QVBoxLayout(self))
-        layout.addWidget(title_label("Statistics"))
+        self.title = title_label("Statistics")
+        layout.addWidget(self.title)
         layout.addWidget(splitter, 1)
 
         self._layer = DEFAULT_LAYER
@@ -144,6 +212,10 @@ class StatsPanel(QWidget):
     @property
     def layer(self) -> str:
         return self._layer
+
+    def set_title_visible(self, visible: bool) -> None:
+        """Hide the heading where a dock title already says what the panel is."""
+        self.title.setVisible(visible)
 
     def set_layer(self, name: str) -> None:
         if name not in LAYER_NAMES:
@@ -215,16 +287,14 @@ class StatsPanel(QWidget):
         brushes = [_SELECTED_BRUSH if name == self._layer else _BAR_BRUSH for name in LAYER_NAMES]
         self.sparsity_bars.setOpts(brushes=brushes)
 
-    def _size_columns(self) -> None:
-        # Widths from the widest text a column can hold, measured once: sizing to contents
-        # would re-measure every frame. Narrow panels scroll sideways instead of eliding.
+    def _column_widths(self) -> list[int]:
         header = self.table.horizontalHeader()
         metrics = self.table.fontMetrics()
-        samples = ("relu7", "384×13×13", "-00.000", "00.000", "000.000", "% zeros")
-        for column, (title, sample) in enumerate(zip(COLUMNS, samples)):
-            width = max(metrics.horizontalAdvance(sample), header.fontMetrics().horizontalAdvance(title)) + 16
-            header.resizeSection(column, width)
-        header.setStretchLastSection(True)
+        widths = []
+        for column, sample in enumerate(COLUMN_SAMPLES):
+            widths.append(max(metrics.horizontalAdvance(sample) + CELL_PADDING,
+                              header.sectionSizeFromContents(column).width()))
+        return widths
 
     def _fit_layer_ticks(self) -> None:
         axis = self.sparsity_plot.getAxis("bottom")

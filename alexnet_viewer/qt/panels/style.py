@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QBoxLayout, QLabel, QSizePolicy
 
 SPACING = 8
 TITLE_POINT_SIZE = 13
 CAPTION_POINT_SIZE = 11
 PLOT_BACKGROUND = "#1e1f22"
+AXIS_TEXT = "#c9cdd3"  # pyqtgraph's default grey is too faint on a projector
 ACCENT = "#4c9be8"
 
 
@@ -30,14 +32,82 @@ def title_label(text: str = "", squeezable: bool = True) -> QLabel:
     return label
 
 
-def caption_label(text: str = "") -> QLabel:
-    """A one-line read-out that may be cut on narrow panels rather than widen them."""
-    label = QLabel(text)
+class ElidedLabel(QLabel):
+    """One line that ends in "…" when the panel is too narrow; the whole text is then its tooltip.
+
+    A read-out that wrapped would change height as the mouse moves and shift everything
+    below it, so it is cut instead.
+    """
+
+    def __init__(self, text: str = "", parent=None) -> None:
+        super().__init__(text, parent)
+        self._update_tooltip()
+
+    @property
+    def elided(self) -> bool:
+        return self.fontMetrics().horizontalAdvance(self.text()) > self.contentsRect().width()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self._update_tooltip()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._update_tooltip()
+
+    def _update_tooltip(self) -> None:
+        tooltip = self.text() if self.elided else ""
+        if self.toolTip() != tooltip:
+            self.setToolTip(tooltip)
+
+    def paintEvent(self, event) -> None:
+        rect = self.contentsRect()
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(rect, int(self.alignment()), text)
+
+
+class WrappingLabel(QLabel):
+    """A word-wrapped label that is never squeezed below the height its text needs.
+
+    QBoxLayout only uses heightForWidth while it has room; when the panel is short it shrinks
+    wrapped labels first and cuts their last line. A minimum height from the current width
+    makes the layout (and the dock around it) keep the room instead.
+    """
+
+    def __init__(self, text: str = "", parent=None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().minimumSizeHint()
+        if self.width() > 0:
+            hint.setHeight(max(hint.height(), self.heightForWidth(self.width())))
+        return hint
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().sizeHint()
+        if self.width() > 0:
+            hint.setHeight(self.heightForWidth(self.width()))
+        return hint
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # the height it needs depends on the width it got
+
+
+def caption_label(text: str = "", wrap: bool = False) -> QLabel:
+    """A small read-out that never widens its panel: cut with "…" (or wrapped, with ``wrap``)."""
+    label = WrappingLabel(text) if wrap else ElidedLabel(text)
     font = label.font()
     font.setPointSize(CAPTION_POINT_SIZE)
     label.setFont(font)
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-    label.setMinimumHeight(label.fontMetrics().height() + 4)
+    if not wrap:
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        label.setMinimumHeight(label.fontMetrics().height() + 4)
     return label
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from alexnet_viewer.core.result import Result
 from alexnet_viewer.qt.panels.probability_bar import ProbabilityBar
-from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, set_text_if_changed, title_label
+from alexnet_viewer.qt.panels.style import (
+    WrappingLabel, apply_spacing, caption_label, set_text_if_changed, title_label,
+)
 
 ROWS = 5
-NAME_POINT_SIZE = 18
-UNTRAINED_TEXT = "Untrained weights ({description}) — predictions are meaningless"
+NAME_POINT_SIZE = 18  # the first name; the others are 2 pt smaller, never under 16
+BANNER_HEADLINE = "Untrained weights — predictions are meaningless"
+NAME_TO_BAR = 2
 
 
 def format_percent(probability: float) -> str:
@@ -18,14 +24,19 @@ def format_percent(probability: float) -> str:
     return f"{percent:.1f} %" if percent >= 0.1 or percent == 0 else "<0.1 %"
 
 
+def banner_html(description: str) -> str:
+    return f"<b>{html.escape(BANNER_HEADLINE)}</b><br>{html.escape(description)}"
+
+
 class Top5Panel(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.untrained_banner = QLabel()
-        self.untrained_banner.setWordWrap(True)
+        self.title = title_label("What AlexNet thinks")
+        # Wraps and keeps the height its text needs even in a short, narrow dock.
+        self.untrained_banner = WrappingLabel()
+        self.untrained_banner.setTextFormat(Qt.TextFormat.RichText)
         self.untrained_banner.setStyleSheet(
-            "QLabel { background: #b3261e; color: white; font-weight: 600; font-size: 13pt;"
-            " padding: 8px; border-radius: 4px; }"
+            "QLabel { background: #b3261e; color: white; font-size: 11pt; padding: 6px; border-radius: 4px; }"
         )
         self.untrained_banner.hide()
         self.status_label = caption_label("Open a picture to start")
@@ -33,31 +44,35 @@ class Top5Panel(QWidget):
         self.name_labels: list[QLabel] = []
         self.bars: list[ProbabilityBar] = []
         layout = apply_spacing(QVBoxLayout(self))
-        layout.addWidget(title_label("What AlexNet thinks"))
+        layout.addWidget(self.title)
         layout.addWidget(self.untrained_banner)
         for rank in range(ROWS):
-            name = QLabel("")
+            # Long ImageNet names wrap on narrow panels instead of widening them.
+            name = WrappingLabel("")
             font = name.font()
             font.setPointSize(NAME_POINT_SIZE if rank == 0 else NAME_POINT_SIZE - 2)
             font.setBold(rank == 0)
             name.setFont(font)
-            # Long ImageNet names wrap on narrow panels instead of widening them.
-            name.setWordWrap(True)
-            name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             bar = ProbabilityBar(point_size=NAME_POINT_SIZE - 2)
             self.name_labels.append(name)
             self.bars.append(bar)
-            layout.addWidget(name)
-            layout.addWidget(bar)
-            if rank < ROWS - 1:
-                layout.addSpacing(4)
+            row = QVBoxLayout()
+            row.setSpacing(NAME_TO_BAR)  # a name sits on its own bar, apart from the next name
+            row.addWidget(name)
+            row.addWidget(bar)
+            layout.addLayout(row)
         layout.addStretch(1)
         layout.addWidget(self.status_label)
+        self.setMinimumWidth(180)  # narrower, every name and the banner would wrap word by word
         self._busy = False
 
     @property
     def banner_visible(self) -> bool:
         return not self.untrained_banner.isHidden()
+
+    def set_title_visible(self, visible: bool) -> None:
+        """Hide the heading where a dock title already says what the panel is."""
+        self.title.setVisible(visible)
 
     def set_busy(self, busy: bool, text: str = "Working…") -> None:
         self._busy = busy
@@ -80,7 +95,7 @@ class Top5Panel(QWidget):
         if weights.trained:
             self.untrained_banner.hide()
         else:
-            set_text_if_changed(self.untrained_banner, UNTRAINED_TEXT.format(description=weights.description))
+            set_text_if_changed(self.untrained_banner, banner_html(weights.description))
             self.untrained_banner.show()
         if not self._busy:
             set_text_if_changed(self.status_label, f"Weights: {weights.description} · {result.device}")
