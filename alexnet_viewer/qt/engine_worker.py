@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
+from alexnet_viewer.core.edits import Edits, apply_edits
 from alexnet_viewer.core.errors import DeviceError, ViewerError, WeightsUnavailableError
 from alexnet_viewer.core.mailbox import LatestMailbox, MailboxClosed
 
@@ -65,6 +66,10 @@ class Job:
     frame_id: int
     source: PictureSource
     view: ViewRequest
+    edits: Edits = Edits()  # applied by the worker before the engine sees the picture
+    # Filled in by the worker on the Job it sends back: the decoded picture's (H, W)
+    # before the edits, which the crop tool needs to map a box back onto it.
+    source_shape: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,9 @@ class EngineWorker(QThread):
         self._cancel_download = threading.Event()
         self._engine = None
         self._decoded: tuple[int, np.ndarray] | None = None
+        self._edited: tuple[int, Edits, np.ndarray] | None = None
+        self._torch_threads: int | None = None  # torch's thread count before we lowered it
+        self.engine_threads: int | None = None  # torch threads the engine runs with
         self.frames_processed = 0
 
     # GUI thread side
@@ -185,7 +193,8 @@ class EngineWorker(QThread):
                     self._run_job(job)
         finally:
             self._engine = None
-            self._decoded = None
+            self._decoded = self._edited = None
+            self._restore_threads()
 
     def _take_weights_request(self):
         with self._weights_lock:
@@ -231,7 +240,32 @@ class EngineWorker(QThread):
                 self._weights_failed(GENERIC_WEIGHTS_ERROR, "error")
             return
         self._engine = engine
+        self._leave_a_core_for_the_gui(str(engine.device))
         self.weights_ready.emit(engine.weights, str(engine.device))
+
+    def _leave_a_core_for_the_gui(self, device: str) -> None:
+        # On the CPU, torch's intra-op threads and the GUI thread (painting every result)
+        # compete for the same cores, and a pass waits for its slowest, preempted thread.
+        # With OpenMP the thread count is per calling thread: this lowers it for the
+        # engine only, never for anything else in the process.
+        import torch
+
+        if device != "cpu":
+            self._restore_threads()
+            return
+        if self._torch_threads is None:
+            self._torch_threads = torch.get_num_threads()
+        if self._torch_threads > 1:
+            torch.set_num_threads(self._torch_threads - 1)  # this thread's own setting
+        self.engine_threads = torch.get_num_threads()
+
+    def _restore_threads(self) -> None:
+        if self._torch_threads is not None:
+            import torch
+
+            torch.set_num_threads(self._torch_threads)
+            self._torch_threads = None
+            self.engine_threads = torch.get_num_threads()
 
     def _weights_failed(self, message: str, reason: str) -> None:
         self.weights_failed.emit(WeightsFailure(message, reason))
@@ -239,7 +273,8 @@ class EngineWorker(QThread):
 
     def _run_job(self, job: Job) -> None:
         try:
-            array = self._decoded_array(job.source)
+            original = self._decoded_array(job.source)
+            array = self._edited_array(job.source.token, original, job.edits)
         except ViewerError as error:
             self._job_failed(job, str(error))
             return
@@ -260,13 +295,24 @@ class EngineWorker(QThread):
             self._job_failed(job, GENERIC_FRAME_ERROR)
             return
         self.frames_processed += 1
-        self.result_ready.emit(result, job)
+        self.result_ready.emit(result, replace(job, source_shape=tuple(original.shape[:2])))
 
     def _decoded_array(self, source: PictureSource) -> np.ndarray:
         if self._decoded is not None and self._decoded[0] == source.token:
             return self._decoded[1]
         array = decode_picture(source)
         self._decoded = (source.token, array)
+        return array
+
+    def _edited_array(self, token: int, original: np.ndarray, edits: Edits) -> np.ndarray:
+        # A layer change re-runs the same picture with the same edits: edit it once.
+        if edits.is_identity:
+            return original
+        cached = self._edited
+        if cached is not None and cached[0] == token and cached[1] == edits:
+            return cached[2]
+        array = apply_edits(original, edits)
+        self._edited = (token, edits, array)
         return array
 
     def _job_failed(self, job: Job, message: str) -> None:

@@ -14,20 +14,13 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from alexnet_viewer.qt import picture_sources, weights_dialogs
+from alexnet_viewer.qt.banner import Banner
+from alexnet_viewer.qt.edits_controller import EditsController
 from alexnet_viewer.qt.engine_worker import EngineWorker, Job, PictureSource, ViewRequest, WeightsFailure
+from alexnet_viewer.qt.live_controller import LiveController
 from alexnet_viewer.qt.panels import FeatureMapsPanel, FiltersPanel, InputPanel, StatsPanel, Top5Panel
 from alexnet_viewer.qt.settings import ViewerSettings, WeightsChoice
 
@@ -36,52 +29,6 @@ log = logging.getLogger(__name__)
 APP_TITLE = "AlexNet Viewer"
 DEFAULT_SIZE = (1280, 800)
 FPS_WINDOW_S = 2.0
-BANNER_STYLES = {
-    "error": "background: #5c1f1c; color: #ffdad6; border: 1px solid #b3261e;",
-    "warning": "background: #b3261e; color: white;",
-    "info": "background: #23364d; color: #d6e6ff; border: 1px solid #4c9be8;",
-}
-
-
-class Banner(QFrame):
-    """A one-line notice above the feature maps; error banners have a close button."""
-
-    def __init__(self, kind: str, closable: bool, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName(f"{kind}_banner")
-        self.setStyleSheet(f"#{kind}_banner {{ {BANNER_STYLES[kind]} border-radius: 4px; }}"
-                           f" #{kind}_banner QLabel {{ background: transparent; border: none; }}")
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        font = self.label.font()
-        font.setPointSize(max(font.pointSize(), 11))
-        if kind == "warning":
-            font.setBold(True)
-        self.label.setFont(font)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 6, 6)
-        layout.setSpacing(8)
-        layout.addWidget(self.label, 1)
-        self.close_button = None
-        if closable:
-            self.close_button = QToolButton()
-            self.close_button.setText("✕")
-            self.close_button.setToolTip("Dismiss")
-            self.close_button.setAutoRaise(True)
-            self.close_button.clicked.connect(self.hide)
-            layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.hide()
-
-    def show_message(self, text: str) -> None:
-        self.label.setText(text)
-        self.show()
-
-    @property
-    def text(self) -> str:
-        return self.label.text()
-
-
 class MainWindow(QMainWindow):
     # (Result, Job) after every panel has been handed the result
     result_shown = Signal(object, object)
@@ -125,6 +72,7 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._view = ViewRequest()
         self._error_about_picture = True
+        self.last_draw_ms = 0.0
 
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
@@ -134,11 +82,14 @@ class MainWindow(QMainWindow):
             | QMainWindow.DockOption.AllowTabbedDocks
         )
         self._build_panels()
+        self.live = LiveController(self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.live.toolbar)
         self._build_status_bar()
         self._build_menus()
         self._connect_worker()
         self._layout_settled = False
         self._layout_restored = self._restore_layout() if restore_layout else False
+        self.live.sync_actions()  # the toolbar shows only while a source plays, whatever was saved
         if not restore_layout:
             self.resize(*DEFAULT_SIZE)
         initial_layer = layer or settings.layer() or "conv1"
@@ -170,7 +121,10 @@ class MainWindow(QMainWindow):
         self.top5_dock = self._dock("Top-5", "top5_dock", self.top5_panel)
         self.filters_dock = self._dock("Filters", "filters_dock", self.filters_panel)
         self.stats_dock = self._dock("Statistics", "stats_dock", self.stats_panel)
-        self.docks = (self.input_dock, self.top5_dock, self.filters_dock, self.stats_dock)
+        self.edits = EditsController(self.input_panel, self)
+        self.edits.changed.connect(lambda _edits: self._post_current())
+        self.edits_dock = self._dock("Edits", "edits_dock", self.edits.panel)
+        self.docks = (self.input_dock, self.top5_dock, self.filters_dock, self.stats_dock, self.edits_dock)
         # Compact until shown: a split right column would force a minimum height of ~810 px.
         self._arrange_docks(tabbed_right=True)
 
@@ -189,16 +143,18 @@ class MainWindow(QMainWindow):
         for dock in self.docks:
             self.removeDockWidget(dock)
         for dock, area in ((self.input_dock, left), (self.top5_dock, left),
-                           (self.filters_dock, right), (self.stats_dock, right)):
+                           (self.filters_dock, right), (self.stats_dock, right), (self.edits_dock, right)):
             self.addDockWidget(area, dock)
             dock.setFloating(False)
             dock.show()
         self.splitDockWidget(self.input_dock, self.top5_dock, Qt.Orientation.Vertical)
         if tabbed_right:
             self.tabifyDockWidget(self.stats_dock, self.filters_dock)
-            self.stats_dock.raise_()
         else:
             self.splitDockWidget(self.filters_dock, self.stats_dock, Qt.Orientation.Vertical)
+        # Edits share the statistics' place; the statistics show first.
+        self.tabifyDockWidget(self.stats_dock, self.edits_dock)
+        self.stats_dock.raise_()
 
     def _apply_default_layout(self) -> None:
         width, height = self.width(), self.height()
@@ -241,7 +197,8 @@ class MainWindow(QMainWindow):
         self.device_label.setToolTip("Where the network runs")
         self.time_label.setToolTip("Engine time for the last frame (preprocess, forward pass, statistics, mosaics)")
         self.fps_label.setToolTip("Frames shown per second over the last two seconds")
-        for label in (self.device_label, self.weights_label, self.time_label, self.fps_label):
+        self.live_label = self.live.status_label
+        for label in (self.live_label, self.device_label, self.weights_label, self.time_label, self.fps_label):
             label.setContentsMargins(8, 0, 8, 0)
             bar.addPermanentWidget(label)
         metrics = self.time_label.fontMetrics()
@@ -251,7 +208,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menu_bar = self.menuBar()
         file_menu = menu_bar.addMenu("&File")
-        self.open_action = self._action(file_menu, "&Open picture…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.open_action = self._action(file_menu, "&Open picture or video…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.paste_action = self._action(file_menu, "&Paste picture", self.paste, QKeySequence.StandardKey.Paste)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -281,6 +238,8 @@ class MainWindow(QMainWindow):
             self.view_menu.addAction(dock.toggleViewAction())
         self.view_menu.addSeparator()
         self._action(self.view_menu, "&Reset layout", self.reset_layout)
+
+        self.live.build_menu(menu_bar)
 
         settings_menu = menu_bar.addMenu("Se&ttings")
         self._action(settings_menu, "&Weights…", self.weights_dialog)
@@ -325,6 +284,7 @@ class MainWindow(QMainWindow):
             self.settings.set_window_layout(self.saveGeometry(), self.saveState())
             self.settings.set_layer(self._view.layer)
         self.settings.sync()
+        self.live.stop()
         self._close_download_dialog()
         self.worker.stop()
 
@@ -348,8 +308,14 @@ class MainWindow(QMainWindow):
 
     # Opening pictures
     def open_path(self, path: Path | str, *, remember: bool = True) -> int:
-        """Show the picture file at ``path``; returns the frame id of the job."""
+        """Show the picture file at ``path`` (or play it, for a video); returns the frame id of the job."""
         path = Path(path).expanduser().absolute()
+        if picture_sources.is_video_file(path):
+            if remember and self._persist:
+                self.settings.set_last_folder(path.parent)
+                self.settings.add_recent_file(path)
+            return self.live.open_video(path)
+        self.live.stop()
         self._nav_path = path
         source = PictureSource(self._take_token(), path.name, path=path)
         if remember and self._persist:
@@ -357,6 +323,7 @@ class MainWindow(QMainWindow):
         return self._submit(source)
 
     def open_bytes(self, data: bytes, label: str = "pasted picture") -> int:
+        self.live.stop()
         return self._submit(PictureSource(self._take_token(), label, data=bytes(data)))
 
     def post_frame(self, array: np.ndarray, label: str = "live frame") -> int:
@@ -378,6 +345,7 @@ class MainWindow(QMainWindow):
             return self.open_path(incoming.path)
         if incoming.data is not None:
             return self.open_bytes(incoming.data, incoming.label)
+        self.live.stop()
         return self.post_frame(incoming.array, incoming.label)
 
     def paste(self) -> None:
@@ -455,7 +423,7 @@ class MainWindow(QMainWindow):
         if self._current_source is None or self._closed:
             return 0
         frame_id, self._next_frame_id = self._next_frame_id, self._next_frame_id + 1
-        self.worker.post(Job(frame_id, self._current_source, self._view))
+        self.worker.post(Job(frame_id, self._current_source, self._view, self.edits.current))
         return frame_id
 
     def set_layer(self, name: str) -> None:
@@ -500,8 +468,11 @@ class MainWindow(QMainWindow):
         self._pending = None
         if self.current_job is not None and job.frame_id < self.current_job.frame_id:
             return
+        started = time.perf_counter()
+        self.edits.note_shown(job)
         for panel in (self.input_panel, self.top5_panel, self.filters_panel, self.feature_maps_panel, self.stats_panel):
             panel.show_result(result)
+        self.last_draw_ms = (time.perf_counter() - started) * 1000  # read by bench --live
         self.current_result, self.current_job = result, job
         new_picture = self._shown_source is None or self._shown_source.token != job.source.token
         self._shown_source = job.source
@@ -686,7 +657,9 @@ class MainWindow(QMainWindow):
             "About AlexNet Viewer",
             "<b>AlexNet Viewer</b><p>Open a picture and watch AlexNet see it: the conv1 filters, "
             "every layer's feature maps, their statistics and the top-5 guesses.</p>"
-            "<p>Open: Ctrl+O, drag and drop, paste (Ctrl+V). Page Up / Page Down browse the folder.</p>",
+            "<p>Open: Ctrl+O, drag and drop, paste (Ctrl+V). Page Up / Page Down browse the folder.</p>"
+            "<p>Live: a camera, a video or a folder slideshow (Live menu); Space freezes the frame. "
+            "The Edits dock turns, crops, blurs or occludes what the network sees.</p>",
         )
 
     @property

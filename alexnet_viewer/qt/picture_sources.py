@@ -23,6 +23,8 @@ from alexnet_viewer.core.images import MAX_PIXELS, SUPPORTED_SUFFIXES
 # worker decodes them with the project's safe loader.
 ENCODED_MIME_TYPES = ("image/png", "image/jpeg", "image/webp", "image/bmp", "image/gif", "image/tiff")
 MAX_ENCODED_BYTES = 256 * 1024 * 1024
+# Opened like a picture (File › Open, drag and drop, the command line) but played as video.
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
 
 
 class PictureRefused(Exception):
@@ -54,6 +56,10 @@ def samples_dir() -> Path | None:
 
 def is_picture_file(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def is_video_file(path: Path) -> bool:
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
 def sample_title(path: Path) -> str:
@@ -99,14 +105,20 @@ def neighbour_picture(path: Path, step: int) -> Path | None:
 
 
 def file_dialog_filter() -> str:
-    patterns = " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES)
-    return f"Pictures ({patterns});;All files (*)"
+    pictures = " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES)
+    videos = " ".join(f"*{suffix}" for suffix in VIDEO_SUFFIXES)
+    return f"Pictures and videos ({pictures} {videos});;Pictures ({pictures});;Videos ({videos});;All files (*)"
+
+
+def video_dialog_filter() -> str:
+    videos = " ".join(f"*{suffix}" for suffix in VIDEO_SUFFIXES)
+    return f"Videos ({videos});;All files (*)"
 
 
 def ask_open_picture(parent: QWidget | None, start_folder: Path | None) -> Path | None:
     """The file dialog; tests monkeypatch this function."""
     chosen, _ = QFileDialog.getOpenFileName(
-        parent, "Open a picture", str(start_folder or Path.home()), file_dialog_filter()
+        parent, "Open a picture or video", str(start_folder or Path.home()), file_dialog_filter()
     )
     return Path(chosen) if chosen else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from alexnet_viewer.core.result import Result
@@ -12,7 +13,10 @@ NETWORK_VIEW_TEXT = "Network's view 224×224"
 
 
 class InputPanel(QWidget):
-    """``view_box`` and ``image_item`` are public so an occluder ROI can be laid on top."""
+    """``view_box`` and ``image_item`` are public so the edit tools (occluder square, crop box)
+    can be laid on top; ``picture_shown`` says when what they sit on changed."""
+
+    picture_shown = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -42,6 +46,12 @@ class InputPanel(QWidget):
     def set_showing_crop(self, crop: bool) -> None:
         self.network_view_button.setChecked(crop)
 
+    @property
+    def picture_shape(self) -> tuple[int, int] | None:
+        """(H, W) of the picture as given to the engine (edits applied), shown unless
+        the network's view is on."""
+        return None if self._result is None else tuple(self._result.image.shape[:2])
+
     def show_result(self, result: Result) -> None:
         self._result = result
         self._redraw()
@@ -53,6 +63,7 @@ class InputPanel(QWidget):
         if image is not self._shown:
             self._shown = image
             self.canvas.set_image(image)
+            self.picture_shown.emit()
         height, width = image.shape[:2]
         what = "what the network sees" if self.showing_crop else "the picture"
         set_text_if_changed(self.caption, f"{what} · {width}×{height} px")

@@ -1,0 +1,191 @@
+"""Live input in the real window: every source through the one newest-wins pipeline."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, Qt, QUrl
+
+from alexnet_viewer.qt import live_controller
+from alexnet_viewer.qt.app import GuiOptions, create_app
+from alexnet_viewer.qt.live import SlideshowSource, SyntheticSource
+from alexnet_viewer.qt.settings import WeightsChoice
+from tests.qt.conftest import RecordingFactory, SlowEngine, write_picture
+from tests.qt.live_helpers import ManualSource, PrebuiltEngine, frame
+from tests.qt.video_files import write_mjpeg_avi
+
+pytest.importorskip("PySide6.QtMultimedia")
+
+
+@pytest.fixture
+def prebuilt(shared_engine):
+    return PrebuiltEngine(shared_engine)
+
+
+@pytest.fixture
+def clip(tmp_path):
+    frames = [np.full((48, 64, 3), (20 * i, 255 - 20 * i, 100), np.uint8) for i in range(10)]
+    path = tmp_path / "clip.avi"
+    write_mjpeg_avi(path, frames, 25)
+    return path
+
+
+def live_results(window, label):
+    return window.current_job is not None and window.current_job.source.label == label
+
+
+def test_synthetic_frames_reach_every_panel_and_the_rates_show(make_window, qtbot):
+    window = make_window()
+    qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
+    source = SyntheticSource(fps=20, width=160, height=120)
+    shown = []
+    window.result_shown.connect(lambda result, job: shown.append(job))
+    assert window.live.use_source(source)
+    assert window.live.toolbar.isVisible() and window.live.freeze_action.isEnabled()
+    qtbot.waitUntil(lambda: len(shown) >= 3, timeout=60000)
+    assert window.current_result.image.shape == (120, 160, 3)
+    assert window.current_job.source.label == source.description
+    qtbot.waitUntil(lambda: "dropped" in window.live_label.text(), timeout=5000)
+    processed, arriving, dropped = (float(v) for v in re.findall(r"[\d.]+", window.live_label.text())[:3])
+    assert processed > 0 and arriving > 0 and dropped >= 0
+    assert processed <= arriving * 1.5  # never more results than frames
+    window.live.stop()
+    assert window.live_label.text() == "" and not window.live.toolbar.isVisible()
+    assert not source.running
+
+
+def test_a_slow_engine_drops_frames_instead_of_lagging(make_window, qtbot, prebuilt):
+    slow = SlowEngine(prebuilt, delay=0.2)
+    window = make_window(factory=RecordingFactory(prebuilt.engine, wrap=lambda engine: slow))
+    qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
+    source = SyntheticSource(fps=60, width=64, height=48)
+    window.live.use_source(source)
+    qtbot.waitUntil(lambda: len(slow.processed) >= 6, timeout=30000)
+    newest_posted = window._next_frame_id - 1
+    shown = window.current_job.frame_id
+    # 0.2 s per frame at 60 fps: about 12 frames arrive per frame processed; none wait in line.
+    assert newest_posted - shown <= 40
+    gaps = np.diff(slow.processed)
+    assert (gaps > 1).all() and np.median(gaps) >= 5
+    window.live.update_status()
+    assert window.live.stats.snapshot().dropped > 0
+    assert window.worker.mailbox.counts().dropped > 0
+
+
+def test_space_freezes_the_frame_and_edits_still_apply(make_window, qtbot, prebuilt):
+    window = make_window(factory=RecordingFactory(prebuilt.engine, wrap=lambda engine: prebuilt))
+    qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
+    source = ManualSource()
+    window.live.use_source(source)
+    source.push(frame(10))
+    qtbot.waitUntil(lambda: live_results(window, "Manual camera"), timeout=10000)
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.live.freeze_action.isChecked() and source.frozen
+    assert not source.push(frame(200))  # ignored while frozen
+    held = window.current_job.frame_id
+    qtbot.wait(100)
+    assert window.current_job.frame_id == held
+    # The frozen frame is reposted with new edits.
+    window.edits.panel.flip_horizontal.setChecked(True)
+    qtbot.waitUntil(lambda: window.current_job.edits.flip_horizontal, timeout=10000)
+    assert window.current_result.image[0, -1, 1] == 200  # the marked corner moved right
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert not source.frozen and source.push(frame(30))
+
+
+def test_a_video_opened_like_a_picture_plays_into_the_window(make_window, qtbot, clip, prebuilt):
+    window = make_window(factory=RecordingFactory(prebuilt.engine, wrap=lambda engine: prebuilt))
+    qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
+    window.live.loop_action.setChecked(False)
+    assert window.open_path(clip) == 0  # frame ids come with the frames
+    qtbot.waitUntil(lambda: live_results(window, "Video: clip.avi"), timeout=15000)
+    assert window.current_result.image.shape == (48, 64, 3)
+    assert window.live.play_action.isEnabled() and window.live.step_action.isEnabled()
+    # Without loop the video stops at its end; the last result stays.
+    qtbot.waitUntil(lambda: not window.live.running, timeout=15000)
+    assert window.statusBar().currentMessage() == "End of clip.avi."
+    last = window.current_result
+    assert last is not None and int(last.image[..., 0].mean()) > 100  # a late frame
+    assert window.live.toolbar.source_label.text().endswith("(stopped)")
+    # Play again starts from the beginning; stepping pauses and moves one frame.
+    window.live.play_action.trigger()
+    qtbot.waitUntil(lambda: window.live.running, timeout=5000)
+    window.live.step_action.trigger()
+    qtbot.waitUntil(lambda: not window.live.source.playing, timeout=5000)
+
+
+def test_loop_is_on_by_default_and_keeps_playing(make_window, qtbot, clip, prebuilt):
+    window = make_window(factory=RecordingFactory(prebuilt.engine, wrap=lambda engine: prebuilt))
+    qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
+    assert window.live.loop_action.isChecked()
+    window.open_path(clip)
+    qtbot.waitUntil(lambda: window.live.source is not None and window.live.source.frames_emitted > 14,
+                    timeout=15000)
+    assert window.live.running
+    # Opening a picture leaves live mode.
+    window.open_path(write_picture(clip.parent / "still.png"))
+    assert window.live.source is None
+    qtbot.waitUntil(lambda: window.current_path == clip.parent / "still.png", timeout=10000)
+
+
+def test_videos_open_from_the_dialog_the_live_menu_and_a_drop(make_window, monkeypatch, clip):
+    from alexnet_viewer.qt import picture_sources
+
+    text = picture_sources.file_dialog_filter()
+    for suffix in (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".png"):
+        assert f"*{suffix}" in text
+    monkeypatch.setattr(picture_sources, "ask_open_picture", lambda parent, folder: clip)
+    window = make_window(start=False)
+    window.open_dialog()
+    assert window.live.source is not None and window.live.source.description == "Video: clip.avi"
+    window.live.stop()
+    monkeypatch.setattr(live_controller, "ask_video", lambda parent, folder: clip)
+    window.live.open_video_action.trigger()
+    assert window.live.source.description == "Video: clip.avi"
+    window.live.stop()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(clip))])
+    assert picture_sources.mime_may_hold_picture(mime)
+    window.open_incoming(picture_sources.picture_from_mime(mime, "dropped"))  # what dropEvent does
+    assert window.live.source.description == "Video: clip.avi"
+
+
+def test_a_video_on_the_command_line_plays(qtbot, settings_path, engine_factory, clip):
+    window = create_app(GuiOptions(image=clip, weights=WeightsChoice("random"), settings_path=settings_path),
+                        exec_app=False, engine_factory=engine_factory)
+    qtbot.addWidget(window)
+    try:
+        qtbot.waitUntil(lambda: live_results(window, "Video: clip.avi"), timeout=60000)
+    finally:
+        window.close()
+
+
+def test_a_folder_plays_as_a_slideshow_at_the_chosen_rate(make_window, qtbot, tmp_path, prebuilt, monkeypatch):
+    folder = tmp_path / "slides"
+    for index, colour in enumerate(((200, 0, 0), (0, 200, 0), (0, 0, 200))):
+        write_picture(folder / f"{index}.png", colour=colour)
+    window = make_window(factory=RecordingFactory(prebuilt.engine, wrap=lambda engine: prebuilt))
+    monkeypatch.setattr(live_controller, "ask_folder", lambda parent, start: folder)
+    window.live.toolbar.rate_spin.setValue(0.2)
+    window.live.slideshow_action.trigger()
+    source = window.live.source
+    assert isinstance(source, SlideshowSource) and source.interval_ms == 200
+    assert window.live.toolbar.rate_visible
+    qtbot.waitUntil(lambda: source.frames_emitted >= 4, timeout=5000)  # looped past the last one
+    window.live.toolbar.rate_spin.setValue(5.0)
+    assert source.interval_ms == 5000
+    window.live.step_action.trigger()
+    assert source.current_path.name in {"0.png", "1.png", "2.png"}
+
+
+def test_the_engine_leaves_a_core_to_the_gui_thread(make_window, qtbot):
+    import torch
+
+    before = torch.get_num_threads()
+    window = make_window()
+    qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
+    assert window.worker.engine_threads == max(1, before - 1)
+    assert torch.get_num_threads() == before  # only the worker thread's own count changed
