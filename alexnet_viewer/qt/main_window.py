@@ -22,6 +22,7 @@ from alexnet_viewer.qt.edits_controller import EditsController
 from alexnet_viewer.qt.engine_worker import EngineWorker, Job, PictureSource, ViewRequest, WeightsFailure
 from alexnet_viewer.qt.live_controller import LiveController
 from alexnet_viewer.qt.panels import FeatureMapsPanel, FiltersPanel, InputPanel, StatsPanel, Top5Panel
+from alexnet_viewer.qt.result_pacer import ResultPacer
 from alexnet_viewer.qt.settings import ViewerSettings, WeightsChoice
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,7 @@ class MainWindow(QMainWindow):
         self._current_source: PictureSource | None = None  # what new jobs show
         self._shown_source: PictureSource | None = None  # what the panels show
         self._nav_path: Path | None = None  # anchor for previous/next in folder
-        self._pending: tuple[object, Job] | None = None
-        self._draw_scheduled = False
+        self._pacer = ResultPacer(self._draw_result, parent=self)
         self._draw_times: deque[float] = deque()
         self._download_dialog = None
         self._closed = False
@@ -261,7 +261,7 @@ class MainWindow(QMainWindow):
         self.worker.weights_ready.connect(self._on_weights_ready, queued)
         self.worker.weights_failed.connect(self._on_weights_failed, queued)
         self.worker.download_progress.connect(self._on_download_progress, queued)
-        self.worker.result_ready.connect(self._on_result, queued)
+        self.worker.result_ready.connect(self._pacer.offer, queued)
         self.worker.picture_failed.connect(self._on_picture_failed, queued)
 
     # Lifecycle
@@ -453,19 +453,9 @@ class MainWindow(QMainWindow):
         self.feature_maps_panel.select_channel("conv1", index)
 
     # Results
-    def _on_result(self, result, job: Job) -> None:
-        # Results can queue up behind a slow paint: draw only the newest.
-        self._pending = (result, job)
-        if not self._draw_scheduled:
-            self._draw_scheduled = True
-            QTimer.singleShot(0, self._draw_pending)
-
-    def _draw_pending(self) -> None:
-        self._draw_scheduled = False
-        if self._pending is None or self._closed:
+    def _draw_result(self, result, job: Job) -> None:
+        if self._closed:
             return
-        result, job = self._pending
-        self._pending = None
         if self.current_job is not None and job.frame_id < self.current_job.frame_id:
             return
         started = time.perf_counter()

@@ -1,0 +1,19 @@
+import time
+
+from alexnet_viewer.qt.result_pacer import ResultPacer
+
+
+def test_a_burst_draws_the_first_and_then_only_the_newest(qtbot):
+    drawn = []
+    pacer = ResultPacer(lambda result, job: drawn.append((result, time.perf_counter())), max_fps=10)
+    for index in range(20):
+        pacer.offer(index, None)
+    qtbot.waitUntil(lambda: len(drawn) >= 1, timeout=2000)
+    assert drawn[0][0] == 19  # the burst arrived within one event-loop turn: newest only
+    for index in range(20, 40):
+        pacer.offer(index, None)
+    qtbot.waitUntil(lambda: len(drawn) >= 2, timeout=2000)
+    qtbot.wait(250)
+    assert [result for result, _ in drawn] == [19, 39]
+    assert drawn[1][1] - drawn[0][1] >= 0.09  # no faster than 10 draws a second
+
