@@ -120,7 +120,8 @@ def run_bench(argv: list[str]) -> int:
         print(format_startup_report(report))
         _write_json(report, args.json)
         return 0
-    from .bench import format_report, run_bench as bench
+    from .bench import format_report
+    from .bench import run_bench as bench
 
     engine = _load_engine(args)
     if engine is None:

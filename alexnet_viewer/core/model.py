@@ -15,8 +15,13 @@ from . import download
 from .download import DownloadCancelled, Progress, ShouldCancel
 from .errors import DeviceError
 from .result import WeightsInfo
+from .weights_file import (
+    as_state_dict,
+    check_state_dict,
+    load_torch_file,
+    read_state_dict,
+)
 from .weights_spec import WeightsSpec
-from .weights_file import as_state_dict, check_state_dict, load_torch_file, read_state_dict
 
 __all__ = [
     "DownloadCancelled",

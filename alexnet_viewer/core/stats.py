@@ -8,9 +8,8 @@ squares, which is exact enough there and needs no second pass).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch

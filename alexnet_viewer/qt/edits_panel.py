@@ -17,11 +17,15 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QVBoxLayout,
-    QWidget,
 )
 
 from alexnet_viewer.core.edits import Box, Edits, Occluder
-from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, title_label
+from alexnet_viewer.qt.panels.style import (
+    TitledPanel,
+    apply_spacing,
+    caption_label,
+    title_label,
+)
 
 DEFAULT_OCCLUDER_SIZE = 0.25  # of the picture's shorter side
 
@@ -58,7 +62,7 @@ class _SliderRow:
         self.value_label.setText(self.fmt.format(step * self.scale).replace("-", "−"))
 
 
-class EditsPanel(QWidget):
+class EditsPanel(TitledPanel):
     edits_changed = Signal(object)  # Edits
     crop_tool_toggled = Signal(bool)  # the user wants to drag a crop box on the Input panel
 
@@ -113,7 +117,8 @@ class EditsPanel(QWidget):
         self.summary = caption_label("no edits")
 
         layout = apply_spacing(QVBoxLayout(self))
-        layout.addWidget(title_label("Edits"))
+        self.title = title_label("Edits")
+        layout.addWidget(self.title)
         layout.addLayout(grid)
         layout.addLayout(checks)
         layout.addLayout(buttons)

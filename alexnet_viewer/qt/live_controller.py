@@ -17,7 +17,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMenu
 
 from alexnet_viewer.core.rates import LiveStats
-from alexnet_viewer.qt.live import CameraSource, SlideshowSource, VideoSource, available_cameras
+from alexnet_viewer.qt.live import (
+    CameraSource,
+    SlideshowSource,
+    VideoSource,
+    available_cameras,
+)
 from alexnet_viewer.qt.live.availability import multimedia_status
 from alexnet_viewer.qt.live.base import FrameSource
 from alexnet_viewer.qt.live_toolbar import LiveToolbar

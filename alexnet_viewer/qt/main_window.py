@@ -14,14 +14,33 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from alexnet_viewer.qt import picture_sources, weights_dialogs
 from alexnet_viewer.qt.banner import Banner
 from alexnet_viewer.qt.edits_controller import EditsController
-from alexnet_viewer.qt.engine_worker import EngineWorker, Job, PictureSource, ViewRequest, WeightsFailure
+from alexnet_viewer.qt.engine_worker import (
+    EngineWorker,
+    Job,
+    PictureSource,
+    ViewRequest,
+    WeightsFailure,
+)
 from alexnet_viewer.qt.live_controller import LiveController
-from alexnet_viewer.qt.panels import FeatureMapsPanel, FiltersPanel, InputPanel, StatsPanel, Top5Panel
+from alexnet_viewer.qt.panels import (
+    FeatureMapsPanel,
+    FiltersPanel,
+    InputPanel,
+    StatsPanel,
+    Top5Panel,
+)
 from alexnet_viewer.qt.result_pacer import ResultPacer
 from alexnet_viewer.qt.settings import ViewerSettings, WeightsChoice
 
@@ -118,8 +137,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.input_dock = self._dock("Input", "input_dock", self.input_panel)
-        self.top5_dock = self._dock("Top-5", "top5_dock", self.top5_panel)
-        self.filters_dock = self._dock("Filters", "filters_dock", self.filters_panel)
+        self.top5_dock = self._dock("Top-5: what AlexNet thinks", "top5_dock", self.top5_panel)
+        self.filters_dock = self._dock("conv1 filters", "filters_dock", self.filters_panel)
         self.stats_dock = self._dock("Statistics", "stats_dock", self.stats_panel)
         self.edits = EditsController(self.input_panel, self)
         self.edits.changed.connect(lambda _edits: self._post_current())
@@ -180,6 +199,7 @@ class MainWindow(QMainWindow):
     def _dock(self, title: str, name: str, panel: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)  # saveState/restoreState find docks by name
+        panel.set_title_visible(False)  # the dock's title names it already
         dock.setWidget(panel)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetClosable

@@ -13,7 +13,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Signal
 
 from alexnet_viewer.core.edits import Occluder
-from alexnet_viewer.qt.edit_geometry import fit_square, occluder_square, square_to_occluder
+from alexnet_viewer.qt.edit_geometry import (
+    fit_square,
+    occluder_square,
+    square_to_occluder,
+)
 
 OUTLINE = pg.mkPen("#ffd54f", width=2)
 OUTLINE_HOVER = pg.mkPen("#fff59d", width=3)

@@ -251,12 +251,6 @@ def test_automatic_pick_follows_a_clearly_stronger_channel_only(panel, conv1_res
     assert panel.selected_channel == ("conv1", runner_up)
 
 
-def test_feature_maps_heading_stays_when_titles_are_hidden(panel):
-    panel.set_title_visible(False)
-    assert panel.title.isVisible()
-    assert panel.title.text().startswith("conv1 ·")
-
-
 def test_hover_hint_fits_a_narrow_mosaic(qtbot, conv1_result):
     widget = FeatureMapsPanel()
     qtbot.addWidget(widget)

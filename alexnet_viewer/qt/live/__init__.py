@@ -7,7 +7,11 @@ offering the camera or video actions.
 
 from alexnet_viewer.qt.live.availability import multimedia_status
 from alexnet_viewer.qt.live.base import FrameSource
-from alexnet_viewer.qt.live.camera import NO_CAMERA_MESSAGE, CameraSource, available_cameras
+from alexnet_viewer.qt.live.camera import (
+    NO_CAMERA_MESSAGE,
+    CameraSource,
+    available_cameras,
+)
 from alexnet_viewer.qt.live.frames import qimage_to_array, video_frame_to_array
 from alexnet_viewer.qt.live.slideshow import SlideshowSource
 from alexnet_viewer.qt.live.synthetic import SyntheticPattern, SyntheticSource

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout
 
 from alexnet_viewer.core.result import Result
 from alexnet_viewer.qt.colormaps import DEFAULT_COLORMAP, colormap, lookup_table
 from alexnet_viewer.qt.panels.style import (
-    AXIS_TEXT, PLOT_BACKGROUND, apply_spacing, caption_label, set_text_if_changed, title_label,
+    AXIS_TEXT,
+    PLOT_BACKGROUND,
+    TitledPanel,
+    apply_spacing,
+    caption_label,
+    set_text_if_changed,
+    title_label,
 )
 
 CROP_SIZE = 224
@@ -17,7 +23,7 @@ DEFAULT_OPACITY = 60
 HINT = "The strongest channel shows here; click a tile to pick one"
 
 
-class ChannelDetail(QWidget):
+class ChannelDetail(TitledPanel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.title = title_label("Channel")
@@ -86,9 +92,6 @@ class ChannelDetail(QWidget):
         set_text_if_changed(self.title, "Channel")
         set_text_if_changed(self.stats_label, HINT)
 
-    def set_title_visible(self, visible: bool) -> None:
-        """Hide the heading where a dock title already says what the panel is."""
-        self.title.setVisible(visible)
 
     def show_channel(self, result: Result, layer: str, channel: int, levels: tuple[float, float],
                      strongest: bool = False) -> None:

@@ -7,17 +7,29 @@ The detail shows the channel the user clicked in that layer, else the layer's st
 from __future__ import annotations
 
 import numpy as np
-
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from alexnet_viewer.core.layers import LAYER_NAMES
 from alexnet_viewer.core.result import Mosaic, Result
 from alexnet_viewer.qt.colormaps import COLORMAP_NAMES, DEFAULT_COLORMAP, lookup_table
 from alexnet_viewer.qt.panels.channel_detail import ChannelDetail
 from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
-from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, set_text_if_changed, title_label
+from alexnet_viewer.qt.panels.style import (
+    apply_spacing,
+    caption_label,
+    set_text_if_changed,
+    title_label,
+)
 
 DEFAULT_LAYER = "conv1"
 CHANNEL_ORDERS = (("index", "index"), ("mean activation", "mean"))
@@ -138,9 +150,6 @@ class FeatureMapsPanel(QWidget):
     @property
     def channel_is_automatic(self) -> bool:
         return self.layer not in self._user_channels and self._selected is not None
-
-    def set_title_visible(self, visible: bool) -> None:
-        """Kept for every panel alike; this heading stays, since it names the layer and its shape."""
 
     def select_layer(self, name: str) -> None:
         if name not in LAYER_NAMES:

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Signal
-from PySide6.QtGui import QPen, QColor
-from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QVBoxLayout
 
 from alexnet_viewer.core.result import FilterTiles, Result
 from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
-from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, set_text_if_changed, title_label
+from alexnet_viewer.qt.panels.style import (
+    TitledPanel,
+    apply_spacing,
+    caption_label,
+    set_text_if_changed,
+    title_label,
+)
 
 NORMALISATIONS = (("Global normalisation", "global"), ("Per-filter normalisation", "per_filter"))
 HINT = "Click a filter to see what it responds to"
 
 
-class FiltersPanel(QWidget):
+class FiltersPanel(TitledPanel):
     filter_clicked = Signal(int)
 
     def __init__(self, parent=None) -> None:
@@ -56,9 +62,6 @@ class FiltersPanel(QWidget):
     def normalisation(self) -> str:
         return self.normalisation_combo.currentData()
 
-    def set_title_visible(self, visible: bool) -> None:
-        """Hide the heading where a dock title already says what the panel is."""
-        self.title.setVisible(visible)
 
     def set_normalisation(self, key: str) -> None:
         index = self.normalisation_combo.findData(key)

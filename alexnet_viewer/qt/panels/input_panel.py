@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
 
 from alexnet_viewer.core.result import Result
 from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
-from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, set_text_if_changed, title_label
+from alexnet_viewer.qt.panels.style import (
+    TitledPanel,
+    apply_spacing,
+    caption_label,
+    set_text_if_changed,
+    title_label,
+)
 
 NETWORK_VIEW_TEXT = "Network's view 224×224"
 
 
-class InputPanel(QWidget):
+class InputPanel(TitledPanel):
     """``view_box`` and ``image_item`` are public so the edit tools (occluder square, crop box)
     can be laid on top; ``picture_shown`` says when what they sit on changed."""
 
@@ -30,7 +36,8 @@ class InputPanel(QWidget):
 
         header = QHBoxLayout()
         header.setSpacing(8)
-        header.addWidget(title_label("Input"), 1)
+        self.title = title_label("Input")
+        header.addWidget(self.title, 1)
         header.addWidget(self.network_view_button)
         layout = apply_spacing(QVBoxLayout(self))
         layout.addLayout(header)

@@ -7,14 +7,27 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHeaderView,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from alexnet_viewer.core.layers import LAYER_NAMES, SPATIAL_LAYERS
 from alexnet_viewer.core.result import Result
 from alexnet_viewer.qt.panels.ranges import steady_range
 from alexnet_viewer.qt.panels.style import (
-    ACCENT, AXIS_TEXT, PLOT_BACKGROUND, apply_spacing, caption_label, set_text_if_changed, title_label,
+    ACCENT,
+    AXIS_TEXT,
+    PLOT_BACKGROUND,
+    TitledPanel,
+    apply_spacing,
+    caption_label,
+    set_text_if_changed,
+    title_label,
 )
 
 COLUMNS = ("layer", "shape", "mean", "std", "max", "%0")
@@ -134,7 +147,7 @@ class _ColumnFitter(QObject):
         return False
 
 
-class StatsPanel(QWidget):
+class StatsPanel(TitledPanel):
     layer_selected = Signal(str)  # the user clicked a table row
 
     def __init__(self, parent=None) -> None:
@@ -213,9 +226,6 @@ class StatsPanel(QWidget):
     def layer(self) -> str:
         return self._layer
 
-    def set_title_visible(self, visible: bool) -> None:
-        """Hide the heading where a dock title already says what the panel is."""
-        self.title.setVisible(visible)
 
     def set_layer(self, name: str) -> None:
         if name not in LAYER_NAMES:

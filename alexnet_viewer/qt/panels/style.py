@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFont, QPainter
-from PySide6.QtWidgets import QBoxLayout, QLabel, QSizePolicy
+from PySide6.QtWidgets import QBoxLayout, QLabel, QSizePolicy, QWidget
 
 SPACING = 8
 TITLE_POINT_SIZE = 13
@@ -115,3 +115,12 @@ def set_text_if_changed(label, text: str) -> None:
     # setText relayouts even when the text is equal; skipping it keeps redraws cheap.
     if label.text() != text:
         label.setText(text)
+
+
+class TitledPanel(QWidget):
+    """A panel with a static heading, ``self.title``, that a dock's own title can replace."""
+
+    title: QLabel
+
+    def set_title_visible(self, visible: bool) -> None:
+        self.title.setVisible(visible)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from alexnet_viewer.core.result import Result
 from alexnet_viewer.qt.panels.probability_bar import ProbabilityBar
 from alexnet_viewer.qt.panels.style import (
-    WrappingLabel, apply_spacing, caption_label, set_text_if_changed, title_label,
+    TitledPanel,
+    WrappingLabel,
+    apply_spacing,
+    caption_label,
+    set_text_if_changed,
+    title_label,
 )
 
 ROWS = 5
@@ -28,7 +33,7 @@ def banner_html(description: str) -> str:
     return f"<b>{html.escape(BANNER_HEADLINE)}</b><br>{html.escape(description)}"
 
 
-class Top5Panel(QWidget):
+class Top5Panel(TitledPanel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.title = title_label("What AlexNet thinks")
@@ -70,9 +75,6 @@ class Top5Panel(QWidget):
     def banner_visible(self) -> bool:
         return not self.untrained_banner.isHidden()
 
-    def set_title_visible(self, visible: bool) -> None:
-        """Hide the heading where a dock title already says what the panel is."""
-        self.title.setVisible(visible)
 
     def set_busy(self, busy: bool, text: str = "Working…") -> None:
         self._busy = busy
