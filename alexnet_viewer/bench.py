@@ -24,7 +24,7 @@ def bench_frame() -> np.ndarray:
     """The first sample photo at webcam size, or a fixed pattern if none is bundled."""
     samples = list_samples()
     if samples:
-        picture = load_image(samples[0]).resize(CAMERA_SIZE[::-1])
+        picture = load_image(samples[0][1]).resize(CAMERA_SIZE[::-1])
         return image_to_array(picture)
     rows, cols = np.mgrid[0 : CAMERA_SIZE[0], 0 : CAMERA_SIZE[1]]
     return np.stack([rows % 256, cols % 256, (rows + cols) % 256], axis=-1).astype(np.uint8)

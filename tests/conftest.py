@@ -2,3 +2,26 @@ import os
 
 # Qt must never try to open a real display in tests or CI.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+import pytest  # noqa: E402 - after the environment is set
+
+
+@pytest.fixture(scope="session")
+def loaded_model():
+    """One random-weights AlexNet for the whole run (building one takes about a second)."""
+    from alexnet_viewer.core.model import WeightsSpec, load_model
+
+    return load_model(WeightsSpec.random(seed=0), device="cpu")
+
+
+@pytest.fixture(scope="session")
+def shared_engine(loaded_model):
+    from alexnet_viewer.core.engine import Engine
+
+    return Engine(loaded_model)
+
+
+@pytest.fixture(scope="session")
+def engine(shared_engine):
+    return shared_engine

@@ -52,13 +52,11 @@ def _application():
     app.setApplicationName("alexnet-viewer")
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName("AlexNetViewer")
-    from alexnet_viewer.qt.picture_sources import resource_dirs
+    from alexnet_viewer.core.samples import resources_dir
 
-    for folder in resource_dirs():
-        icon = folder / "icons" / "alexnet-viewer.png"
-        if icon.is_file():
-            app.setWindowIcon(QIcon(str(icon)))
-            break
+    folder = resources_dir()
+    if folder is not None and (folder / "icons" / "alexnet-viewer.png").is_file():
+        app.setWindowIcon(QIcon(str(folder / "icons" / "alexnet-viewer.png")))
     return app
 
 
@@ -77,7 +75,7 @@ def check_options(options: GuiOptions) -> None:
 def first_picture(options: GuiOptions) -> Path | None:
     if options.image is not None:
         return Path(options.image)
-    from alexnet_viewer.qt.picture_sources import list_samples
+    from alexnet_viewer.core.samples import list_samples
 
     samples = list_samples()
     return samples[0][1] if samples else None

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from alexnet_viewer.core.samples import list_samples, samples_dir
 from alexnet_viewer.qt import picture_sources, weights_dialogs
 from alexnet_viewer.qt.banner import Banner
 from alexnet_viewer.qt.edits_controller import EditsController
@@ -245,7 +246,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         self.samples_menu = menu_bar.addMenu("&Samples")
-        samples = picture_sources.list_samples()
+        samples = list_samples()
         for title, path in samples:
             action = self.samples_menu.addAction(title)
             action.setToolTip(str(path))
@@ -502,7 +503,7 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _is_user_file(path: Path) -> bool:
-        samples = picture_sources.samples_dir()
+        samples = samples_dir()
         return samples is None or path.parent.resolve() != samples.resolve()
 
     def _update_timing(self, result) -> None:

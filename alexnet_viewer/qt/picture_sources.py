@@ -8,7 +8,6 @@ turning that QImage into an RGB array is a copy, not a decode.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,39 +41,12 @@ class IncomingPicture:
     note: str = ""  # e.g. "Opened the first of 3 files."
 
 
-def resource_dirs() -> list[Path]:
-    package = Path(__file__).resolve().parents[1]
-    return [package / "resources", package.parent / "resources"]
-
-
-def samples_dir() -> Path | None:
-    for folder in resource_dirs():
-        if (folder / "samples").is_dir():
-            return folder / "samples"
-    return None
-
-
 def is_picture_file(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
 def is_video_file(path: Path) -> bool:
     return Path(path).suffix.lower() in VIDEO_SUFFIXES
-
-
-def sample_title(path: Path) -> str:
-    """'01-cat.png' -> 'Cat', 'motorcycle_left.jpg' -> 'Motorcycle left'."""
-    stem = re.sub(r"^\d+[-_ .]*", "", path.stem) or path.stem
-    words = re.sub(r"[-_]+", " ", stem).strip()
-    return words[:1].upper() + words[1:] if words else path.name
-
-
-def list_samples(folder: Path | None = None) -> list[tuple[str, Path]]:
-    folder = samples_dir() if folder is None else folder
-    if folder is None or not folder.is_dir():
-        return []
-    files = sorted((p for p in folder.iterdir() if p.is_file() and is_picture_file(p)), key=lambda p: p.name)
-    return [(sample_title(p), p) for p in files]
 
 
 def folder_pictures(folder: Path) -> list[Path]:

@@ -25,14 +25,6 @@ def _no_user_settings(tmp_path_factory):
     yield
 
 
-@pytest.fixture(scope="session")
-def shared_engine():
-    from alexnet_viewer.core.engine import Engine
-    from alexnet_viewer.core.model import WeightsSpec, load_model
-
-    return Engine(load_model(WeightsSpec.random(seed=0), device="cpu"))
-
-
 class RecordingFactory:
     """Engine factory for windows: random weights give the shared engine, fast.
 

@@ -5,11 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from alexnet_viewer.core.engine import Engine, FrameRequest
-from alexnet_viewer.core.model import WeightsSpec, load_model
-
-
-def make_engine() -> Engine:
-    return Engine(load_model(WeightsSpec.random(seed=0), device="cpu"))
 
 
 def gradient_image(height: int = 240, width: int = 320, phase: int = 0) -> np.ndarray:

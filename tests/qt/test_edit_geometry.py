@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from alexnet_viewer.core.edits import Edits, apply_edits, occluder_colour, occluder_rect
-from alexnet_viewer.qt.edit_geometry import displayed_box_to_crop, fit_square, occluder_square, square_to_occluder
+from alexnet_viewer.qt.edit_geometry import (
+    displayed_box_to_crop,
+    fit_square,
+    occluder_square,
+    square_to_occluder,
+)
 
 
 @pytest.mark.parametrize("shape", [(300, 451), (480, 640), (97, 61)])

@@ -5,7 +5,11 @@ import pytest
 
 from alexnet_viewer.qt.live import availability, camera
 from alexnet_viewer.qt.live.camera import (
-    NO_CAMERA_MESSAGE, CameraSource, available_cameras, choose_camera_format)
+    NO_CAMERA_MESSAGE,
+    CameraSource,
+    available_cameras,
+    choose_camera_format,
+)
 
 multimedia = pytest.importorskip("PySide6.QtMultimedia")
 

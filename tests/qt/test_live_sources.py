@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from alexnet_viewer.qt.live.synthetic import SyntheticPattern, SyntheticSource
 from alexnet_viewer.qt.live.slideshow import SlideshowSource, list_pictures
-
+from alexnet_viewer.qt.live.synthetic import SyntheticPattern, SyntheticSource
 
 # --- synthetic ----------------------------------------------------------------------------
 

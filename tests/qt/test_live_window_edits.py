@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from alexnet_viewer.core.edits import Edits, occluder_colour
-from alexnet_viewer.qt.picture_sources import list_samples
+from alexnet_viewer.core.samples import list_samples
 from tests.qt.conftest import RecordingFactory, wait_for_frame
 from tests.qt.live_helpers import ManualSource, PrebuiltEngine, frame
 

@@ -7,21 +7,13 @@ import dataclasses
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-
 from PySide6.QtWidgets import QApplication
 
 from alexnet_viewer.qt.panels import FiltersPanel, InputPanel, Top5Panel
-from alexnet_viewer.qt.panels.style import caption_label
 from alexnet_viewer.qt.panels.input_panel import NETWORK_VIEW_TEXT
+from alexnet_viewer.qt.panels.style import caption_label
 from alexnet_viewer.qt.panels.top5_panel import format_percent
-from tests.qt.panel_results import make_engine, process
-
-
-@pytest.fixture(scope="module")
-def engine():
-    built = make_engine()
-    yield built
-    built.close()
+from tests.qt.panel_results import process
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,7 @@ from alexnet_viewer.core.layers import LAYER_NAMES
 from alexnet_viewer.qt.colormaps import lookup_table
 from alexnet_viewer.qt.panels import FeatureMapsPanel
 from alexnet_viewer.qt.panels.feature_maps_panel import SWITCH_MARGIN
-from tests.qt.panel_results import make_engine, process
-
-
-@pytest.fixture(scope="module")
-def engine():
-    built = make_engine()
-    yield built
-    built.close()
+from tests.qt.panel_results import process
 
 
 @pytest.fixture(scope="module")

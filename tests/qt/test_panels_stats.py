@@ -9,16 +9,15 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from alexnet_viewer.core.layers import LAYER_NAMES
-from alexnet_viewer.qt.panels import FeatureMapsPanel, FiltersPanel, InputPanel, StatsPanel, Top5Panel
+from alexnet_viewer.qt.panels import (
+    FeatureMapsPanel,
+    FiltersPanel,
+    InputPanel,
+    StatsPanel,
+    Top5Panel,
+)
 from alexnet_viewer.qt.panels.stats_panel import SPARSITY_Y_RANGE, format_number
-from tests.qt.panel_results import make_engine, process
-
-
-@pytest.fixture(scope="module")
-def engine():
-    built = make_engine()
-    yield built
-    built.close()
+from tests.qt.panel_results import process
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from pathlib import Path
 from PIL import Image
 from PySide6.QtCore import QSettings
 
+from alexnet_viewer.core.samples import list_samples
 from alexnet_viewer.qt import picture_sources
 from alexnet_viewer.qt.app import GuiOptions, create_app, run_gui
 from alexnet_viewer.qt.settings import MAX_RECENT, ViewerSettings, WeightsChoice
@@ -78,7 +79,7 @@ def test_create_app_without_exec_returns_the_started_window(qtbot, settings_path
         assert window.isVisible() and window.worker.isRunning()
         result = wait_for_frame(qtbot, window, 1)
         assert "relu2" in result.mosaics  # the layer was chosen before the first frame
-        assert window.current_path == picture_sources.list_samples()[0][1].absolute()
+        assert window.current_path == list_samples()[0][1].absolute()
     finally:
         window.close()
     assert not window.worker.isRunning()

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QByteArray, QBuffer, QIODevice, QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
 
+from alexnet_viewer.core.samples import list_samples, sample_title
 from alexnet_viewer.qt import picture_sources
 from alexnet_viewer.qt.app import GuiOptions, first_picture
 from tests.qt.conftest import wait_for_frame, write_picture
@@ -142,7 +143,7 @@ def test_previous_and_next_walk_the_folder_by_name(make_window, qtbot, tmp_path)
 
 
 def test_samples_menu_lists_bundled_pictures_with_titles(make_window, qtbot):
-    samples = picture_sources.list_samples()
+    samples = list_samples()
     assert len(samples) >= 1
     assert [path for _, path in samples] == sorted(path for _, path in samples)
     window = make_window()
@@ -155,7 +156,7 @@ def test_samples_menu_lists_bundled_pictures_with_titles(make_window, qtbot):
 
 
 def test_without_an_argument_the_first_sample_is_shown(tmp_path):
-    assert first_picture(GuiOptions()) == picture_sources.list_samples()[0][1]
+    assert first_picture(GuiOptions()) == list_samples()[0][1]
     assert first_picture(GuiOptions(image=Path("x.png"))) == Path("x.png")
 
 
@@ -163,7 +164,7 @@ def test_without_an_argument_the_first_sample_is_shown(tmp_path):
     "name, title", [("01-cat.png", "Cat"), ("motorcycle_left.jpg", "Motorcycle left"), ("02-coffee.jpg", "Coffee")]
 )
 def test_sample_titles(name, title):
-    assert picture_sources.sample_title(Path(name)) == title
+    assert sample_title(Path(name)) == title
 
 
 def test_post_frame_runs_a_raw_array(make_window, qtbot):

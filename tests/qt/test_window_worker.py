@@ -9,7 +9,12 @@ import numpy as np
 from PySide6.QtCore import QTimer
 
 from alexnet_viewer.qt.engine_worker import GENERIC_FRAME_ERROR
-from tests.qt.conftest import RecordingFactory, SlowEngine, wait_for_frame, write_picture
+from tests.qt.conftest import (
+    RecordingFactory,
+    SlowEngine,
+    wait_for_frame,
+    write_picture,
+)
 
 
 def test_layer_change_resubmits_the_picture_and_shows_the_new_mosaic(make_window, qtbot, picture):
