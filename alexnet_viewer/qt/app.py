@@ -43,9 +43,13 @@ def _ensure_platform_for_screenshot(options: GuiOptions) -> None:
 
 
 def _application():
+    from PySide6.QtCore import QLoggingCategory
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    # Qt Multimedia lists every optional codec library it did not find (PipeWire, VA-API)
+    # on each start; a missing one is normal and says nothing to a user.
+    QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver=false\nqt.multimedia.ffmpeg.info=false")
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else "alexnet-viewer"])
