@@ -59,7 +59,7 @@ def as_rgb_array(image: np.ndarray | Image.Image) -> np.ndarray:
 
 
 class Engine:
-    """Runs AlexNet with hooks on one device. Not thread-safe: one caller at a time."""
+    """Runs AlexNet with hooks on one device; ``process`` may run in several threads at once."""
 
     def __init__(self, loaded: "LoadedModel") -> None:
         self._loaded = loaded

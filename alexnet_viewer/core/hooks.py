@@ -9,6 +9,7 @@ one operation (see stats.py), and it makes the copy to the host a single transfe
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Callable
 
@@ -49,11 +50,15 @@ class BufferLayout:
 
 
 class ActivationCapture:
-    """Installs the hooks; ``run(model, batch)`` returns (logits, buffer) for one frame."""
+    """Installs the hooks; ``run(batch)`` returns (logits, buffer) for one frame.
+
+    The buffer being filled is per thread, so frames may run concurrently on one model
+    (one thread per core on a CPU beats one frame spread over all cores).
+    """
 
     def __init__(self, model: nn.Module, input_shape: tuple[int, ...]) -> None:
         self._model = model
-        self._buffer: torch.Tensor | None = None
+        self._frame = threading.local()
         self._shapes: dict[str, tuple[int, ...]] = {}
         self._handles = [
             layer_module(model, name).register_forward_hook(self._hook(name)) for name in LAYER_NAMES
@@ -71,21 +76,21 @@ class ActivationCapture:
 
     def _hook(self, name: str) -> Callable[[nn.Module, object, torch.Tensor], None]:
         def keep(_module: nn.Module, _inputs: object, output: torch.Tensor) -> None:
-            if self._buffer is None:  # the layout-finding pass
+            buffer = getattr(self._frame, "buffer", None)
+            if buffer is None:  # the layout-finding pass
                 self._shapes[name] = tuple(output.shape[1:])
             else:
-                self.layout.view(self._buffer, name).copy_(output[0])
+                self.layout.view(buffer, name).copy_(output[0])
 
         return keep
 
     def run(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Forward one (1, 3, H, W) batch; the buffer holds every layer's output."""
-        self._buffer = batch.new_empty(self.layout.total)
+        buffer = self._frame.buffer = batch.new_empty(self.layout.total)
         try:
-            logits = self._model(batch)
-            return logits, self._buffer
+            return self._model(batch), buffer
         finally:
-            self._buffer = None
+            self._frame.buffer = None
 
     def remove(self) -> None:
         for handle in self._handles:

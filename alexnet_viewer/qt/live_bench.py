@@ -142,7 +142,8 @@ def measure_live(app, window, frames: int) -> dict:
     start_time = time.perf_counter()
     start_emitted, start_dropped = source.frames_emitted, window.worker.mailbox.counts().dropped
     start_processed, start_shown = window.worker.frames_processed, len(shown)
-    engine_threads = window.worker.engine_threads  # the worker may leave a core to the GUI
+    engine_threads = window.worker.engine_threads
+    lanes = 1 + len(window.worker._lanes)
     stall.start()
     gui_cpu_start = time.thread_time()
     needed = start_processed + frames
@@ -165,6 +166,7 @@ def measure_live(app, window, frames: int) -> dict:
         "frames_arrived": emitted,
         "frames_dropped": dropped,
         "engine_threads_live": engine_threads,
+        "frames_in_flight": lanes,
         "max_gui_stall_ms": round(stall.largest_ms, 1),
         "gui_thread_cpu_share": round(gui_cpu / elapsed, 3),
         "redraw_median_ms": round(statistics.median(m[1] for m in measured), 2),
@@ -240,7 +242,8 @@ def run_live_bench(args) -> int:
 
 def format_live_report(r: dict) -> str:
     return "\n".join([
-        f"device {r['device']}  torch {r['torch']}  threads {r['threads']} idle, {r['engine_threads_live']} live  "
+        f"device {r['device']}  torch {r['torch']}  threads {r['threads']} idle; live {r['frames_in_flight']} frames "
+        f"at once x {r['engine_threads_live']} thread  "
         f"cpus {r['cpus']}  window {r['window']}",
         f"source: {r['source']}; {r['frames_processed']} frames processed in {r['seconds']:.1f} s",
         f"processed        {r['processed_fps']:8.2f} fps   (newest result drawn {r['displayed_fps']:.2f} fps)",

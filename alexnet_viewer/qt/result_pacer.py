@@ -1,4 +1,4 @@
-"""Paces drawing: the newest result is drawn at most ``max_fps`` times a second.
+"""Paces drawing: the newest result (by frame id) is drawn at most ``max_fps`` times a second.
 
 Results can arrive faster than panels are worth repainting (a fast engine, a GPU).
 Painting every one of them would spend the GUI thread's core, which on a small machine
@@ -12,7 +12,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer
 
-DISPLAY_FPS = 30.0
+DISPLAY_FPS = 15.0
 
 
 class ResultPacer(QObject):
@@ -27,6 +27,10 @@ class ResultPacer(QObject):
         self._timer.timeout.connect(self._draw_newest)
 
     def offer(self, result, job) -> None:
+        # With several frames in flight results can arrive out of order: an older one
+        # never replaces a newer one waiting to be drawn.
+        if self._pending is not None and job.frame_id < self._pending[1].frame_id:
+            return
         self._pending = (result, job)
         if not self._timer.isActive():
             wait_s = 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import numpy as np
@@ -10,6 +11,7 @@ from PySide6.QtCore import QMimeData, Qt, QUrl
 
 from alexnet_viewer.qt import live_controller
 from alexnet_viewer.qt.app import GuiOptions, create_app
+from alexnet_viewer.qt.engine_worker import MAX_FRAMES_IN_FLIGHT
 from alexnet_viewer.qt.live import SlideshowSource, SyntheticSource
 from alexnet_viewer.qt.settings import WeightsChoice
 from tests.qt.conftest import RecordingFactory, SlowEngine, write_picture
@@ -65,10 +67,11 @@ def test_a_slow_engine_drops_frames_instead_of_lagging(make_window, qtbot, prebu
     qtbot.waitUntil(lambda: len(slow.processed) >= 6, timeout=30000)
     newest_posted = window._next_frame_id - 1
     shown = window.current_job.frame_id
-    # 0.2 s per frame at 60 fps: about 12 frames arrive per frame processed; none wait in line.
+    # 0.2 s per frame at 60 fps: about 12 frames arrive per frame processed; none wait in
+    # line. With one frame in flight per core, two lanes may take neighbouring frames.
     assert newest_posted - shown <= 40
-    gaps = np.diff(slow.processed)
-    assert (gaps > 1).all() and np.median(gaps) >= 5
+    gaps = np.diff(sorted(slow.processed))
+    assert np.mean(gaps) >= 3  # most frames were skipped, not queued
     window.live.update_status()
     assert window.live.stats.snapshot().dropped > 0
     assert window.worker.mailbox.counts().dropped > 0
@@ -181,11 +184,15 @@ def test_a_folder_plays_as_a_slideshow_at_the_chosen_rate(make_window, qtbot, tm
     assert source.current_path.name in {"0.png", "1.png", "2.png"}
 
 
-def test_the_engine_leaves_a_core_to_the_gui_thread(make_window, qtbot):
+def test_on_the_cpu_one_frame_runs_per_core_on_one_thread_each(make_window, qtbot):
     import torch
 
     before = torch.get_num_threads()
     window = make_window()
     qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
-    assert window.worker.engine_threads == max(1, before - 1)
-    assert torch.get_num_threads() == before  # only the worker thread's own count changed
+    frames = min(os.cpu_count(), MAX_FRAMES_IN_FLIGHT)
+    assert window.worker.engine_threads == max(1, os.cpu_count() // frames)
+    assert len(window.worker._lanes) == frames - 1  # beside the worker's own loop
+    assert torch.get_num_threads() == before  # only the worker threads' own counts changed
+    window.close()
+    assert not any(lane.is_alive() for lane in window.worker._lanes)

@@ -1,19 +1,33 @@
 import time
+from types import SimpleNamespace
 
 from alexnet_viewer.qt.result_pacer import ResultPacer
+
+
+def job(frame_id):
+    return SimpleNamespace(frame_id=frame_id)
 
 
 def test_a_burst_draws_the_first_and_then_only_the_newest(qtbot):
     drawn = []
     pacer = ResultPacer(lambda result, job: drawn.append((result, time.perf_counter())), max_fps=10)
     for index in range(20):
-        pacer.offer(index, None)
+        pacer.offer(index, job(index))
     qtbot.waitUntil(lambda: len(drawn) >= 1, timeout=2000)
     assert drawn[0][0] == 19  # the burst arrived within one event-loop turn: newest only
     for index in range(20, 40):
-        pacer.offer(index, None)
+        pacer.offer(index, job(index))
     qtbot.waitUntil(lambda: len(drawn) >= 2, timeout=2000)
     qtbot.wait(250)
     assert [result for result, _ in drawn] == [19, 39]
     assert drawn[1][1] - drawn[0][1] >= 0.09  # no faster than 10 draws a second
 
+
+def test_a_late_older_result_never_replaces_a_newer_one(qtbot):
+    drawn = []
+    pacer = ResultPacer(lambda result, job: drawn.append(result), max_fps=10)
+    pacer.offer("frame 4", job(4))
+    pacer.offer("frame 3", job(3))  # finished later on another lane
+    qtbot.waitUntil(lambda: bool(drawn), timeout=2000)
+    qtbot.wait(150)
+    assert drawn == ["frame 4"]
