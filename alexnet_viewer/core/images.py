@@ -11,6 +11,7 @@ import io
 import os
 import re
 import stat
+import threading
 import warnings
 from typing import BinaryIO
 
@@ -34,6 +35,9 @@ _ACCEPTED_DECODED = frozenset(_ALLOWED_FORMATS) | {"MPO"}
 
 _SNIFF_BYTES = 1024
 _HIGH_DEPTH_ROWS_BUDGET = 4_000_000  # pixels converted per block, to bound temporary memory
+
+
+_DECODE_LOCK = threading.Lock()
 
 
 def load_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
@@ -108,6 +112,13 @@ def _open_regular_file(path: str | os.PathLike, name: str) -> BinaryIO:
 
 
 def _decode(fp: BinaryIO, name: str, max_pixels: int) -> Image.Image:
+    # warnings.catch_warnings swaps process-wide state: two decodes at once could leave
+    # each other's filters behind. Decoding is short; one at a time costs little.
+    with _DECODE_LOCK:
+        return _decode_unlocked(fp, name, max_pixels)
+
+
+def _decode_unlocked(fp: BinaryIO, name: str, max_pixels: int) -> Image.Image:
     try:
         head = fp.read(_SNIFF_BYTES)
         fp.seek(0)

@@ -626,3 +626,26 @@ def test_module_stays_free_of_qt_and_torch():
     for forbidden in ("PySide6", "torch", "pyqtgraph", "shiboken"):
         assert forbidden not in source
     assert sys.modules[images.__name__] is images
+
+
+def test_concurrent_loads_leave_the_warning_filters_as_they_were(tmp_path):
+    import threading
+
+    before = list(warnings.filters)
+    path = write(tmp_path, "ok.png", encode(quadrants(), "PNG"))
+    sizes, errors = [], []
+
+    def load_many():
+        try:
+            for _ in range(20):
+                sizes.append(load_image(path).size)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=load_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(sizes) == 80
+    assert list(warnings.filters) == before
