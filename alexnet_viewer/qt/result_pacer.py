@@ -12,7 +12,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer
 
-DISPLAY_FPS = 15.0
+DISPLAY_FPS = 20.0
 
 
 class ResultPacer(QObject):
