@@ -76,34 +76,31 @@ def channel_sums(activation: torch.Tensor) -> torch.Tensor:
 
 
 def host_layer_stats(summary: DeviceSummary, host_reductions: list[np.ndarray], layout: BufferLayout) -> dict:
-    """Split each run's host copy into its layers and finish their statistics."""
+    """Finish every layer's statistics on the host, a few array operations per run."""
     stats = {}
     for run, reductions in zip(summary.runs, host_reductions):
-        first = 0
-        for name in run.names:
-            shape = layout.slots[name].shape
-            stats[name] = layer_stats(shape, reductions[:, first : first + shape[0]])
-            first += shape[0]
+        shapes = [layout.slots[name].shape for name in run.names]
+        channels = [shape[0] for shape in shapes]
+        starts = np.cumsum([0, *channels[:-1]])
+        # Layer totals in float64: the std comes from the sum and the sum of squares.
+        sums, squares, nonzero = np.add.reduceat(reductions[[0, 1, 4]].astype(np.float64), starts, axis=1)
+        lows = np.minimum.reduceat(reductions[2], starts)
+        highs = np.maximum.reduceat(reductions[3], starts)
+        channel_means = frozen_array(reductions[0] / np.float32(run.per_channel))
+        counts = np.array(channels, dtype=np.float64) * run.per_channel
+        means = sums / counts
+        stds = np.sqrt(np.maximum(squares / counts - means * means, 0.0))
+        for k, (name, shape) in enumerate(zip(run.names, shapes)):
+            stats[name] = LayerStats(
+                shape=tuple(shape),
+                mean=float(means[k]),
+                std=float(stds[k]),
+                min=float(lows[k]),
+                max=float(highs[k]),
+                zero_fraction=1.0 - float(nonzero[k] / counts[k]),
+                channel_means=channel_means[starts[k] : starts[k] + channels[k]],
+            )
     return stats
-
-
-def layer_stats(shape: tuple[int, ...], reductions: np.ndarray) -> LayerStats:
-    """Finish one layer's statistics on the host from its (5, C) channel reductions."""
-    count = int(np.prod(shape))
-    per_channel = count // shape[0]
-    sums = reductions[0].astype(np.float64)
-    total, total_squares = sums.sum(), reductions[1].astype(np.float64).sum()
-    mean = total / count
-    variance = max(total_squares / count - mean * mean, 0.0)
-    return LayerStats(
-        shape=tuple(shape),
-        mean=float(mean),
-        std=float(np.sqrt(variance)),
-        min=float(reductions[2].min()),
-        max=float(reductions[3].max()),
-        zero_fraction=1.0 - float(reductions[4].astype(np.float64).sum()) / count,
-        channel_means=frozen_array((sums / per_channel).astype(np.float32)),
-    )
 
 
 def histogram_counts(activation: torch.Tensor, levels: torch.Tensor) -> torch.Tensor:
