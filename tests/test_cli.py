@@ -119,3 +119,15 @@ def test_module_entry_point_runs_export(tmp_path, pictures):
     )
     assert completed.returncode == 0, completed.stderr
     assert (tmp_path / "o" / "stripes.png" / "filters.png").is_file()
+
+
+def test_window_size_is_parsed_and_checked():
+    import argparse
+
+    from alexnet_viewer.cli import _window_size
+
+    assert _window_size("1280x800") == (1280, 800)
+    assert _window_size("1920X1080") == (1920, 1080)
+    for bad in ("1280", "axb", "10x10", "1280x800x2"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _window_size(bad)
