@@ -51,15 +51,15 @@ class RecordingFactory:
         return self.wrap(engine) if self.wrap else engine
 
 
-class SlowEngine:
-    """Wraps an engine; each frame takes at least ``delay`` seconds and is recorded."""
+class EngineWrapper:
+    """Stands in for an engine: its weights and device, and a thread-safe record of the
+    frames it got (the worker runs several frames at once on a CPU)."""
 
-    def __init__(self, engine, delay: float = 0.5, fail_with: Exception | None = None):
+    def __init__(self, engine):
         self.engine = engine
-        self.delay = delay
-        self.fail_with = fail_with
         self.processed: list[int] = []
         self.threads: set[str] = set()
+        self._lock = threading.Lock()
 
     @property
     def weights(self):
@@ -69,12 +69,25 @@ class SlowEngine:
     def device(self):
         return self.engine.device
 
+    def record(self, frame_id: int) -> None:
+        with self._lock:
+            self.processed.append(frame_id)
+            self.threads.add(threading.current_thread().name)
+
+
+class SlowEngine(EngineWrapper):
+    """Each frame takes at least ``delay`` seconds and is recorded."""
+
+    def __init__(self, engine, delay: float = 0.5, fail_with: Exception | None = None):
+        super().__init__(engine)
+        self.delay = delay
+        self.fail_with = fail_with
+
     def process(self, image, request, frame_id=0):
-        self.threads.add(threading.current_thread().name)
         time.sleep(self.delay)
         if self.fail_with is not None:
             raise self.fail_with
-        self.processed.append(frame_id)
+        self.record(frame_id)
         return self.engine.process(image, request, frame_id=frame_id)
 
 

@@ -4,11 +4,11 @@ engine that answers instantly with a result computed once."""
 from __future__ import annotations
 
 import dataclasses
-import threading
 
 import numpy as np
 
 from alexnet_viewer.qt.live.base import FrameSource
+from tests.qt.conftest import EngineWrapper
 
 
 class ManualSource(FrameSource):
@@ -32,28 +32,17 @@ class ManualSource(FrameSource):
         self._fail(message)
 
 
-class PrebuiltEngine:
+class PrebuiltEngine(EngineWrapper):
     """Answers every frame with one result made by the real engine, its image and frame id
     replaced; records the frames it got. Fast enough to soak the window with thousands."""
 
     def __init__(self, engine, frame: np.ndarray | None = None) -> None:
-        self.engine = engine
+        super().__init__(engine)
         frame = frame if frame is not None else np.full((48, 64, 3), 90, np.uint8)
         self.result = engine.process(frame)
-        self.processed: list[int] = []
-        self.lock = threading.Lock()
-
-    @property
-    def weights(self):
-        return self.engine.weights
-
-    @property
-    def device(self):
-        return self.engine.device
 
     def process(self, image, request=None, frame_id=0):
-        with self.lock:
-            self.processed.append(frame_id)
+        self.record(frame_id)
         return dataclasses.replace(self.result, frame_id=frame_id, image=image)
 
 
