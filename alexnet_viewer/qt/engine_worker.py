@@ -117,6 +117,13 @@ def decode_picture(source: PictureSource) -> np.ndarray:
     return images.image_to_array(image)
 
 
+def usable_cores() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def yield_to_the_gui() -> None:
     """Make the calling thread nicer than the GUI thread, where the OS allows it.
 
@@ -288,7 +295,7 @@ class EngineWorker(QThread):
         # hands the last one set to threads started later, so the cores come from the OS.
         import torch
 
-        cores = os.cpu_count() or 1
+        cores = usable_cores()
         frames = min(cores, MAX_FRAMES_IN_FLIGHT)
         if device != "cpu" or frames < 2 or self._lanes:
             self.engine_threads = torch.get_num_threads()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import numpy as np
@@ -11,7 +10,7 @@ from PySide6.QtCore import QMimeData, Qt, QUrl
 
 from alexnet_viewer.qt import live_controller
 from alexnet_viewer.qt.app import GuiOptions, create_app
-from alexnet_viewer.qt.engine_worker import MAX_FRAMES_IN_FLIGHT
+from alexnet_viewer.qt.engine_worker import MAX_FRAMES_IN_FLIGHT, usable_cores
 from alexnet_viewer.qt.live import SlideshowSource, SyntheticSource
 from alexnet_viewer.qt.settings import WeightsChoice
 from tests.qt.conftest import RecordingFactory, SlowEngine, write_picture
@@ -190,8 +189,8 @@ def test_on_the_cpu_one_frame_runs_per_core_on_one_thread_each(make_window, qtbo
     before = torch.get_num_threads()
     window = make_window()
     qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
-    frames = min(os.cpu_count(), MAX_FRAMES_IN_FLIGHT)
-    assert window.worker.engine_threads == max(1, os.cpu_count() // frames)
+    frames = min(usable_cores(), MAX_FRAMES_IN_FLIGHT)
+    assert window.worker.engine_threads == max(1, usable_cores() // frames)
     assert len(window.worker._lanes) == frames - 1  # beside the worker's own loop
     assert torch.get_num_threads() == before  # only the worker threads' own counts changed
     window.close()
