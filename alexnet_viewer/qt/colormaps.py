@@ -26,3 +26,17 @@ def lookup_table(name: str) -> np.ndarray:
     table = np.ascontiguousarray(colormap(name).getLookupTable(nPts=256, alpha=False), dtype=np.uint8)
     table.flags.writeable = False
     return table
+
+
+@lru_cache(maxsize=None)
+def mosaic_lookup_table(name: str, background: str) -> np.ndarray:
+    """For Mosaic images: entry 0 (the gaps and empty cells) is the background, 1..255 the map.
+
+    A mosaic maps its values onto 1..255 and keeps 0 for the space between tiles, so the
+    tiles stand apart however dark the colour map starts.
+    """
+    table = np.empty((256, 3), dtype=np.uint8)
+    table[0] = pg.mkColor(background).getRgb()[:3]
+    table[1:] = colormap(name).getLookupTable(nPts=255, alpha=False)
+    table.flags.writeable = False
+    return table

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from alexnet_viewer.core.layers import LAYER_NAMES
-from alexnet_viewer.qt.colormaps import lookup_table
+from alexnet_viewer.qt.colormaps import colormap, lookup_table, mosaic_lookup_table
 from alexnet_viewer.qt.panels import FeatureMapsPanel
 from alexnet_viewer.qt.panels.feature_maps_panel import SWITCH_MARGIN
+from alexnet_viewer.qt.panels.style import PLOT_BACKGROUND
 from tests.qt.panel_results import process
 
 
@@ -42,13 +43,13 @@ def test_defaults_and_choices(panel, conv1_result):
     assert panel.layer == "conv1"
     assert panel.shown_layer == "conv1"
     assert np.array_equal(panel.canvas.image_item.image, conv1_result.mosaics["conv1"].image)
-    assert np.array_equal(panel.canvas.image_item.lut, lookup_table("viridis"))
+    assert np.array_equal(panel.canvas.image_item.lut, mosaic_lookup_table("viridis", PLOT_BACKGROUND))
     assert panel.title.text() == "conv1 · 64 channels · 55×55"
 
 
 def test_colormap_choice_changes_lookup_tables(panel):
     panel.colormap_combo.setCurrentText("inferno")
-    assert np.array_equal(panel.canvas.image_item.lut, lookup_table("inferno"))
+    assert np.array_equal(panel.canvas.image_item.lut, mosaic_lookup_table("inferno", PLOT_BACKGROUND))
     assert np.array_equal(panel.channel_detail.overlay_item.lut, lookup_table("inferno"))
 
 
@@ -252,3 +253,10 @@ def test_hover_hint_fits_a_narrow_mosaic(qtbot, conv1_result):
     widget.show_result(conv1_result)
     qtbot.waitExposed(widget)
     assert not widget.hover_label.elided
+
+
+def test_mosaic_gaps_take_the_background_colour_not_the_map():
+    table = mosaic_lookup_table("viridis", PLOT_BACKGROUND)
+    assert tuple(table[0]) == (0x1E, 0x1F, 0x22)
+    assert np.array_equal(table[1:], colormap("viridis").getLookupTable(nPts=255, alpha=False))
+    assert not table.flags.writeable

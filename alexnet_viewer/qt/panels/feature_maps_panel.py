@@ -21,10 +21,15 @@ from PySide6.QtWidgets import (
 
 from alexnet_viewer.core.layers import LAYER_NAMES
 from alexnet_viewer.core.result import Mosaic, Result
-from alexnet_viewer.qt.colormaps import COLORMAP_NAMES, DEFAULT_COLORMAP, lookup_table
+from alexnet_viewer.qt.colormaps import (
+    COLORMAP_NAMES,
+    DEFAULT_COLORMAP,
+    mosaic_lookup_table,
+)
 from alexnet_viewer.qt.panels.channel_detail import ChannelDetail
 from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
 from alexnet_viewer.qt.panels.style import (
+    PLOT_BACKGROUND,
     apply_spacing,
     caption_label,
     set_text_if_changed,
@@ -66,7 +71,7 @@ class FeatureMapsPanel(QWidget):
 
         self.title = title_label(DEFAULT_LAYER)
         self.canvas = ImageCanvas(self, mouse_zoom=True)
-        self.canvas.image_item.setLookupTable(lookup_table(DEFAULT_COLORMAP))
+        self.canvas.image_item.setLookupTable(mosaic_lookup_table(DEFAULT_COLORMAP, PLOT_BACKGROUND))
         self.selection_box = QGraphicsRectItem()
         self.selection_box.setPen(QPen(QColor("white"), 0))
         self.selection_box.setZValue(10)
@@ -256,5 +261,5 @@ class FeatureMapsPanel(QWidget):
         self.channel_order_changed.emit(self.channel_order)
 
     def _on_colormap_chosen(self, name: str) -> None:
-        self.canvas.image_item.setLookupTable(lookup_table(name))
+        self.canvas.image_item.setLookupTable(mosaic_lookup_table(name, PLOT_BACKGROUND))
         self.channel_detail.set_colormap(name)
