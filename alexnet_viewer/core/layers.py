@@ -2,16 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
-
-class LayerKind(Enum):
-    CONV = "conv"
-    RELU = "relu"
-    POOL = "pool"
-    FC = "fc"
-
-
 # (canonical name, attribute of the AlexNet module, index in that Sequential)
 _LAYOUT: tuple[tuple[str, str, int], ...] = (
     ("conv1", "features", 0),
@@ -36,19 +26,8 @@ _LAYOUT: tuple[tuple[str, str, int], ...] = (
 
 LAYER_NAMES: tuple[str, ...] = tuple(name for name, _, _ in _LAYOUT)
 MODULE_LOCATIONS: dict[str, tuple[str, int]] = {name: (attr, idx) for name, attr, idx in _LAYOUT}
-# Layers with a spatial (C, H, W) output: these have feature-map mosaics.
+# Layers with a spatial (C, H, W) output: conv, relu and pool 1-5 (export writes their mosaics).
 SPATIAL_LAYERS: tuple[str, ...] = LAYER_NAMES[: LAYER_NAMES.index("pool5") + 1]
-# Outputs that a following in-place ReLU overwrites: their hooks must copy.
-OVERWRITTEN_BY_INPLACE_RELU: frozenset[str] = frozenset(
-    {"conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7"}
-)
-
-
-def layer_kind(name: str) -> LayerKind:
-    for kind in LayerKind:
-        if name.startswith(kind.value):
-            return kind
-    raise KeyError(f"unknown layer {name!r}")
 
 
 def check_layer_name(name: str) -> str:

@@ -224,9 +224,6 @@ class LiveController(QObject):
             self.source.resume()
         self.sync_actions()
 
-    def toggle_freeze(self) -> None:
-        self.freeze_action.setChecked(not self.freeze_action.isChecked())
-
     def play_pause(self) -> None:
         if isinstance(self.source, VideoSource):
             if not self.source.running:

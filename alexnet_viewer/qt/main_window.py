@@ -80,7 +80,6 @@ class MainWindow(QMainWindow):
         self.current_result = None
         self.current_job: Job | None = None
         self.weights_info = None
-        self.device_name = ""
         self._next_frame_id = 1
         self._next_token = 1
         self._current_source: PictureSource | None = None  # what new jobs show
@@ -579,7 +578,7 @@ class MainWindow(QMainWindow):
 
     def _on_weights_ready(self, info, device: str) -> None:
         self._close_download_dialog()
-        self.weights_info, self.device_name = info, device
+        self.weights_info = info
         self.loading_banner.hide()
         self.top5_panel.set_busy(False)
         self.device_label.setText(f"device: {device}")
