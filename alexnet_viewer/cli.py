@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 from pathlib import Path
 
@@ -71,32 +70,12 @@ def _bench_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_engine(args: argparse.Namespace):
-    """The engine for a headless command, or an exit status 2 with the reason on stderr."""
-    from .core.engine import Engine
-    from .core.errors import ViewerError
-    from .core.model import load_model
-    from .core.weights_spec import WeightsSpec
-    from .weights_options import weights_spec
-
-    spec = weights_spec(args) or WeightsSpec.pretrained()
-    try:
-        return Engine(load_model(spec, device=args.device, progress=_print_progress))
-    except ViewerError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return None
-
-
-def _print_progress(done: int, total: int | None) -> None:
-    if total:
-        print(f"\rdownloading pretrained weights: {done / total:6.1%}", end="", file=sys.stderr, flush=True)
-
-
 def run_export(argv: list[str]) -> int:
     from .export import EXIT_BAD_WEIGHTS, export_images
+    from .weights_options import load_engine
 
     args = _export_parser().parse_args(argv)
-    engine = _load_engine(args)
+    engine = load_engine(args)
     if engine is None:
         return EXIT_BAD_WEIGHTS
     if not engine.weights.trained:
@@ -105,6 +84,8 @@ def run_export(argv: list[str]) -> int:
 
 
 def run_bench(argv: list[str]) -> int:
+    from .weights_options import load_engine, write_report
+
     args = _bench_parser().parse_args(argv)
     if args.frames < 1:
         print("error: --frames must be at least 1", file=sys.stderr)
@@ -118,23 +99,18 @@ def run_bench(argv: list[str]) -> int:
 
         report = run_startup_bench(device=args.device)
         print(format_startup_report(report))
-        _write_json(report, args.json)
+        write_report(report, args.json)
         return 0
     from .bench import format_report
     from .bench import run_bench as bench
 
-    engine = _load_engine(args)
+    engine = load_engine(args)
     if engine is None:
         return 2
     report = bench(engine, frames=args.frames)
     print(format_report(report))
-    _write_json(report, args.json)
+    write_report(report, args.json)
     return 0
-
-
-def _write_json(report: dict, path: Path | None) -> None:
-    if path is not None:
-        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
 def run_window(argv: list[str]) -> int:

@@ -1,8 +1,10 @@
-"""The weights and device flags shared by the window, ``export`` and ``bench``."""
+"""The weights and device flags shared by the window and every headless command, and the
+loading that turns them into an engine (or one sentence on stderr)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from .core.weights_spec import WeightsSpec
@@ -38,3 +40,30 @@ def weights_spec(args: argparse.Namespace) -> WeightsSpec | None:
     if args.random_weights is None:
         return None
     return WeightsSpec.random(args.seed) if args.random_weights else WeightsSpec.pretrained()
+
+
+def load_engine(args: argparse.Namespace):
+    """The engine the flags ask for, or None with the reason on stderr (the caller exits 2)."""
+    from .core.engine import Engine
+    from .core.errors import ViewerError
+    from .core.model import load_model
+
+    spec = weights_spec(args) or WeightsSpec.pretrained()
+    try:
+        return Engine(load_model(spec, device=args.device, progress=print_progress))
+    except ViewerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None
+
+
+def print_progress(done: int, total: int | None) -> None:
+    if total:
+        print(f"\rdownloading pretrained weights: {done / total:6.1%}", end="", file=sys.stderr, flush=True)
+
+
+def write_report(report: dict, path: Path | None) -> None:
+    """A command's figures as strict JSON, when ``--json FILE`` was given."""
+    if path is not None:
+        from .output_files import write_json
+
+        write_json(path, report)
