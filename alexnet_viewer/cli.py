@@ -91,7 +91,7 @@ def run_bench(argv: list[str]) -> int:
         print("error: --frames must be at least 1", file=sys.stderr)
         return 2
     if args.live:
-        from .qt.live_bench import run_live_bench
+        from .qt.live.bench import run_live_bench
 
         return run_live_bench(args)
     if args.startup:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alexnet_viewer.core.weights_spec import WeightsSpec
-    from alexnet_viewer.qt.main_window import MainWindow
+    from alexnet_viewer.qt.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +90,10 @@ def create_window(options: GuiOptions, engine_factory=None) -> "MainWindow":
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    from alexnet_viewer.qt.main_window import MainWindow
-    from alexnet_viewer.qt.screenshot import ScreenshotRun
+    from alexnet_viewer.qt.window.main_window import MainWindow
+    from alexnet_viewer.qt.window.screenshot import ScreenshotRun
     from alexnet_viewer.qt.settings import ViewerSettings
-    from alexnet_viewer.qt.startup_timing import install_startup_timer
+    from alexnet_viewer.qt.window.startup_timing import install_startup_timer
 
     screenshot = options.screenshot is not None
     window = MainWindow(

@@ -45,7 +45,7 @@ class RecordingFactory:
         if spec.kind == "random":
             engine = self.engine
         else:
-            from alexnet_viewer.qt.engine_worker import default_engine_factory
+            from alexnet_viewer.qt.worker.engine_worker import default_engine_factory
 
             engine = default_engine_factory(spec, device, progress, should_cancel)
         return self.wrap(engine) if self.wrap else engine
@@ -104,7 +104,7 @@ def engine_factory(shared_engine):
 @pytest.fixture
 def make_window(qtbot, settings_path, engine_factory):
     """make_window(**MainWindow kwargs) -> a shown, started window with random weights."""
-    from alexnet_viewer.qt.main_window import MainWindow
+    from alexnet_viewer.qt.window.main_window import MainWindow
     from alexnet_viewer.qt.settings import ViewerSettings
 
     windows = []

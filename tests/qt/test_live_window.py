@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, Qt, QUrl
 
-from alexnet_viewer.qt import live_controller
+from alexnet_viewer.qt.live import controller as live_controller
 from alexnet_viewer.qt.app import GuiOptions, create_app
-from alexnet_viewer.qt.engine_worker import MAX_FRAMES_IN_FLIGHT, usable_cores
+from alexnet_viewer.qt.worker.engine_worker import MAX_FRAMES_IN_FLIGHT, usable_cores
 from alexnet_viewer.qt.live import SlideshowSource, SyntheticSource
 from alexnet_viewer.qt.settings import WeightsChoice
 from tests.qt.conftest import RecordingFactory, SlowEngine, write_picture
@@ -134,7 +134,7 @@ def test_loop_is_on_by_default_and_keeps_playing(make_window, qtbot, clip, prebu
 
 
 def test_videos_open_from_the_dialog_the_live_menu_and_a_drop(make_window, monkeypatch, clip):
-    from alexnet_viewer.qt import picture_sources
+    from alexnet_viewer.qt.window import picture_sources
 
     text = picture_sources.file_dialog_filter()
     for suffix in (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".png"):

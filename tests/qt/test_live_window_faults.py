@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alexnet_viewer.qt import live_controller
+from alexnet_viewer.qt.live import controller as live_controller
 from alexnet_viewer.qt.live import CameraSource
 from tests.qt.conftest import RecordingFactory, wait_for_frame
 from tests.qt.live_helpers import ManualSource, PrebuiltEngine, frame

@@ -8,7 +8,7 @@ and every panel's redraw (where leaks would pile up) in seconds; ``bench --live
 from __future__ import annotations
 
 from alexnet_viewer.qt.live import SyntheticSource
-from alexnet_viewer.qt.live_bench import resident_mb
+from alexnet_viewer.qt.live.bench import resident_mb
 from tests.qt.conftest import RecordingFactory
 from tests.qt.live_helpers import PrebuiltEngine
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from alexnet_viewer.core.layers import LAYER_NAMES
-from alexnet_viewer.qt.colormaps import colormap, lookup_table, mosaic_lookup_table
+from alexnet_viewer.qt.panels.colormaps import colormap, lookup_table, mosaic_lookup_table
 from alexnet_viewer.qt.panels import FeatureMapsPanel
 from alexnet_viewer.qt.panels.feature_maps_panel import SWITCH_MARGIN
 from alexnet_viewer.qt.panels.style import PLOT_BACKGROUND

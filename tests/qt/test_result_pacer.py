@@ -1,7 +1,7 @@
 import time
 from types import SimpleNamespace
 
-from alexnet_viewer.qt.result_pacer import ResultPacer
+from alexnet_viewer.qt.window.result_pacer import ResultPacer
 
 
 def job(frame_id):

@@ -12,7 +12,7 @@ from PIL import Image
 from PySide6.QtCore import QSettings
 
 from alexnet_viewer.core.samples import list_samples
-from alexnet_viewer.qt import picture_sources
+from alexnet_viewer.qt.window import picture_sources
 from alexnet_viewer.qt.app import GuiOptions, create_app, run_gui
 from alexnet_viewer.qt.settings import MAX_RECENT, ViewerSettings, WeightsChoice
 from tests.qt.conftest import wait_for_frame, write_picture
@@ -153,7 +153,7 @@ def test_importing_the_app_does_not_import_torch():
     code = textwrap.dedent(
         """
         import sys
-        import alexnet_viewer.qt.app, alexnet_viewer.qt.main_window
+        import alexnet_viewer.qt.app, alexnet_viewer.qt.window.main_window
         print("torch" in sys.modules)
         """
     )

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QPushButton
 
 from alexnet_viewer.core import model as model_module
 from alexnet_viewer.core.errors import WeightsUnavailableError
-from alexnet_viewer.qt import weights_dialogs
+from alexnet_viewer.qt.weights import dialogs as weights_dialogs
 from alexnet_viewer.qt.settings import WeightsChoice
 from tests.qt.conftest import RecordingFactory, wait_for_frame
 

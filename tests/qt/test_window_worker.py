@@ -8,7 +8,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QTimer
 
-from alexnet_viewer.qt.engine_worker import GENERIC_FRAME_ERROR
+from alexnet_viewer.qt.worker.engine_worker import GENERIC_FRAME_ERROR
 from tests.qt.conftest import (
     RecordingFactory,
     SlowEngine,

@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout
 
 from alexnet_viewer.core.result import Result
-from alexnet_viewer.qt.colormaps import DEFAULT_COLORMAP, colormap, lookup_table
+from alexnet_viewer.qt.panels.colormaps import DEFAULT_COLORMAP, colormap, lookup_table
 from alexnet_viewer.qt.panels.style import (
     AXIS_TEXT,
     PLOT_BACKGROUND,

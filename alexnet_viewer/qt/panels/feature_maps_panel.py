@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from alexnet_viewer.core.layers import LAYER_NAMES
 from alexnet_viewer.core.result import Mosaic, Result
-from alexnet_viewer.qt.colormaps import (
+from alexnet_viewer.qt.panels.colormaps import (
     COLORMAP_NAMES,
     DEFAULT_COLORMAP,
     mosaic_lookup_table,

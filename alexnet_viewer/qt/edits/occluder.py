@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Signal
 
 from alexnet_viewer.core.edits import Occluder
-from alexnet_viewer.qt.edit_geometry import (
+from alexnet_viewer.qt.edits.geometry import (
     fit_square,
     occluder_square,
     square_to_occluder,

@@ -12,10 +12,10 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Signal
 
 from alexnet_viewer.core.edits import Edits
-from alexnet_viewer.qt.crop_tool import CropTool
-from alexnet_viewer.qt.edit_geometry import displayed_box_to_crop
-from alexnet_viewer.qt.edits_panel import EditsPanel
-from alexnet_viewer.qt.occluder import OccluderOverlay
+from alexnet_viewer.qt.edits.crop_tool import CropTool
+from alexnet_viewer.qt.edits.geometry import displayed_box_to_crop
+from alexnet_viewer.qt.edits.panel import EditsPanel
+from alexnet_viewer.qt.edits.occluder import OccluderOverlay
 
 
 class EditsController(QObject):

@@ -25,7 +25,7 @@ from alexnet_viewer.qt.live import (
 )
 from alexnet_viewer.qt.live.availability import multimedia_status
 from alexnet_viewer.qt.live.base import FrameSource
-from alexnet_viewer.qt.live_toolbar import LiveToolbar
+from alexnet_viewer.qt.live.toolbar import LiveToolbar
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ STATUS_INTERVAL_MS = 500
 
 def ask_video(parent, start_folder: Path | None) -> Path | None:
     """The file dialog for a video; tests monkeypatch this function."""
-    from alexnet_viewer.qt.picture_sources import video_dialog_filter
+    from alexnet_viewer.qt.window.picture_sources import video_dialog_filter
 
     chosen, _ = QFileDialog.getOpenFileName(parent, "Open a video", str(start_folder or Path.home()),
                                             video_dialog_filter())

@@ -24,17 +24,18 @@ from PySide6.QtWidgets import (
 )
 
 from alexnet_viewer.core.samples import list_samples, samples_dir
-from alexnet_viewer.qt import picture_sources, weights_dialogs
-from alexnet_viewer.qt.banner import Banner
-from alexnet_viewer.qt.edits_controller import EditsController
-from alexnet_viewer.qt.engine_worker import (
+from alexnet_viewer.qt.window import picture_sources
+from alexnet_viewer.qt.weights import dialogs as weights_dialogs
+from alexnet_viewer.qt.window.banner import Banner
+from alexnet_viewer.qt.edits.controller import EditsController
+from alexnet_viewer.qt.worker.engine_worker import (
     EngineWorker,
     Job,
     PictureSource,
     ViewRequest,
     WeightsFailure,
 )
-from alexnet_viewer.qt.live_controller import LiveController
+from alexnet_viewer.qt.live.controller import LiveController
 from alexnet_viewer.qt.panels import (
     FeatureMapsPanel,
     FiltersPanel,
@@ -42,7 +43,7 @@ from alexnet_viewer.qt.panels import (
     StatsPanel,
     Top5Panel,
 )
-from alexnet_viewer.qt.result_pacer import ResultPacer
+from alexnet_viewer.qt.window.result_pacer import ResultPacer
 from alexnet_viewer.qt.settings import ViewerSettings, WeightsChoice
 
 log = logging.getLogger(__name__)
@@ -647,7 +648,7 @@ class MainWindow(QMainWindow):
     def save_screenshot_dialog(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        from alexnet_viewer.qt.screenshot import save_window_png
+        from alexnet_viewer.qt.window.screenshot import save_window_png
 
         folder = self.settings.last_folder() or Path.home()
         chosen, _ = QFileDialog.getSaveFileName(self, "Save window screenshot", str(folder / "alexnet-viewer.png"),

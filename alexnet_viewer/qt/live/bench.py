@@ -117,7 +117,7 @@ def _wait(app, condition, timeout_s: float) -> bool:
 
 
 def _make_window(engine, spec, settings_path: Path):
-    from alexnet_viewer.qt.main_window import MainWindow
+    from alexnet_viewer.qt.window.main_window import MainWindow
     from alexnet_viewer.qt.settings import ViewerSettings
 
     window = MainWindow(ViewerSettings(settings_path), engine_factory=lambda *_args: engine, weights=spec,
