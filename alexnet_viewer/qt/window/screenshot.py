@@ -24,6 +24,23 @@ def save_window_png(widget: QWidget, path: Path) -> None:
         raise OSError(f"Cannot save the screenshot to {path}.")
 
 
+def save_screenshot_dialog(window) -> None:
+    """File › Save window screenshot: ask where, save, say so in the status bar."""
+    from PySide6.QtWidgets import QFileDialog
+
+    folder = window.settings.last_folder() or Path.home()
+    chosen, _ = QFileDialog.getSaveFileName(window, "Save window screenshot", str(folder / "alexnet-viewer.png"),
+                                            "PNG pictures (*.png)")
+    if not chosen:
+        return
+    try:
+        save_window_png(window, Path(chosen))
+    except OSError as error:
+        window.show_error(str(error))
+        return
+    window.statusBar().showMessage(f"Saved {chosen}", 5000)
+
+
 class ScreenshotRun(QObject):
     """Waits for the window's first result, saves the PNG, then reports an exit code.
 

@@ -1,0 +1,134 @@
+"""The panels and their docks: what is built, where each dock goes, and the remembered layout."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
+
+from alexnet_viewer.qt.edits.controller import EditsController
+from alexnet_viewer.qt.panels import (
+    FeatureMapsPanel,
+    FiltersPanel,
+    InputPanel,
+    StatsPanel,
+    Top5Panel,
+)
+from alexnet_viewer.qt.window.banner import Banner
+
+DEFAULT_SIZE = (1280, 800)
+
+
+class DocksMixin(QMainWindow):
+    """Builds the panels into docks around the feature maps; part of MainWindow."""
+
+    def _build_panels(self) -> None:
+        self.input_panel = InputPanel()
+        self.top5_panel = Top5Panel()
+        self.filters_panel = FiltersPanel()
+        self.feature_maps_panel = FeatureMapsPanel()
+        self.stats_panel = StatsPanel()
+
+        self.loading_banner = Banner("info", closable=False)
+        self.untrained_banner = Banner("warning", closable=False)
+        self.error_banner = Banner("error", closable=True)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 0)
+        layout.setSpacing(6)
+        for banner in (self.loading_banner, self.untrained_banner, self.error_banner):
+            layout.addWidget(banner)
+        layout.addWidget(self.feature_maps_panel, 1)
+        self.feature_maps_panel.layout().setContentsMargins(0, 0, 0, 0)
+        self.setCentralWidget(central)
+
+        self.input_dock = self._dock("Input", "input_dock", self.input_panel)
+        self.top5_dock = self._dock("Top-5: what AlexNet thinks", "top5_dock", self.top5_panel)
+        self.filters_dock = self._dock("conv1 filters", "filters_dock", self.filters_panel)
+        self.stats_dock = self._dock("Statistics", "stats_dock", self.stats_panel)
+        self.edits = EditsController(self.input_panel, self)
+        self.edits.changed.connect(lambda _edits: self._post_current())
+        self.edits_dock = self._dock("Edits", "edits_dock", self.edits.panel)
+        self.docks = (self.input_dock, self.top5_dock, self.filters_dock, self.stats_dock, self.edits_dock)
+        # Compact until shown: a split right column would force a minimum height of ~810 px.
+        self._arrange_docks(tabbed_right=True)
+
+        self.feature_maps_panel.layer_changed.connect(self._on_layer_changed)
+        self.feature_maps_panel.channel_order_changed.connect(self._on_channel_order_changed)
+        self.filters_panel.filter_clicked.connect(self._on_filter_clicked)
+        self.stats_panel.layer_selected.connect(self.feature_maps_panel.select_layer)
+
+    def _arrange_docks(self, tabbed_right: bool) -> None:
+        """The default layout: what goes in and comes out on the left, the details on the right.
+
+        On a narrow window the filters and statistics share the right column as tabs so
+        the feature maps in the middle keep their room.
+        """
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        for dock in self.docks:
+            self.removeDockWidget(dock)
+        for dock, area in ((self.input_dock, left), (self.top5_dock, left),
+                           (self.filters_dock, right), (self.stats_dock, right), (self.edits_dock, right)):
+            self.addDockWidget(area, dock)
+            dock.setFloating(False)
+            dock.show()
+        self.splitDockWidget(self.input_dock, self.top5_dock, Qt.Orientation.Vertical)
+        if tabbed_right:
+            self.tabifyDockWidget(self.stats_dock, self.filters_dock)
+        else:
+            self.splitDockWidget(self.filters_dock, self.stats_dock, Qt.Orientation.Vertical)
+        # Edits share the statistics' place; the statistics show first.
+        self.tabifyDockWidget(self.stats_dock, self.edits_dock)
+        self.stats_dock.raise_()
+
+    def _apply_default_layout(self) -> None:
+        width, height = self.width(), self.height()
+        narrow = width < 1500 or height < 900
+        self._arrange_docks(tabbed_right=narrow)
+        left = max(280, min(400, int(width * 0.22)))
+        right = max(380, min(520, int(width * 0.27)))
+        self.resizeDocks([self.input_dock, self.filters_dock], [left, right], Qt.Orientation.Horizontal)
+        usable = max(400, height - 80)
+        self.resizeDocks([self.input_dock, self.top5_dock], [int(usable * 0.45), int(usable * 0.55)],
+                         Qt.Orientation.Vertical)
+        if not narrow:
+            self.resizeDocks([self.filters_dock, self.stats_dock], [int(usable * 0.36), int(usable * 0.64)],
+                             Qt.Orientation.Vertical)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().showEvent(event)
+        if not self._layout_settled:
+            self._layout_settled = True
+            if not self._layout_restored:
+                self._apply_default_layout()
+
+    def _dock(self, title: str, name: str, panel: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState/restoreState find docks by name
+        panel.set_title_visible(False)  # the dock's title names it already
+        dock.setWidget(panel)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        return dock
+
+    def _restore_layout(self) -> bool:
+        """Geometry and dock layout from last time; False when there was no dock layout."""
+        geometry, state = self.settings.window_geometry(), self.settings.window_state()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(*self._fitting_size())
+        return state is not None and self.restoreState(state)
+
+    def _fitting_size(self) -> tuple[int, int]:
+        screen = QGuiApplication.primaryScreen()
+        width, height = DEFAULT_SIZE
+        if screen is not None:
+            available = screen.availableGeometry()
+            width, height = min(width, available.width()), min(height, available.height())
+        return width, height
+
+    def reset_layout(self) -> None:
+        self._apply_default_layout()
+

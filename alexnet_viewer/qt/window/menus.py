@@ -1,0 +1,66 @@
+"""The menu bar; every action calls a method of the window or of one of its controllers."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow
+
+from alexnet_viewer.core.samples import list_samples
+from alexnet_viewer.qt.window.about import show_about
+from alexnet_viewer.qt.window.screenshot import save_screenshot_dialog
+
+
+class MenusMixin(QMainWindow):
+    """File, Samples, View, Live, Settings and Help; part of MainWindow."""
+
+    def _build_menus(self) -> None:
+        menu_bar = self.menuBar()
+        file_menu = menu_bar.addMenu("&File")
+        self.open_action = self._action(file_menu, "&Open picture or video…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.paste_action = self._action(file_menu, "&Paste picture", self.paste, QKeySequence.StandardKey.Paste)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._fill_recent_menu()
+        file_menu.addSeparator()
+        self.previous_action = self._action(file_menu, "Pre&vious picture in folder", self.previous_picture,
+                                            QKeySequence(Qt.Key.Key_PageUp))
+        self.next_action = self._action(file_menu, "&Next picture in folder", self.next_picture,
+                                        QKeySequence(Qt.Key.Key_PageDown))
+        file_menu.addSeparator()
+        self._action(file_menu, "Save window &screenshot…", lambda: save_screenshot_dialog(self),
+                     QKeySequence("Ctrl+Shift+S"))
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        self.samples_menu = menu_bar.addMenu("&Samples")
+        samples = list_samples()
+        for title, path in samples:
+            action = self.samples_menu.addAction(title)
+            action.setToolTip(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p, remember=False))
+        if not samples:
+            self.samples_menu.addAction("(no sample pictures installed)").setEnabled(False)
+
+        self.view_menu = menu_bar.addMenu("&View")
+        for dock in self.docks:
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        self._action(self.view_menu, "&Reset layout", self.reset_layout)
+
+        self.live.build_menu(menu_bar)
+
+        settings_menu = menu_bar.addMenu("Se&ttings")
+        self._action(settings_menu, "&Weights…", self.weights_dialog)
+
+        help_menu = menu_bar.addMenu("&Help")
+        self._action(help_menu, "&About AlexNet Viewer", lambda: show_about(self))
+
+    def _action(self, menu, text, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(lambda _=False: slot())
+        menu.addAction(action)
+        return action
+

@@ -1,0 +1,46 @@
+"""The status bar: device, weights, time per frame and frames shown per second."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QLabel, QMainWindow
+
+FPS_WINDOW_S = 2.0
+
+
+class StatusMixin(QMainWindow):
+    """The permanent status-bar labels; part of MainWindow."""
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.device_label = QLabel("device: –")
+        self.weights_label = QLabel("weights: loading…")
+        self.time_label = QLabel("– ms")
+        self.fps_label = QLabel("– fps")
+        self.device_label.setToolTip("Where the network runs")
+        self.time_label.setToolTip("Engine time for the last frame (preprocess, forward pass, statistics, mosaics)")
+        self.fps_label.setToolTip("Frames shown per second over the last two seconds")
+        self.live_label = self.live.status_label
+        for label in (self.live_label, self.device_label, self.weights_label, self.time_label, self.fps_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            bar.addPermanentWidget(label)
+        metrics = self.time_label.fontMetrics()
+        self.time_label.setMinimumWidth(metrics.horizontalAdvance("00000 ms") + 16)
+        self.fps_label.setMinimumWidth(metrics.horizontalAdvance("000.0 fps") + 16)
+
+    def _update_timing(self, result) -> None:
+        total = result.timings_ms.get("total")
+        self.time_label.setText(f"{total:.0f} ms" if total is not None else "– ms")
+        now = time.monotonic()
+        self._draw_times.append(now)
+        while self._draw_times and now - self._draw_times[0] > FPS_WINDOW_S:
+            self._draw_times.popleft()
+        # A still picture has no frame rate: show one only while frames keep coming.
+        if len(self._draw_times) >= 3:
+            span = self._draw_times[-1] - self._draw_times[0]
+            fps = (len(self._draw_times) - 1) / span if span > 0 else 0.0
+            self.fps_label.setText(f"{fps:.1f} fps")
+        else:
+            self.fps_label.setText("– fps")
+
