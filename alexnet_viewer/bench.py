@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import statistics
 from time import perf_counter
+from typing import Callable
 
 import numpy as np
 import torch
@@ -44,12 +45,29 @@ def _synchronize(device: torch.device) -> None:
         torch.mps.synchronize()
 
 
+def interleaved_median_ms(
+    runs: dict[str, Callable[[], object]], frames: int, warmup: int, device: torch.device
+) -> dict[str, float]:
+    """Median milliseconds of each run, taking turns frame by frame so load falls on all alike."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for index in range(warmup + frames):
+        for name, run in runs.items():
+            _synchronize(device)
+            start = perf_counter()
+            run()
+            _synchronize(device)
+            if index >= warmup:
+                times[name].append((perf_counter() - start) * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def run_bench(engine: Engine, frames: int = 50, warmup: int = 5, layer: str = "conv1") -> dict:
     device = engine.loaded.device
     frame = bench_frame()
     batch = engine.loaded.transforms(torch.from_numpy(frame).permute(2, 0, 1)).unsqueeze(0).to(device)
     model = bare_model(engine)
-    request = FrameRequest(focus_layers=(layer,))
+    # Stage times from device events on an accelerator: no synchronize between stages.
+    request = FrameRequest(focus_layers=(layer,), timings=True)
     bare_ms, engine_ms, stages = [], [], {}
     with torch.inference_mode():
         for index in range(warmup + frames):
@@ -76,6 +94,7 @@ def run_bench(engine: Engine, frames: int = 50, warmup: int = 5, layer: str = "c
         "bare_forward_ms": round(bare, 3),
         "engine_ms": round(full, 3),
         "ratio": round(full / bare, 3),
+        "engine_frames_per_s": round(1000 / full, 1),
         "engine_stages_ms": {stage: round(statistics.median(v), 3) for stage, v in stages.items()},
     }
 
@@ -85,7 +104,8 @@ def format_report(report: dict) -> str:
         f"device {report['device']}  torch {report['torch']}  threads {report['threads']}  "
         f"frames {report['frames']}  input {report['input_shape'][1]}x{report['input_shape'][0]}",
         f"bare torchvision forward   {report['bare_forward_ms']:8.2f} ms (median)",
-        f"engine, full frame         {report['engine_ms']:8.2f} ms (median)",
+        f"engine, full frame         {report['engine_ms']:8.2f} ms (median), "
+        f"{report['engine_frames_per_s']:.1f} frames/s",
         f"ratio engine / bare        {report['ratio']:8.3f}",
         "engine stages (median ms): "
         + ", ".join(f"{k} {v:.2f}" for k, v in report["engine_stages_ms"].items()),

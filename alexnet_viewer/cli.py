@@ -1,4 +1,4 @@
-"""Command line: the window (default), ``export`` and ``bench``.
+"""Command line: the window (default), ``export``, ``bench``, ``info``, ``visualize``, ``evaluate`` and ``atlas``.
 
 Heavy imports (torch, Qt) happen inside each command so ``--help`` is instant and the
 window can paint before torch has finished importing.
@@ -19,15 +19,19 @@ def _gui_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="alexnet-viewer",
-        description="Watch AlexNet see a picture. Also: 'alexnet-viewer export -h', 'alexnet-viewer bench -h'.",
+        description="Watch AlexNet see a picture. Also: 'alexnet-viewer export -h', 'alexnet-viewer bench -h', 'alexnet-viewer info -h', 'alexnet-viewer visualize -h', 'alexnet-viewer evaluate -h', 'alexnet-viewer atlas build -h'.",
     )
     parser.add_argument("image", nargs="?", type=Path, help="picture or video to open (default: a bundled sample)")
     add_weights_options(parser)
     parser.add_argument("--screenshot", type=Path, metavar="OUT.png", help="save the window once IMAGE is shown, then exit")
     parser.add_argument("--layer", choices=LAYER_NAMES, help="feature-map layer to show first")
+    parser.add_argument("--presentation", action="store_true",
+                        help="start in presentation mode (F11): full screen, or the --window-size of a --screenshot")
     parser.add_argument(
         "--window-size", type=_window_size, metavar="WxH", help="window size for --screenshot (default 1600x1000)"
     )
+    parser.add_argument("--explain", action="store_true",
+                        help="show the Explain panel on the top-1 (a --screenshot waits for its map)")
     return parser
 
 
@@ -50,8 +54,30 @@ def _export_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR")
+    parser.add_argument(
+        "--ablate",
+        action="append",
+        default=[],
+        type=_ablation,
+        metavar="LAYER:C1,C2,...",
+        help="switch these channels of a conv, relu or pool layer off (repeatable)",
+    )
+    explain = parser.add_argument_group("why it thinks so (writes explain/ in each image's folder)")
+    explain.add_argument("--explain", action="store_true", help="Grad-CAM, guided backprop, deconvnet and guided Grad-CAM of the top-1")
+    explain.add_argument("--explain-class", action="append", default=[], metavar="N|NAME", help="explain this class instead (repeatable)")
+    explain.add_argument("--explain-layer", metavar="LAYER", help="conv, relu or pool layer for the CAMs (default relu5)")
+    explain.add_argument("--explain-unit", action="append", default=[], metavar="LAYER:C[@Y,X]", help="also a channel, or one neuron (repeatable)")
     add_weights_options(parser)
     return parser
+
+
+def _ablation(text: str) -> tuple[str, tuple[int, ...]]:
+    from .core.ablation import parse_ablation
+
+    try:
+        return parse_ablation(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _bench_parser() -> argparse.ArgumentParser:
@@ -65,22 +91,39 @@ def _bench_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--live", action="store_true", help="drive the real window offscreen with a synthetic camera")
+    parser.add_argument("--with-explain", action="store_true",
+                        help="with --live: the Explain panel follows the frames (Grad-CAM of the top-1)")
+    parser.add_argument("--source-fps", type=float, default=None, metavar="N",
+                        help="with --live: the synthetic camera's frame rate (default 60)")
     mode.add_argument("--startup", action="store_true", help="time launch to first paint and to first result")
+    mode.add_argument("--explain", action="store_true", help="frame plus Grad-CAM / guided backprop against a bare forward")
+    mode.add_argument("--atlas", action="store_true", help="atlas build over camera-sized JPEGs against a bare batched forward")
+    parser.add_argument("--batch", type=int, default=None, metavar="N", help="with --atlas: pictures per batch (default 64, 256 on a GPU)")
     add_weights_options(parser, default_random=True)
     return parser
 
 
 def run_export(argv: list[str]) -> int:
-    from .export import EXIT_BAD_WEIGHTS, export_images
+    from .core.ablation import check_ablations
+    from .export import EXIT_BAD_OUTPUT, EXIT_BAD_WEIGHTS, export_images, refuse_output_folder
     from .weights_options import load_engine
 
     args = _export_parser().parse_args(argv)
+    if refuse_output_folder(args.out, create=False):  # before the weights, which may mean a download
+        return EXIT_BAD_OUTPUT
     engine = load_engine(args)
     if engine is None:
         return EXIT_BAD_WEIGHTS
+    try:
+        from .explain_export import explain_from_args
+
+        explain = explain_from_args(args, engine.loaded)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if not engine.weights.trained:
         print(f"note: untrained weights ({engine.weights.description}): predictions are meaningless", file=sys.stderr)
-    return export_images(engine, args.images, args.out)
+    return export_images(engine, args.images, args.out, ablations=check_ablations(args.ablate), explain=explain)
 
 
 def run_bench(argv: list[str]) -> int:
@@ -94,6 +137,14 @@ def run_bench(argv: list[str]) -> int:
         from .qt.live.bench import run_live_bench
 
         return run_live_bench(args)
+    if args.explain:
+        from .bench_explain import run as run_explain_bench
+
+        return run_explain_bench(args)
+    if args.atlas:
+        from .bench_atlas import run as run_atlas_bench
+
+        return run_atlas_bench(args)
     if args.startup:
         from .startup_bench import format_startup_report, run_startup_bench
 
@@ -119,7 +170,8 @@ def run_window(argv: list[str]) -> int:
     from .weights_options import weights_spec
 
     options = GuiOptions(
-        image=args.image, weights=weights_spec(args), device=args.device, screenshot=args.screenshot, layer=args.layer
+        image=args.image, weights=weights_spec(args), device=args.device, screenshot=args.screenshot, layer=args.layer,
+        presentation=args.presentation, explain=args.explain,
     )
     if args.window_size:
         options = dataclasses.replace(options, screenshot_size=args.window_size)
@@ -132,4 +184,20 @@ def main(argv: list[str] | None = None) -> int:
         return run_export(argv[1:])
     if argv and argv[0] == "bench":
         return run_bench(argv[1:])
+    if argv and argv[0] == "info":
+        from .info_cli import run
+
+        return run(argv[1:])
+    if argv and argv[0] == "visualize":
+        from .visualize_cli import run
+
+        return run(argv[1:])
+    if argv and argv[0] == "evaluate":
+        from .evaluate_cli import run
+
+        return run(argv[1:])
+    if argv and argv[0] == "atlas":
+        from .atlas_cli import run
+
+        return run(argv[1:])
     return run_window(argv)

@@ -95,3 +95,115 @@ def test_app_icon_is_a_256_pixel_png():
     with Image.open(ICON) as image:
         assert image.format == "PNG"
         assert image.size == (256, 256)
+
+
+# Everything a wheel must carry besides the code: what the window opens on first start.
+BUNDLED = [
+    *(f"resources/samples/{p.name}" for p in _sample_files()),
+    "resources/LICENSES.md",
+    "resources/icons/alexnet-viewer.png",
+]
+
+
+@pytest.fixture(scope="module")
+def built_wheel(tmp_path_factory):
+    """A wheel built offline from a copy of the checkout (no build/ or egg-info left here)."""
+    import shutil
+    import subprocess
+    import sys
+
+    pytest.importorskip("setuptools", minversion="68")
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for folder in ("alexnet_viewer", "resources"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=skip)
+    wheels = tmp_path_factory.mktemp("wheels")
+    completed = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index",
+         "-w", str(wheels), str(source)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    (wheel,) = wheels.glob("alexnet_viewer-*.whl")
+    return wheel
+
+
+def test_the_wheel_carries_every_module_the_samples_their_licences_and_the_icon(built_wheel):
+    import zipfile
+
+    names = set(zipfile.ZipFile(built_wheel).namelist())
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "alexnet_viewer").rglob("*.py")}
+    missing = sorted(modules - names)
+    folders = sorted({str(Path(name).parent) for name in missing})
+    folders = [folder for folder in folders if not (ROOT / folder / "__init__.py").exists()]
+    assert not missing, f"not in the wheel: {missing}; folders without __init__.py: {folders}"
+    assert {"alexnet_viewer/" + name for name in BUNDLED} - names == set()
+
+
+def test_an_installed_wheel_opens_on_the_first_sample(built_wheel, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    target = tmp_path / "site"
+    completed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--target", str(target),
+         str(built_wheel)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    probe = (
+        "import alexnet_viewer; from alexnet_viewer.core.samples import icon_path, list_samples;"
+        "from alexnet_viewer.qt.app import GuiOptions, first_picture;"
+        "print(alexnet_viewer.__file__); print(first_picture(GuiOptions()));"
+        "print(len(list_samples())); print(icon_path())"
+    )
+    # Run from elsewhere, the installed copy first on the path: the checkout is out of reach.
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env
+    )
+    assert completed.returncode == 0, completed.stderr
+    package, first, count, icon = completed.stdout.split("\n")[:4]
+    installed = target / "alexnet_viewer"
+    assert package == str(installed / "__init__.py")
+    assert first == str(installed / "resources" / "samples" / _sample_files()[0].name)
+    assert int(count) == len(_sample_files())
+    assert icon == str(installed / "resources" / "icons" / "alexnet-viewer.png")
+
+
+def _screenshot_run(tmp_path, *args, without_samples=False):
+    import os
+    import subprocess
+    import sys
+
+    hide = "import alexnet_viewer.core.samples as s; s.resources_dir = lambda: None; " if without_samples else ""
+    code = hide + "import sys; from alexnet_viewer.cli import main; sys.exit(main(sys.argv[1:]))"
+    shot = tmp_path / "shot.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    completed = subprocess.run(
+        [sys.executable, "-c", code, *args, "--screenshot", str(shot), "--random-weights", "--device", "cpu"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
+    )
+    assert not shot.exists()
+    return completed
+
+
+def test_a_screenshot_with_no_picture_and_no_samples_says_so_at_once(tmp_path):
+    completed = _screenshot_run(tmp_path, without_samples=True)
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines()[-1] == (
+        "alexnet-viewer: Nothing to show for --screenshot: no IMAGE was given and no bundled sample was found."
+    )
+
+
+def test_a_screenshot_of_a_picture_that_cannot_be_shown_exits_1(tmp_path):
+    # A missing file takes the same path (load_image's sentence, then exit 1); one run is enough.
+    picture = tmp_path / "holiday.jpg"
+    picture.write_text("not a picture")
+    completed = _screenshot_run(tmp_path, str(picture))
+    assert completed.returncode == 1, completed.stderr
+    assert 'alexnet-viewer: Cannot open "holiday.jpg": not an image.' in completed.stderr
+    assert "Traceback" not in completed.stderr

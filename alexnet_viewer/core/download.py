@@ -12,6 +12,7 @@ import http.client
 import os
 import socket
 import tempfile
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,6 +23,7 @@ from .errors import WeightsError, WeightsUnavailableError
 
 CHUNK_BYTES = 256 * 1024
 TIMEOUT_S = 30.0
+CANCEL_POLL_S = 0.1  # how soon a cancel cuts off a read that waits on a silent server
 
 Progress = Callable[[int, "int | None"], None]
 ShouldCancel = Callable[[], bool]
@@ -114,20 +116,25 @@ def _stream(url, sink, destination, progress, should_cancel) -> str:
         response = urllib.request.urlopen(url, timeout=TIMEOUT_S)
     except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
         raise WeightsUnavailableError(offline_message(url, destination, _reason(error))) from None
-    with response:
+    cancelled = (lambda: False) if should_cancel is None else should_cancel
+    with response, _CancelWatch(response, cancelled):
         total = _content_length(response)
         if progress is not None:
             progress(0, total)
         while True:
-            if should_cancel is not None and should_cancel():
+            if cancelled():
                 raise DownloadCancelled("The download of the pretrained weights was cancelled.")
             try:
                 chunk = response.read(CHUNK_BYTES)
             except (OSError, http.client.HTTPException) as error:
+                if cancelled():
+                    raise DownloadCancelled("The download of the pretrained weights was cancelled.") from None
                 raise WeightsUnavailableError(
                     offline_message(url, destination, _reason(error))
                 ) from None
             if not chunk:
+                if cancelled():
+                    raise DownloadCancelled("The download of the pretrained weights was cancelled.")
                 break
             digest.update(chunk)
             try:
@@ -145,6 +152,33 @@ def _stream(url, sink, destination, progress, should_cancel) -> str:
             offline_message(url, destination, f"the connection ended after {done} of {total} bytes")
         )
     return digest.hexdigest()
+
+
+class _CancelWatch:
+    """While the body streams, a watcher shuts the connection's socket once ``cancelled()``
+    holds, so a read blocked on a stalled server returns at once instead of after TIMEOUT_S."""
+
+    def __init__(self, response, cancelled: ShouldCancel) -> None:
+        self._response, self._cancelled = response, cancelled
+        self._done = threading.Event()
+
+    def __enter__(self):
+        threading.Thread(target=self._watch, name="DownloadCancelWatch", daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+
+    def _watch(self) -> None:
+        while not self._done.wait(CANCEL_POLL_S):
+            if self._cancelled():
+                # The socket under urllib's response (http.client keeps it as fp.raw._sock).
+                sock = getattr(getattr(getattr(self._response, "fp", None), "raw", None), "_sock", None)
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except (AttributeError, OSError):
+                    pass  # already closed, or not a socket: the read ends by its own timeout
+                return
 
 
 def _content_length(response) -> int | None:

@@ -13,7 +13,8 @@ from torchvision.models import AlexNet_Weights, alexnet
 
 from . import download
 from .download import DownloadCancelled, Progress, ShouldCancel
-from .errors import DeviceError
+from .errors import DeviceError, WeightsError
+from .layers import LAYER_NAMES, MODULE_LOCATIONS
 from .result import WeightsInfo
 from .weights_file import (
     as_state_dict,
@@ -65,9 +66,31 @@ def choose_device(requested: str | None = None) -> torch.device:
     if not _device_usable(device):
         raise DeviceError(
             f"Device '{requested}' is not available here; available: "
-            f"{', '.join(_available_devices())}."
+            f"{', '.join(_available_devices())} ({_why_unusable(device)})."
         )
     return device
+
+
+def _why_unusable(device: torch.device) -> str:
+    if device.type == "cuda":
+        if torch.version.cuda is None:
+            return f"this torch {torch.__version__} was built without CUDA"
+        if not torch.cuda.is_available():
+            return "no CUDA GPU or driver was found"
+        count = torch.cuda.device_count()
+        if count == 1:
+            return "this machine has 1 CUDA device, cuda:0"
+        return f"this machine has {count} CUDA devices, cuda:0 to cuda:{count - 1}"
+    if device.type == "mps":
+        backend = getattr(torch.backends, "mps", None)
+        if backend is None or not backend.is_built():
+            return f"this torch {torch.__version__} was built without MPS"
+        if device.index not in (None, 0):
+            return "MPS has one device, mps"
+        return "MPS needs an Apple-silicon Mac with macOS 12.3 or later"
+    if device.type == "cpu":
+        return "the CPU is one device, cpu"
+    return "AlexNet Viewer runs on cpu, cuda and mps"
 
 
 def _mps_available() -> bool:
@@ -137,6 +160,7 @@ def load_model(
         model = model.to(target).eval()
     except RuntimeError as error:
         raise DeviceError(f"Cannot move AlexNet to {target}: {str(error).splitlines()[0]}") from None
+    check_finite_forward(model, target, info.description)
     return LoadedModel(
         model=model,
         device=target,
@@ -173,3 +197,39 @@ def _pretrained_state(
     else:  # download() hashes while streaming and only keeps a file that matched
         download.download(PRETRAINED_URL, path, progress, should_cancel)
     return as_state_dict(load_torch_file(path), path.name), path.name
+
+
+def check_finite_forward(model: torch.nn.Module, device: torch.device, description: str) -> None:
+    """Refuse weights whose forward overflows, before anything is shown or written with them.
+
+    Two fixed inputs (a black picture and a seeded random one, normalised as for a photo)
+    must give finite outputs at every layer; else WeightsError naming the first layer.
+    """
+    transforms = IMAGENET.transforms()
+    size = transforms.crop_size[0]
+    pattern = torch.rand((1, 3, size, size), generator=torch.Generator().manual_seed(0))
+    mean, std = (torch.tensor(values).view(1, 3, 1, 1) for values in (transforms.mean, transforms.std))
+    dtype = next(model.parameters()).dtype
+    batch = torch.cat([(torch.zeros_like(pattern) - mean) / std, (pattern - mean) / std]).to(device, dtype)
+    overflowed: list[str] = []
+
+    def watch(name: str):
+        def hook(module, inputs, output) -> None:
+            if not overflowed and not bool(torch.isfinite(output).all()):
+                overflowed.append(name)
+
+        return hook
+
+    modules = {name: getattr(model, attr)[index] for name, (attr, index) in MODULE_LOCATIONS.items()}
+    handles = [modules[name].register_forward_hook(watch(name)) for name in LAYER_NAMES]
+    try:
+        with torch.inference_mode():
+            logits = model(batch)
+    finally:
+        for handle in handles:
+            handle.remove()
+    if overflowed or not bool(torch.isfinite(logits).all()):
+        layer = overflowed[0] if overflowed else LAYER_NAMES[-1]
+        raise WeightsError(
+            f"The weights in '{description}' give non-finite activations (overflow at layer {layer}): refusing them."
+        )

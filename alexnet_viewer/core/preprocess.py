@@ -1,13 +1,32 @@
 """The network's input pipeline, taken from the weights' own ``transforms()``.
 
 The steps of torchvision's ``ImageClassification`` (its resize size, interpolation and
-antialiasing, crop size, mean and std) are run one by one on a uint8 tensor on the model's
-device, so the 224x224 crop the network sees can be kept as a picture before normalisation.
+antialiasing, crop size, mean and std) are run one by one on the model's device, so the
+224x224 crop the network sees can be kept as a uint8 picture before normalisation.
 
 The resize calls torch's interpolate on the frame's own channels-last layout, with the output
 size from torchvision's own rule: torchvision's resize first copies the frame into planar
 layout and then takes a kernel 2.5x slower. The two kernels round differently by at most
 one level of 255.
+
+Devices. The antialiased bilinear resize has a uint8 kernel only on the CPU (CUDA's
+``_upsample_bilinear2d_aa`` dispatches on floating types, MPS refuses uint8), so with
+``float_resize`` the frame is resized in float32 and the crop rounded back to uint8, within
+one level of the uint8 path. It is a parameter (None: float on every device but the CPU) so
+the accelerator path runs, and is tested, on the CPU too. Every other step (slicing, the
+uint8/float32 casts, round, clamp, normalisation) has CPU, CUDA and MPS kernels for its
+dtype, and nothing here is float64 (MPS has none). On CUDA the picture goes up through a
+pinned buffer with a non-blocking copy: a copy from pageable memory would first wait for
+every frame already queued on the GPU, so preparing the next frame could not overlap.
+
+Bounded memory. torchvision's rule scales the short side to 256 with no cap on the long
+one: a 20000x1 picture would become 256x5120000 (3.9 GB). When the resized frame would
+pass RESIZE_PIXEL_LIMIT (aspect ratios beyond 64:1; no ordinary photo), only the part of
+the picture that reaches the centre crop is resampled: the source is cut to the rows and
+columns under the crop's filter taps, and each axis is resampled by a small weight matrix
+built with torch's antialiased-bilinear rule (triangle filter, support widened by the
+scale when shrinking, weights normalised per output) at the crop's own output coordinates,
+in float32. Memory then follows the crop, not the resized frame.
 """
 
 from __future__ import annotations
@@ -16,33 +35,88 @@ import numpy as np
 import torch
 import torch.nn.functional as nnf
 from torchvision.transforms import functional as F
-from torchvision.transforms.functional import _compute_resized_output_size
+from torchvision.transforms.functional import InterpolationMode, _compute_resized_output_size
+
+# 256 x 16384: a resized frame beyond this (48 MB as float32 on a GPU) takes the cut-out path.
+RESIZE_PIXEL_LIMIT = 1 << 22
+_TORCH_DTYPES = {np.dtype(np.uint8): torch.uint8, np.dtype(np.float32): torch.float32}
 
 
 class Preprocessor:
-    def __init__(self, transforms: object, device: torch.device) -> None:
+    def __init__(self, transforms: object, device: torch.device, float_resize: bool | None = None) -> None:
+        if transforms.interpolation != InterpolationMode.BILINEAR:
+            raise ValueError(f"only bilinear resizing is supported, not {transforms.interpolation}")
         self._resize_size = list(transforms.resize_size)
-        self._crop_size = list(transforms.crop_size)
-        self._interpolation = transforms.interpolation
-        self._antialias = transforms.antialias
+        self._crop_size = list(transforms.crop_size) * 2  # torchvision allows [size] or [h, w]
+        self._antialias = bool(transforms.antialias)
         self._mean = torch.tensor(transforms.mean, device=device).view(1, 3, 1, 1)
         self._std = torch.tensor(transforms.std, device=device).view(1, 3, 1, 1)
         self._device = device
-        height, width = (self._crop_size * 2)[:2]  # torchvision allows [size] or [h, w]
-        self.batch_shape = (1, 3, height, width)
+        self.float_resize = device.type != "cpu" if float_resize is None else bool(float_resize)
+        self.batch_shape = (1, 3, *self._crop_size[:2])
 
     def __call__(self, image: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """(normalised batch (1,3,224,224) float32, crop (3,224,224) uint8), both on the device."""
-        if not image.flags.writeable:  # torch cannot wrap read-only memory
-            image = image.copy()
-        chw = torch.from_numpy(image)
-        if self._device.type != "cpu":
-            chw = chw.to(self._device, non_blocking=True)
-        batch_hwc = chw.permute(2, 0, 1).unsqueeze(0)  # (1, 3, H, W), channels-last in memory
-        size = _compute_resized_output_size(list(batch_hwc.shape[-2:]), self._resize_size, None)
-        mode = self._interpolation.value
-        align = False if mode in ("bilinear", "bicubic") else None
-        resized = nnf.interpolate(batch_hwc, size=size, mode=mode, align_corners=align, antialias=self._antialias)[0]
-        crop = F.center_crop(resized, self._crop_size)
+        size = _compute_resized_output_size(list(image.shape[:2]), self._resize_size, None)
+        if size[0] * size[1] > RESIZE_PIXEL_LIMIT:
+            crop = self._cut_out_crop(image, size)
+        else:
+            crop = self._resize_and_crop(self.upload(image), size)
         batch = crop.unsqueeze(0).float().div_(255).sub_(self._mean).div_(self._std)
         return batch, crop
+
+    def upload(self, array: np.ndarray) -> torch.Tensor:
+        """A uint8 picture or float32 array as a tensor on the device (zero-copy on the CPU)."""
+        if self._device.type == "cpu":
+            # torch cannot wrap read-only memory; the caller's array is never written.
+            return torch.from_numpy(array if array.flags.writeable else array.copy())
+        if self._device.type == "cuda":
+            staging = torch.empty(array.shape, dtype=_TORCH_DTYPES[array.dtype], pin_memory=True)
+            staging.numpy()[...] = array
+            return staging.to(self._device, non_blocking=True)
+        return torch.from_numpy(np.ascontiguousarray(array)).to(self._device)
+
+    def _resize_and_crop(self, hwc: torch.Tensor, size: list[int]) -> torch.Tensor:
+        batch = hwc.permute(2, 0, 1).unsqueeze(0)  # (1, 3, H, W), channels-last in memory
+        if self.float_resize:
+            batch = batch.float()
+        resized = nnf.interpolate(batch, size=size, mode="bilinear", align_corners=False, antialias=self._antialias)
+        crop = F.center_crop(resized[0], self._crop_size)
+        return _to_uint8(crop) if self.float_resize else crop
+
+    def _cut_out_crop(self, image: np.ndarray, size: list[int]) -> torch.Tensor:
+        (top, rows), (left, cols) = (
+            axis_weights(image.shape[axis], size[axis], _crop_start(size[axis], self._crop_size[axis]),
+                         self._crop_size[axis], self._antialias)
+            for axis in (0, 1)
+        )
+        window = image[top : top + rows.shape[1], left : left + cols.shape[1]]
+        source = self.upload(np.ascontiguousarray(window)).float()  # (h, w, 3)
+        rows_t, cols_t = (self.upload(weights) for weights in (rows, cols))
+        crop = torch.einsum("yh,hwc,xw->cyx", rows_t, source, cols_t)
+        return _to_uint8(crop)
+
+
+def _to_uint8(values: torch.Tensor) -> torch.Tensor:
+    return values.round().clamp_(0, 255).to(torch.uint8)
+
+
+def _crop_start(resized: int, crop: int) -> int:
+    return int(round((resized - crop) / 2.0))  # torchvision's center_crop
+
+
+def axis_weights(in_size: int, out_size: int, first: int, count: int, antialias: bool) -> tuple[int, np.ndarray]:
+    """Source start and (count, taps) float32 weights of outputs first..first+count-1 of a
+    1-D bilinear resize from in_size to out_size, by the rule of torch's antialiased kernel."""
+    scale = in_size / out_size
+    widen = scale >= 1.0 and antialias
+    support, invscale = (scale, 1.0 / scale) if widen else (1.0, 1.0)
+    centres = scale * (np.arange(first, first + count, dtype=np.float64) + 0.5)
+    low = np.maximum((centres - support + 0.5).astype(np.int64), 0)
+    high = np.minimum((centres + support + 0.5).astype(np.int64), in_size)
+    start = int(low.min())
+    taps = np.arange(start, int(high.max()))
+    weights = np.clip(1.0 - np.abs((taps - centres[:, None] + 0.5) * invscale), 0.0, None)
+    weights[(taps < low[:, None]) | (taps >= high[:, None])] = 0.0
+    weights /= weights.sum(axis=1, keepdims=True)
+    return start, weights.astype(np.float32)

@@ -72,8 +72,8 @@ class LiveSnapshot:
 
 class LiveStats:
     """Counts for the status bar: call ``frame_arrived`` when a source emits,
-    ``frame_processed`` when a Result comes back and ``frame_dropped`` (or
-    ``set_dropped`` from LatestMailbox.counts().dropped) for frames never processed."""
+    ``frame_processed`` when a Result comes back and ``set_dropped`` with
+    LatestMailbox.counts().dropped for frames never processed."""
 
     def __init__(self, window_s: float = DEFAULT_WINDOW_S,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -90,10 +90,6 @@ class LiveStats:
     def frame_processed(self, now: float | None = None) -> None:
         with self._lock:
             self._processed.tick(now)
-
-    def frame_dropped(self, count: int = 1) -> None:
-        with self._lock:
-            self._dropped += int(count)
 
     def set_dropped(self, total: int) -> None:
         with self._lock:

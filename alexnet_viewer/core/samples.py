@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
 from pathlib import Path
 
 from .images import SUPPORTED_SUFFIXES
 
-_PACKAGE = Path(__file__).resolve().parents[1]
-# A source checkout or editable install keeps resources/ beside the package; a packaged
-# build may put it inside.
-_RESOURCE_CANDIDATES = (_PACKAGE / "resources", _PACKAGE.parent / "resources")
+ICON_NAME = "alexnet-viewer.png"
+
+
+def _candidates() -> list[Path]:
+    # An installed wheel carries resources/ inside the package (pyproject.toml maps it there);
+    # a source checkout or an editable install keeps it at the top of the repository.
+    package = resources.files("alexnet_viewer")
+    found = [Path(str(package / "resources"))] if isinstance(package, Path) else []
+    return [*found, Path(__file__).resolve().parents[2] / "resources"]
 
 
 def resources_dir() -> Path | None:
-    return next((folder for folder in _RESOURCE_CANDIDATES if folder.is_dir()), None)
+    return next((folder for folder in _candidates() if (folder / "samples").is_dir()), None)
+
+
+def icon_path() -> Path | None:
+    folder = resources_dir()
+    icon = folder / "icons" / ICON_NAME if folder is not None else None
+    return icon if icon is not None and icon.is_file() else None
 
 
 def samples_dir() -> Path | None:

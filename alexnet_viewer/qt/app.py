@@ -32,6 +32,8 @@ class GuiOptions:
     layer: str | None = None  # feature-map layer shown first
     settings_path: Path | None = None  # an ini file instead of the user's settings (tests)
     screenshot_size: tuple[int, int] = DEFAULT_SCREENSHOT_SIZE
+    presentation: bool = False  # presentation mode: full screen, or the screenshot's size
+    explain: bool = False  # show the Explain panel on the top-1; a screenshot waits for its map
 
 
 def _ensure_platform_for_screenshot(options: GuiOptions) -> None:
@@ -56,11 +58,11 @@ def _application():
     app.setApplicationName("alexnet-viewer")
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName("AlexNetViewer")
-    from alexnet_viewer.core.samples import resources_dir
+    from alexnet_viewer.core.samples import icon_path
 
-    folder = resources_dir()
-    if folder is not None and (folder / "icons" / "alexnet-viewer.png").is_file():
-        app.setWindowIcon(QIcon(str(folder / "icons" / "alexnet-viewer.png")))
+    icon = icon_path()
+    if icon is not None:
+        app.setWindowIcon(QIcon(str(icon)))
     return app
 
 
@@ -74,6 +76,8 @@ def check_options(options: GuiOptions) -> None:
         width, height = options.screenshot_size
         if width < 200 or height < 200:
             raise ValueError("The screenshot size must be at least 200×200 pixels.")
+        if first_picture(options) is None:
+            raise ValueError("Nothing to show for --screenshot: no IMAGE was given and no bundled sample was found.")
 
 
 def first_picture(options: GuiOptions) -> Path | None:
@@ -108,10 +112,15 @@ def create_window(options: GuiOptions, engine_factory=None) -> "MainWindow":
     window.startup_timer = install_startup_timer(window)
     window.screenshot_run = None
     if screenshot:
-        window.screenshot_run = ScreenshotRun(window, options.screenshot, options.screenshot_size)
+        ready = window.explain.controller.drawn if options.explain else None
+        window.screenshot_run = ScreenshotRun(window, options.screenshot, options.screenshot_size, ready=ready)
         window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         window.resize(*options.screenshot_size)
     window.show()
+    if options.explain:
+        window.explain.show_panel()
+    if options.presentation:
+        window.presentation.enter(full_screen=not screenshot, size=options.screenshot_size if screenshot else None)
     # Let the first frame paint before the worker starts importing torch.
     QApplication.processEvents()
     picture = first_picture(options)
@@ -149,6 +158,16 @@ def create_app(options: GuiOptions | None = None, exec_app: bool = True, *, engi
 
 def run_gui(options: GuiOptions, *, engine_factory=None) -> int:
     """Entry point for the CLI: show the window until it is closed; the process exit code."""
+    from alexnet_viewer.qt.worker.log_file import install_log_file
+
+    install_log_file()  # messages that say "see the log" name this file
+    from alexnet_viewer.qt_preflight import EXIT_MISSING_LIBRARIES, check_platform_libraries
+
+    _ensure_platform_for_screenshot(options)
+    problem = check_platform_libraries()  # before Qt can abort on a missing xcb library
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_MISSING_LIBRARIES
     try:
         return int(create_app(options, exec_app=True, engine_factory=engine_factory))
     except ValueError as error:

@@ -5,33 +5,15 @@ Tests pass an explicit file so they never touch the user's real settings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from alexnet_viewer.core.weights_spec import WeightsSpec
+
 ORGANIZATION = "AlexNetViewer"
 APPLICATION = "alexnet-viewer"
 MAX_RECENT = 10
-
-
-@dataclass(frozen=True)
-class WeightsChoice:
-    """The user's pick of weights, without importing torch on the GUI thread.
-
-    Same fields as ``core.model.WeightsSpec``; the worker turns it into one.
-    """
-
-    kind: str = "pretrained"  # "pretrained" | "file" | "random"
-    path: Path | None = None
-    seed: int = 0
-
-    def describe(self) -> str:
-        if self.kind == "file" and self.path is not None:
-            return f"weights file {self.path.name}"
-        if self.kind == "random":
-            return f"untrained (random, seed {self.seed})"
-        return "pretrained ImageNet weights"
 
 
 def _as_list(value) -> list[str]:
@@ -100,19 +82,32 @@ class ViewerSettings:
     def set_layer(self, name: str) -> None:
         self.qsettings.setValue("view/layer", name)
 
-    # Weights: only deliberate, reproducible choices are remembered; an untrained
-    # fallback picked because the network was down must not stick.
-    def weights(self) -> WeightsChoice | None:
+    # Unit atlases: the atlas built from (or opened for) each picture folder
+    def atlas_for_folder(self, folder: Path) -> Path | None:
+        key = str(Path(folder).absolute())
+        pairs = zip(_as_list(self.qsettings.value("atlas/folders")), _as_list(self.qsettings.value("atlas/paths")))
+        return next((Path(atlas) for known, atlas in pairs if known == key), None)
+
+    def set_atlas_for_folder(self, folder: Path, atlas: Path) -> None:
+        key = str(Path(folder).absolute())
+        pairs = zip(_as_list(self.qsettings.value("atlas/folders")), _as_list(self.qsettings.value("atlas/paths")))
+        kept = [(key, str(Path(atlas).absolute()))] + [pair for pair in pairs if pair[0] != key]
+        self.qsettings.setValue("atlas/folders", [known for known, _ in kept])
+        self.qsettings.setValue("atlas/paths", [path for _, path in kept])
+
+    # Weights: only deliberate, reproducible choices that loaded are remembered; an
+    # untrained fallback picked because the network was down must not stick.
+    def weights(self) -> WeightsSpec | None:
         kind = self.qsettings.value("weights/kind", "")
         if kind == "pretrained":
-            return WeightsChoice("pretrained")
+            return WeightsSpec.pretrained()
         if kind == "file":
             path = self.qsettings.value("weights/path", "")
-            return WeightsChoice("file", Path(path)) if path else None
+            return WeightsSpec.from_file(path) if path else None
         return None
 
-    def set_weights(self, choice: WeightsChoice) -> None:
-        if choice.kind == "random":
+    def set_weights(self, spec: WeightsSpec) -> None:
+        if spec.kind == "random":
             return
-        self.qsettings.setValue("weights/kind", choice.kind)
-        self.qsettings.setValue("weights/path", str(choice.path) if choice.path else "")
+        self.qsettings.setValue("weights/kind", spec.kind)
+        self.qsettings.setValue("weights/path", str(spec.path) if spec.path else "")

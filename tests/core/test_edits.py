@@ -1,5 +1,4 @@
 import math
-import time
 
 import numpy as np
 import pytest
@@ -171,18 +170,16 @@ def test_describe():
     assert Edits(contrast=1.5, blur_radius=3).describe() == "contrast ×1.50, blur 3 px"
 
 
-def test_all_edits_on_a_camera_frame_are_fast():
+def test_all_edits_together_on_a_camera_frame():
+    # Speed is bench's business (ratios in one process); here: every edit at once on a
+    # camera-sized frame gives a well-formed picture and leaves the input alone.
     image = np.random.default_rng(0).integers(0, 256, (480, 640, 3), dtype=np.uint8)
+    before = image.copy()
     edits = Edits(rotate_degrees=90, flip_horizontal=True, crop=(0.1, 0.1, 0.9, 0.9),
                   brightness=0.1, contrast=1.3, blur_radius=4, greyscale=True,
                   occluder=(0.5, 0.5, 0.2))
-    apply_edits(image, edits)
-    best = min(_timed(apply_edits, image, edits) for _ in range(5))
-    # Generous bound: shared CI machines are slow; a desktop is well under 10 ms.
-    assert best < 0.05
-
-
-def _timed(fn, *args):
-    start = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - start
+    out = apply_edits(image, edits)
+    np.testing.assert_array_equal(image, before)
+    assert out.dtype == np.uint8 and out.flags.c_contiguous
+    assert out.shape == (512, 384, 3)  # crop 0.8 of each side, then turned a quarter
+    np.testing.assert_array_equal(out, apply_edits(image, edits))

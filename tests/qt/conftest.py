@@ -12,21 +12,28 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QSettings
 
-from alexnet_viewer.qt.settings import WeightsChoice
+from alexnet_viewer.core.weights_spec import WeightsSpec
 
 
 @pytest.fixture(autouse=True)
-def _no_user_settings(tmp_path_factory):
-    # Anything that falls back to default QSettings lands in a temp folder, never in ~/.config.
+def _no_user_settings(tmp_path_factory, monkeypatch):
+    # Anything that falls back to default QSettings lands in a temp folder, never in ~/.config;
+    # so does a log file.
     folder = tmp_path_factory.mktemp("user-settings")
     for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
         QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
         QSettings.setPath(QSettings.Format.NativeFormat, scope, str(folder))
+    from alexnet_viewer.qt.worker import log_file
+
+    monkeypatch.setattr(log_file, "LOG_FOLDER", folder / "logs")
     yield
+    log_file.uninstall_log_file()
 
 
 class RecordingFactory:
-    """Engine factory for windows: random weights give the shared engine, fast.
+    """Engine factory for windows: random weights give the shared engine, fast, in a new
+    ``EngineWrapper`` for each load (so the worker can close one without closing the shared
+    engine).
 
     Other specs go to the real loader (tests monkeypatch ``core.model.load_model``).
     ``wrap`` turns the engine into, e.g., a slow one.
@@ -37,28 +44,35 @@ class RecordingFactory:
         self.wrap = wrap
         self.before = before  # called with (spec, progress, should_cancel) first
         self.specs = []
+        self.devices = []
+        self.made = []  # the engines handed out, in order
 
     def __call__(self, spec, device, progress, should_cancel):
         self.specs.append(spec)
+        self.devices.append(device)
         if self.before is not None:
             self.before(spec, progress, should_cancel)
         if spec.kind == "random":
-            engine = self.engine
+            engine = EngineWrapper(self.engine)
         else:
             from alexnet_viewer.qt.worker.engine_worker import default_engine_factory
 
             engine = default_engine_factory(spec, device, progress, should_cancel)
-        return self.wrap(engine) if self.wrap else engine
+        engine = self.wrap(engine) if self.wrap else engine
+        self.made.append(engine)
+        return engine
 
 
 class EngineWrapper:
-    """Stands in for an engine: its weights and device, and a thread-safe record of the
-    frames it got (the worker runs several frames at once on a CPU)."""
+    """Stands in for an engine: its weights and device, a thread-safe record of the frames it
+    ran (the worker runs several frames at once on a CPU), and of ``close`` calls, which do
+    not reach the wrapped engine (the session's engine is shared by every test)."""
 
     def __init__(self, engine):
         self.engine = engine
         self.processed: list[int] = []
         self.threads: set[str] = set()
+        self.closed = 0
         self._lock = threading.Lock()
 
     @property
@@ -69,6 +83,17 @@ class EngineWrapper:
     def device(self):
         return self.engine.device
 
+    def prepare(self, image, timings=False):
+        return self.engine.prepare(image, timings=timings)
+
+    def run(self, prepared, request, frame_id=0):
+        self.record(frame_id)
+        return self.engine.run(prepared, request, frame_id=frame_id)
+
+    def close(self):
+        with self._lock:
+            self.closed += 1
+
     def record(self, frame_id: int) -> None:
         with self._lock:
             self.processed.append(frame_id)
@@ -76,19 +101,18 @@ class EngineWrapper:
 
 
 class SlowEngine(EngineWrapper):
-    """Each frame takes at least ``delay`` seconds and is recorded."""
+    """Each frame takes at least ``delay`` seconds (or fails after it) and is recorded."""
 
     def __init__(self, engine, delay: float = 0.5, fail_with: Exception | None = None):
         super().__init__(engine)
         self.delay = delay
         self.fail_with = fail_with
 
-    def process(self, image, request, frame_id=0):
+    def run(self, prepared, request, frame_id=0):
         time.sleep(self.delay)
         if self.fail_with is not None:
             raise self.fail_with
-        self.record(frame_id)
-        return self.engine.process(image, request, frame_id=frame_id)
+        return super().run(prepared, request, frame_id=frame_id)
 
 
 @pytest.fixture
@@ -109,7 +133,7 @@ def make_window(qtbot, settings_path, engine_factory):
 
     windows = []
 
-    def make(*, factory=None, weights=WeightsChoice("random"), start=True, size=(1280, 800), **kwargs):
+    def make(*, factory=None, weights=WeightsSpec.random(0), start=True, size=(1280, 800), **kwargs):
         window = MainWindow(
             ViewerSettings(settings_path),
             engine_factory=factory or engine_factory,

@@ -1,5 +1,6 @@
 """Stand-ins for the live window tests: a frame source the test drives by hand and an
-engine that answers instantly with a result computed once."""
+engine that answers instantly with a result computed once (its arrays shared by every
+answer: fine for routing, not for memory or drawing figures)."""
 
 from __future__ import annotations
 
@@ -41,9 +42,12 @@ class PrebuiltEngine(EngineWrapper):
         frame = frame if frame is not None else np.full((48, 64, 3), 90, np.uint8)
         self.result = engine.process(frame)
 
-    def process(self, image, request=None, frame_id=0):
+    def prepare(self, image, timings=False):
+        return image
+
+    def run(self, prepared, request=None, frame_id=0):
         self.record(frame_id)
-        return dataclasses.replace(self.result, frame_id=frame_id, image=image)
+        return dataclasses.replace(self.result, frame_id=frame_id, image=prepared)
 
 
 def frame(value: int, size=(48, 64)) -> np.ndarray:

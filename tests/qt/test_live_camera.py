@@ -10,6 +10,7 @@ from alexnet_viewer.qt.live.camera import (
     available_cameras,
     choose_camera_format,
 )
+from alexnet_viewer.qt.live.frames import PendingFrame, frame_array
 
 multimedia = pytest.importorskip("PySide6.QtMultimedia")
 
@@ -86,8 +87,9 @@ def test_frames_while_running_and_frozen(qtbot):
     image = QImage(33, 17, QImage.Format.Format_RGB32)
     image.fill(QColor(10, 20, 30))
     source._sink.videoFrameChanged.emit(multimedia.QVideoFrame(image))
-    assert len(frames) == 1 and frames[0].shape == (17, 33, 3)
-    assert tuple(frames[0][0, 0]) == (10, 20, 30)
+    assert len(frames) == 1 and isinstance(frames[0], PendingFrame)  # not converted on this thread
+    assert frame_array(frames[0]).shape == (17, 33, 3)
+    assert tuple(frame_array(frames[0])[0, 0]) == (10, 20, 30)
     source.freeze()
     source._sink.videoFrameChanged.emit(multimedia.QVideoFrame(image))
     source._sink.videoFrameChanged.emit(multimedia.QVideoFrame())  # empty frames are skipped

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QColor, QImage
 
-from alexnet_viewer.qt.live.frames import qimage_to_array, video_frame_to_array
+from alexnet_viewer.qt.live.frames import WORKING_SIDE, PendingFrame, qimage_to_array, video_frame_to_array
 
 F = QImage.Format
 
@@ -132,3 +132,28 @@ def test_camera_style_yuv_frames(qapp, pixel_format, width, height):
     right = out[:, half + 1:].astype(float)
     np.testing.assert_allclose(left, dark, atol=4)
     np.testing.assert_allclose(right, light, atol=4)
+
+
+def test_transparency_is_laid_on_white_and_huge_pictures_are_refused(qapp):
+    image = QImage(3, 2, F.Format_ARGB32)  # 3*3 bytes per row would need padding as RGB888
+    image.fill(QColor(0, 0, 0, 0))
+    image.setPixelColor(0, 0, QColor(255, 0, 0))
+    array = qimage_to_array(image)
+    assert array.shape == (2, 3, 3) and array.flags.c_contiguous
+    assert tuple(array[0, 0]) == (255, 0, 0)
+    assert tuple(array[1, 2]) == (255, 255, 255)
+    with pytest.raises(ValueError, match="too large"):
+        qimage_to_array(image, max_pixels=5)
+
+
+def test_live_frames_are_scaled_to_the_working_size_keeping_their_shape(qapp):
+    multimedia = pytest.importorskip("PySide6.QtMultimedia")
+    big = QImage(1280, 720, F.Format_RGB32)
+    big.fill(QColor(30, 60, 90))
+    pending = PendingFrame(multimedia.QVideoFrame(big))
+    out = pending.to_array()
+    assert out.shape == (WORKING_SIDE * 720 // 1280, WORKING_SIDE, 3) == (360, 640, 3)
+    assert tuple(out[100, 100]) == (30, 60, 90)
+    assert pending.to_array() is out  # converted once: a frozen frame re-sent costs nothing
+    small = multimedia.QVideoFrame(to_qimage(reference(33, 17), F.Format_RGB32))
+    assert video_frame_to_array(small, max_side=WORKING_SIDE).shape == (17, 33, 3)  # never enlarged

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from alexnet_viewer.qt.live.slideshow import SlideshowSource, list_pictures
+from alexnet_viewer.qt.live.slideshow import SlideshowSource
 from alexnet_viewer.qt.live.synthetic import SyntheticPattern, SyntheticSource
 
 # --- synthetic ----------------------------------------------------------------------------
@@ -81,11 +81,6 @@ def make_folder(tmp_path, bad=True):
     return tmp_path
 
 
-def test_list_pictures_by_suffix_in_name_order(tmp_path):
-    make_folder(tmp_path)
-    assert [p.name for p in list_pictures(tmp_path)] == ["a.png", "b.jpg", "C.jpg", "d.bmp"]
-
-
 def test_slideshow_shows_each_picture_skips_bad_ones_and_loops(qtbot, tmp_path):
     source = SlideshowSource(make_folder(tmp_path), interval_ms=50, loop=True)
     frames, errors = [], []
@@ -106,6 +101,27 @@ def test_slideshow_shows_each_picture_skips_bad_ones_and_loops(qtbot, tmp_path):
     assert errors and all("b.jpg" in e for e in errors)
 
 
+def test_slideshow_decodes_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
+    import threading
+
+    from alexnet_viewer.qt.live import slideshow
+
+    decoded_in = []
+    real = slideshow.load_image
+
+    def recording_load(path, **kwargs):
+        decoded_in.append(threading.current_thread() is threading.main_thread())
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(slideshow, "load_image", recording_load)
+    source = SlideshowSource(make_folder(tmp_path, bad=False), interval_ms=50, loop=False)
+    frames = []
+    source.frame_ready.connect(frames.append)
+    with qtbot.waitSignal(source.finished, timeout=5_000):
+        source.start()
+    assert len(frames) == 3 and decoded_in == [False, False, False]
+
+
 def test_slideshow_without_loop_finishes(qtbot, tmp_path):
     source = SlideshowSource(make_folder(tmp_path, bad=False), interval_ms=50, loop=False)
     frames = []
@@ -120,13 +136,15 @@ def test_slideshow_manual_next_and_previous(qtbot, tmp_path):
     frames = []
     source.frame_ready.connect(frames.append)
     source.start()
+    qtbot.waitUntil(lambda: len(frames) == 1, timeout=5_000)
     source.next_picture()
+    qtbot.waitUntil(lambda: len(frames) == 2, timeout=5_000)
     assert source.current_path.name == "C.jpg"
     source.previous_picture()
-    assert source.current_path.name == "a.png"
-    source.previous_picture()
-    assert source.current_path.name == "d.bmp"  # wraps
-    assert len(frames) == 4
+    source.previous_picture()  # asked for while the first step still decodes: both are taken
+    qtbot.waitUntil(lambda: len(frames) == 4, timeout=5_000)
+    assert source.current_path.name == "d.bmp"  # wrapped past a.png
+    assert [tuple(int(v) for v in f[0, 0]) for f in frames[2:]] == [(255, 0, 0), (0, 255, 0)]
     source.stop()
 
 
@@ -135,7 +153,8 @@ def test_frozen_slideshow_holds_its_picture(qtbot, tmp_path):
     frames = []
     source.frame_ready.connect(frames.append)
     source.start()
-    source.freeze()
+    source.freeze()  # before the first picture is decoded: that one still shows
+    qtbot.waitUntil(lambda: len(frames) == 1, timeout=5_000)
     qtbot.wait(200)
     assert len(frames) == 1 and source.current_path.name == "a.png"
     source.stop()

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from alexnet_viewer.qt.live import availability
+from alexnet_viewer.qt.live.frames import frame_array
 from alexnet_viewer.qt.live.video import VideoSource
 from tests.qt.video_files import write_mjpeg_avi
 
@@ -20,8 +21,8 @@ FPS = 25
 WIDTH, HEIGHT = 64, 48
 
 
-def frame_index(frame: np.ndarray) -> int:
-    return int(round(float(frame[..., 0].mean()) / 20))
+def frame_index(frame) -> int:
+    return int(round(float(frame_array(frame)[..., 0].mean()) / 20))
 
 
 @pytest.fixture
@@ -48,11 +49,12 @@ def test_frames_arrive_then_finished(qtbot, video_path):
         source.start()
     assert errors == []
     assert len(frames) >= FRAMES // 2
-    assert all(f.shape == (HEIGHT, WIDTH, 3) and f.dtype == np.uint8 for f in frames)
+    arrays = [frame_array(f) for f in frames]  # converted here as the engine worker would
+    assert all(a.shape == (HEIGHT, WIDTH, 3) and a.dtype == np.uint8 for a in arrays)
     indices = [frame_index(f) for f in frames]
     assert indices == sorted(indices) and indices[0] == 0 and indices[-1] == FRAMES - 1
     # Colours survive decoding and YUV -> RGB conversion.
-    np.testing.assert_allclose(frames[-1][HEIGHT // 2, WIDTH // 2],
+    np.testing.assert_allclose(arrays[-1][HEIGHT // 2, WIDTH // 2],
                                (20 * (FRAMES - 1), 255 - 20 * (FRAMES - 1), 100), atol=12)
     assert not source.running
     assert source.last_frame is frames[-1]

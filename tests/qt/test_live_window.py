@@ -10,9 +10,9 @@ from PySide6.QtCore import QMimeData, Qt, QUrl
 
 from alexnet_viewer.qt.live import controller as live_controller
 from alexnet_viewer.qt.app import GuiOptions, create_app
-from alexnet_viewer.qt.worker.engine_worker import MAX_FRAMES_IN_FLIGHT, usable_cores
+from alexnet_viewer.qt.worker.lanes import LanePlan
 from alexnet_viewer.qt.live import SlideshowSource, SyntheticSource
-from alexnet_viewer.qt.settings import WeightsChoice
+from alexnet_viewer.core.weights_spec import WeightsSpec
 from tests.qt.conftest import RecordingFactory, SlowEngine, write_picture
 from tests.qt.live_helpers import ManualSource, PrebuiltEngine, frame
 from tests.qt.video_files import write_mjpeg_avi
@@ -48,8 +48,13 @@ def test_synthetic_frames_reach_every_panel_and_the_rates_show(make_window, qtbo
     qtbot.waitUntil(lambda: len(shown) >= 3, timeout=60000)
     assert window.current_result.image.shape == (120, 160, 3)
     assert window.current_job.source.label == source.description
-    qtbot.waitUntil(lambda: "dropped" in window.live_label.text(), timeout=5000)
-    processed, arriving, dropped = (float(v) for v in re.findall(r"[\d.]+", window.live_label.text())[:3])
+
+    def rates():
+        return [float(v) for v in re.findall(r"[\d.]+", window.live_label.text())[:3]]
+
+    # A rate needs two frames within its window: wait for the status to have seen them.
+    qtbot.waitUntil(lambda: "dropped" in window.live_label.text() and rates()[0] > 0, timeout=30000)
+    processed, arriving, dropped = rates()
     assert processed > 0 and arriving > 0 and dropped >= 0
     assert processed <= arriving * 1.5  # never more results than frames
     window.live.stop()
@@ -156,7 +161,7 @@ def test_videos_open_from_the_dialog_the_live_menu_and_a_drop(make_window, monke
 
 
 def test_a_video_on_the_command_line_plays(qtbot, settings_path, engine_factory, clip):
-    window = create_app(GuiOptions(image=clip, weights=WeightsChoice("random"), settings_path=settings_path),
+    window = create_app(GuiOptions(image=clip, weights=WeightsSpec.random(0), settings_path=settings_path),
                         exec_app=False, engine_factory=engine_factory)
     qtbot.addWidget(window)
     try:
@@ -183,15 +188,57 @@ def test_a_folder_plays_as_a_slideshow_at_the_chosen_rate(make_window, qtbot, tm
     assert source.current_path.name in {"0.png", "1.png", "2.png"}
 
 
-def test_on_the_cpu_one_frame_runs_per_core_on_one_thread_each(make_window, qtbot):
+def test_on_the_cpu_lanes_follow_the_source(make_window, qtbot, picture, shared_engine, prebuilt):
     import torch
 
     before = torch.get_num_threads()
-    window = make_window()
+    slow = SlowEngine(prebuilt, delay=0.1)
+    window = make_window(factory=RecordingFactory(shared_engine, wrap=lambda engine: slow))
     qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
-    frames = min(usable_cores(), MAX_FRAMES_IN_FLIGHT)
-    assert window.worker.engine_threads == max(1, usable_cores() // frames)
-    assert len(window.worker._lanes) == frames - 1  # beside the worker's own loop
-    assert torch.get_num_threads() == before  # only the worker threads' own counts changed
+    cores = window.worker.planner.cores
+    window.open_path(picture)
+    qtbot.waitUntil(lambda: len(slow.processed) >= 1, timeout=30000)
+    assert window.worker.plan == LanePlan(1, cores)  # a still picture: one frame on every core
+    if cores < 2:
+        return
+    # 60 frames a second against 100 ms a frame: one lane cannot keep up; one frame per core.
+    window.live.use_source(SyntheticSource(fps=60, width=64, height=48))
+    qtbot.waitUntil(lambda: window.worker.plan == window.worker.planner.multi, timeout=30000)
+    assert window.worker.plan.lanes == min(cores, 4) and window.worker.plan.threads == cores // min(cores, 4)
+    done = len(slow.processed)
+    qtbot.waitUntil(lambda: len(slow.processed) >= done + 6, timeout=30000)
+    assert len(slow.threads) >= 2  # frames ran on more than one lane
+    assert torch.get_num_threads() == before  # only the lanes' own counts changed
+    window.live.stop()
     window.close()
     assert not any(lane.is_alive() for lane in window.worker._lanes)
+
+
+def test_camera_frames_are_converted_by_the_worker_at_working_size(make_window, qtbot, monkeypatch):
+    import threading
+
+    from PySide6.QtGui import QColor, QImage
+
+    from alexnet_viewer.qt.live import CameraSource, frames
+
+    multimedia = pytest.importorskip("PySide6.QtMultimedia")
+    converted_in = []
+    real = frames.video_frame_to_array
+
+    def recording(frame, max_side=None):
+        converted_in.append(threading.current_thread().name)
+        return real(frame, max_side)
+
+    monkeypatch.setattr(frames, "video_frame_to_array", recording)
+    window = make_window()
+    qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
+    camera = CameraSource()
+    window.live.use_source(camera, start=False)
+    camera._build(multimedia, multimedia.QCameraDevice())  # a camera's Qt objects, no device
+    image = QImage(1280, 960, QImage.Format.Format_RGB32)
+    image.fill(QColor(200, 100, 50))
+    camera._sink.videoFrameChanged.emit(multimedia.QVideoFrame(image))
+    qtbot.waitUntil(lambda: window.current_job is not None, timeout=30000)
+    assert window.current_result.image.shape == (480, 640, 3)  # scaled, aspect kept
+    assert converted_in and threading.main_thread().name not in converted_in
+    window.live.stop()

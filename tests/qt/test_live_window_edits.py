@@ -85,10 +85,7 @@ def test_the_occluder_square_sits_where_its_outline_is_and_changes_the_answer(ma
 
     x, y, side = check_square(occluded)
     assert side == round(0.4 * min(occluded.image.shape[:2]))
-    plain_probs = [p.probability for p in plain.top5]
-    occluded_probs = [p.probability for p in occluded.top5]
-    assert plain_probs != occluded_probs or not np.array_equal(plain.activations["conv5"],
-                                                               occluded.activations["conv5"])
+    assert_change_is_where_the_square_is(plain, occluded)
     # Dragging the outline moves the grey square with it.
     overlay.roi.setPos((x - 60, y + 20))
     moved = wait_for_edits(qtbot, window, lambda e: e.occluder != occluded and
@@ -100,6 +97,29 @@ def test_the_occluder_square_sits_where_its_outline_is_and_changes_the_answer(ma
     assert overlay.square is None
     window.input_panel.set_showing_crop(False)
     assert overlay.square is not None
+
+
+def assert_change_is_where_the_square_is(plain, occluded):
+    """conv1 units that see none of the occluded pixels keep their values exactly; units that
+    see only occluded pixels all change (and so does the answer)."""
+    from alexnet_viewer.core.receptive_field import layer_cells, receptive_field
+
+    touched = (plain.crop != occluded.crop).any(axis=2)
+    assert 0 < touched.mean() < 0.6  # the square covers part of what the network sees
+    before, after = plain.activations["conv1"], occluded.activations["conv1"]
+    outside, inside = [], []
+    rows, cols = layer_cells("conv1")
+    for cy in range(rows):
+        for cx in range(cols):
+            top, left, bottom, right = receptive_field("conv1", cy, cx).clipped(*touched.shape)
+            seen = touched[top:bottom, left:right]
+            if not seen.any():
+                outside.append(np.array_equal(before[:, cy, cx], after[:, cy, cx]))
+            elif seen.all():
+                inside.append(not np.array_equal(before[:, cy, cx], after[:, cy, cx]))
+    assert outside and inside
+    assert all(outside) and all(inside)
+    assert [p.probability for p in plain.top5] != [p.probability for p in occluded.top5]
 
 
 def test_the_occluder_follows_a_rotated_picture(quick_window, qtbot, picture):

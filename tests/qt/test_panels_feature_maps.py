@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF
 
 from alexnet_viewer.core.layers import LAYER_NAMES
 from alexnet_viewer.qt.panels.colormaps import colormap, lookup_table, mosaic_lookup_table
@@ -260,3 +261,76 @@ def test_mosaic_gaps_take_the_background_colour_not_the_map():
     assert tuple(table[0]) == (0x1E, 0x1F, 0x22)
     assert np.array_equal(table[1:], colormap("viridis").getLookupTable(nPts=255, alpha=False))
     assert not table.flags.writeable
+
+
+def test_every_panel_shows_the_result_it_was_given_last(qtbot, engine):
+    from alexnet_viewer.qt.panels import FiltersPanel, InputPanel, StatsPanel, Top5Panel
+    from alexnet_viewer.qt.panels.stats_panel import row_texts
+
+    panels = [InputPanel(), Top5Panel(), FiltersPanel(), FeatureMapsPanel(), StatsPanel()]
+    for widget in panels:
+        qtbot.addWidget(widget)
+        widget.show()
+    inputs, top5, _filters, maps, stats = panels
+    maps.select_layer("conv2")
+    stats.set_layer("conv2")
+    frames = [process(engine, "conv2", phase=phase, frame_id=phase) for phase in (0, 90, 180)]
+    maps.select_channel("conv2", 4)
+    for frame in frames + frames[::-1]:
+        for widget in panels:
+            widget.show_result(frame)
+        assert np.array_equal(inputs.image_item.image, frame.image)
+        assert top5.name_labels[0].text() == f"1. {frame.top5[0].label}"
+        assert np.array_equal(maps.canvas.image_item.image, frame.mosaics["conv2"].image)
+        assert np.array_equal(maps.channel_detail.overlay_item.image, frame.activations["conv2"][4])
+        row = LAYER_NAMES.index("conv2")
+        assert [stats.table.item(row, c).text() for c in range(stats.table.columnCount())] == \
+            list(row_texts("conv2", frame.stats["conv2"]))
+
+
+def test_hover_and_detail_read_the_result_whose_mosaic_is_shown(panel, engine, conv2_result):
+    panel.select_layer("conv2")
+    panel.show_result(conv2_result)
+    panel.select_channel("conv2", 17)
+    newer = process(engine, "conv1", phase=120, frame_id=9)  # asked for before the switch: no conv2 mosaic
+    assert not np.array_equal(newer.activations["conv2"], conv2_result.activations["conv2"])
+    panel.show_result(newer)
+    mosaic = conv2_result.mosaics["conv2"]
+    assert np.array_equal(panel.canvas.image_item.image, mosaic.image)
+    row, col = _pixel_of(mosaic, 17, 5, 9)
+    panel.hover_at(row, col)
+    value = float(conv2_result.activations["conv2"][17, 5, 9])
+    assert panel.hover_label.text() == f"conv2 · channel 17 · (y 5, x 9) = {value:.3f}"
+    assert np.array_equal(panel.channel_detail.overlay_item.image, conv2_result.activations["conv2"][17])
+
+
+@pytest.mark.parametrize("layer", ["conv1", "pool5"])
+def test_the_channel_sits_on_its_receptive_field_centres(qtbot, engine, layer):
+    from alexnet_viewer.core.receptive_field import layer_cells, receptive_field
+
+    result = process(engine, layer, frame_id=11)
+    widget = FeatureMapsPanel()
+    qtbot.addWidget(widget)
+    widget.select_layer(layer)
+    widget.show_result(result)
+    overlay = widget.channel_detail.overlay_item
+    rows, cols = layer_cells(layer)
+    assert overlay.image.shape == (rows, cols)
+    for y, x in ((0, 0), (rows - 1, cols - 1), (rows // 2, 1)):
+        centre = overlay.mapToParent(QPointF(x + 0.5, y + 0.5))  # cell (y, x) in crop coordinates
+        expected = receptive_field(layer, y, x).centre
+        assert (centre.y(), centre.x()) == pytest.approx(expected, abs=1e-6)
+    assert receptive_field(layer, 0, 0).centre == {"conv1": (3.5, 3.5), "pool5": (31.5, 31.5)}[layer]
+
+
+def test_mean_order_puts_ties_in_channel_order(engine):
+    from alexnet_viewer.core.engine import FrameRequest
+
+    black = np.zeros((64, 64, 3), np.uint8)  # many ReLU channels are all zero: ties
+    result = engine.process(black, FrameRequest(focus_layers=("relu1", "relu5"), channel_order="mean"))
+    for layer in ("relu1", "relu5"):
+        order = result.mosaics[layer].order
+        sums = result.activations[layer].reshape(len(order), -1).sum(axis=1)
+        tied = [channel for channel in order if sums[channel] == 0]
+        assert len(tied) >= 2
+        assert tied == sorted(tied)

@@ -1,21 +1,13 @@
-"""StatsPanel against real engine results, plus the redraw time of all panels together."""
+"""StatsPanel against real engine results."""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
 from alexnet_viewer.core.layers import LAYER_NAMES
-from alexnet_viewer.qt.panels import (
-    FeatureMapsPanel,
-    FiltersPanel,
-    InputPanel,
-    StatsPanel,
-    Top5Panel,
-)
+from alexnet_viewer.qt.panels import StatsPanel
 from alexnet_viewer.qt.panels.stats_panel import SPARSITY_Y_RANGE, format_number
 from tests.qt.panel_results import process
 
@@ -87,35 +79,6 @@ def test_clicking_a_row_selects_the_layer(qtbot, panel):
     assert blocker.args == ["fc7"]
     assert panel.layer == "fc7"
     assert panel.means_title.text() == "fc7 unit values"
-
-
-def test_redraw_time_of_all_panels(qtbot, engine):
-    """Prints (does not assert) how long all panels take to show a new frame."""
-    panels = [InputPanel(), Top5Panel(), FiltersPanel(), FeatureMapsPanel(), StatsPanel()]
-    for widget in panels:
-        qtbot.addWidget(widget)
-        widget.show()
-    panels[3].select_layer("conv2")
-    panels[4].set_layer("conv2")
-    frames = [process(engine, "conv2", phase=phase, frame_id=phase) for phase in (0, 50, 100, 150)]
-    for frame in frames:
-        for widget in panels:
-            widget.show_result(frame)
-    panels[3].select_channel("conv2", 4)
-    rounds = 25
-    start = time.perf_counter()
-    for i in range(rounds):
-        for widget in panels:
-            widget.show_result(frames[i % len(frames)])
-    elapsed_ms = (time.perf_counter() - start) / rounds * 1000
-    start = time.perf_counter()
-    for i in range(rounds):
-        for widget in panels:
-            widget.show_result(frames[i % len(frames)])
-        QApplication.processEvents()  # offscreen painting happens here
-    painted_ms = (time.perf_counter() - start) / rounds * 1000
-    print(f"\nall panels show_result: {elapsed_ms:.2f} ms per frame, {painted_ms:.2f} ms with painting"
-          " (conv2 mosaic, channel detail on)")
 
 
 def test_steady_range_only_moves_when_the_data_escapes_or_shrinks():

@@ -14,7 +14,8 @@ from PySide6.QtCore import QSettings
 from alexnet_viewer.core.samples import list_samples
 from alexnet_viewer.qt.window import picture_sources
 from alexnet_viewer.qt.app import GuiOptions, create_app, run_gui
-from alexnet_viewer.qt.settings import MAX_RECENT, ViewerSettings, WeightsChoice
+from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.qt.settings import MAX_RECENT, ViewerSettings
 from tests.qt.conftest import wait_for_frame, write_picture
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,14 +66,14 @@ def test_samples_are_not_added_to_recent_files(make_window, qtbot):
 
 def test_untrained_fallback_is_not_remembered_but_a_file_is(tmp_path):
     settings = ViewerSettings(tmp_path / "s.ini")
-    settings.set_weights(WeightsChoice("random", seed=4))
+    settings.set_weights(WeightsSpec.random(4))
     assert settings.weights() is None
-    settings.set_weights(WeightsChoice("file", tmp_path / "w.pth"))
-    assert settings.weights() == WeightsChoice("file", tmp_path / "w.pth")
+    settings.set_weights(WeightsSpec.from_file(tmp_path / "w.pth"))
+    assert settings.weights() == WeightsSpec.from_file(tmp_path / "w.pth")
 
 
 def test_create_app_without_exec_returns_the_started_window(qtbot, settings_path, engine_factory):
-    window = create_app(GuiOptions(weights=WeightsChoice("random"), settings_path=settings_path, layer="relu2"),
+    window = create_app(GuiOptions(weights=WeightsSpec.random(0), settings_path=settings_path, layer="relu2"),
                         exec_app=False, engine_factory=engine_factory)
     qtbot.addWidget(window)
     try:
@@ -132,7 +133,7 @@ def test_screenshot_mode_fails_for_a_bad_image(tmp_path, settings_path):
 
 def test_screenshot_run_reports_through_its_signal(qtbot, tmp_path, settings_path, engine_factory):
     out = tmp_path / "shot.png"
-    options = GuiOptions(image=write_picture(tmp_path / "in.png"), weights=WeightsChoice("random"), screenshot=out,
+    options = GuiOptions(image=write_picture(tmp_path / "in.png"), weights=WeightsSpec.random(0), screenshot=out,
                          settings_path=settings_path, screenshot_size=(1280, 800))
     window = create_app(options, exec_app=False, engine_factory=engine_factory)
     qtbot.addWidget(window)

@@ -115,14 +115,9 @@ def test_paste_with_nothing_usable_says_so(make_window):
     assert "no picture on the clipboard" in window.error_banner.text
 
 
-def test_qimage_to_array_respects_row_padding_and_transparency():
-    image = QImage(3, 2, QImage.Format.Format_ARGB32)  # 3*3 bytes per row would need padding as RGB888
-    image.fill(Qt.GlobalColor.transparent)
-    image.setPixelColor(0, 0, Qt.GlobalColor.red)
-    array = picture_sources.qimage_to_array(image)
-    assert array.shape == (2, 3, 3) and array.dtype == np.uint8 and array.flags.c_contiguous
-    assert tuple(array[0, 0]) == (255, 0, 0)
-    assert tuple(array[1, 2]) == (255, 255, 255)  # transparent laid on white
+def test_an_empty_picture_qt_decoded_is_refused_with_a_sentence():
+    with pytest.raises(picture_sources.PictureRefused, match="The picture is empty."):
+        picture_sources.picture_from_qimage(QImage())
 
 
 def test_previous_and_next_walk_the_folder_by_name(make_window, qtbot, tmp_path):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 
+import pytest
+import torch
 from PySide6.QtWidgets import QPushButton
 
 from alexnet_viewer.core import model as model_module
 from alexnet_viewer.core.errors import WeightsUnavailableError
 from alexnet_viewer.qt.weights import dialogs as weights_dialogs
-from alexnet_viewer.qt.settings import WeightsChoice
+from alexnet_viewer.core.weights_spec import WeightsSpec
 from tests.qt.conftest import RecordingFactory, wait_for_frame
 
 OFFLINE = "The pretrained weights are not cached and the download failed: no network."
@@ -43,15 +45,15 @@ def test_offline_pretrained_offers_untrained_weights(make_window, qtbot, picture
     monkeypatch.setattr(model_module, "load_model", offline_load_model)
     asked = []
 
-    def choose_untrained(parent, message):
-        asked.append(message)
-        return WeightsChoice("random", seed=0)
+    def choose_untrained(parent, message, reason):
+        asked.append((message, reason))
+        return WeightsSpec.random(0)
 
     monkeypatch.setattr(weights_dialogs, "ask_offline_choice", choose_untrained)
     window = make_window(weights=None)  # nothing on the command line or in settings: pretrained
     frame = window.open_path(picture)
     wait_for_frame(qtbot, window, frame)
-    assert asked == [OFFLINE]
+    assert asked == [(OFFLINE, "unavailable")]
     assert [spec.kind for spec in window.worker.engine_factory.specs] == ["pretrained", "random"]
     assert "UNTRAINED" in window.weights_label.text()
     assert window.untrained_banner.isVisible()
@@ -61,7 +63,7 @@ def test_offline_pretrained_offers_untrained_weights(make_window, qtbot, picture
 
 def test_offline_quit_closes_the_window(make_window, qtbot, monkeypatch):
     monkeypatch.setattr(model_module, "load_model", offline_load_model)
-    monkeypatch.setattr(weights_dialogs, "ask_offline_choice", lambda parent, message: None)
+    monkeypatch.setattr(weights_dialogs, "ask_offline_choice", lambda parent, message, reason: None)
     window = make_window(weights=None)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=30000)
     assert not window.worker.isRunning()
@@ -75,24 +77,92 @@ def test_offline_without_dialogs_is_fatal(make_window, qtbot, monkeypatch):
     assert fatal.args == [OFFLINE]
 
 
-def test_settings_weights_switches_and_remembers_a_file_choice(make_window, qtbot, picture, monkeypatch, tmp_path):
+def test_settings_weights_switches_and_remembers_a_choice_only_once_it_loaded(
+        make_window, qtbot, picture, monkeypatch, tmp_path, loaded_model):
     window = make_window()
     wait_for_frame(qtbot, window, window.open_path(picture))
-    monkeypatch.setattr(weights_dialogs, "ask_weights_choice", lambda parent, current: WeightsChoice("random", seed=3))
+    monkeypatch.setattr(weights_dialogs, "ask_weights_choice", lambda parent, current: WeightsSpec.random(3))
     shown = window.current_job.frame_id
     window.weights_dialog()
     # The picture on screen is run again with the new weights.
     wait_for_frame(qtbot, window, shown + 1)
     assert window.worker.engine_factory.specs[-1].seed == 3
+    assert window.weights_in_use == WeightsSpec.random(3)
+
+    good = tmp_path / "good.pth"
+    torch.save(loaded_model.model.state_dict(), good)
+    monkeypatch.setattr(weights_dialogs, "ask_weights_choice", lambda parent, current: WeightsSpec.from_file(good))
+    with qtbot.waitSignal(window.worker.weights_ready, timeout=30000):
+        window.weights_dialog()
+    assert window.settings.weights() == WeightsSpec.from_file(good)  # it loaded: remembered
 
     missing = tmp_path / "missing.pth"
-    monkeypatch.setattr(weights_dialogs, "ask_weights_choice", lambda parent, current: WeightsChoice("file", missing))
+    offered = []
+
+    def choose_missing(parent, current):
+        offered.append(current)
+        return WeightsSpec.from_file(missing)
+
+    monkeypatch.setattr(weights_dialogs, "ask_weights_choice", choose_missing)
     with qtbot.waitSignal(window.worker.weights_failed, timeout=30000) as failed:
         window.weights_dialog()
-    assert "missing.pth" in failed.args[0].message
+    assert "missing.pth" in failed.args[0].message and failed.args[0].reason == "error"
     qtbot.waitUntil(lambda: window.error_banner.isVisible(), timeout=5000)
     assert "previous weights stay in use" in window.error_banner.text
-    assert window.settings.weights() == WeightsChoice("file", missing)
+    assert window.settings.weights() == WeightsSpec.from_file(good)  # the failed choice is not saved
+    # The next Settings › Weights… starts from the file still in use, not from the failure.
+    assert window.weights_choice == WeightsSpec.from_file(good)
+    window.weights_dialog()
+    assert offered == [WeightsSpec.from_file(good), WeightsSpec.from_file(good)]
+
+
+def test_a_seed_in_use_is_kept_after_a_failure(make_window, qtbot, tmp_path, monkeypatch):
+    window = make_window(weights=WeightsSpec.random(7))
+    qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
+    monkeypatch.setattr(weights_dialogs, "ask_weights_choice",
+                        lambda parent, current: WeightsSpec.from_file(tmp_path / "missing.pth"))
+    with qtbot.waitSignal(window.worker.weights_failed, timeout=30000):
+        window.weights_dialog()
+    qtbot.waitUntil(lambda: window.error_banner.isVisible(), timeout=5000)
+    assert window.weights_choice == WeightsSpec.random(7)
+
+
+def test_a_broken_weights_file_at_start_is_not_called_offline(make_window, qtbot, tmp_path, monkeypatch):
+    broken = tmp_path / "broken.pth"
+    broken.write_bytes(b"not a checkpoint")
+    asked = []
+    monkeypatch.setattr(weights_dialogs, "ask_offline_choice",
+                        lambda parent, message, reason="unavailable": asked.append((message, reason)))
+    make_window(weights=WeightsSpec.from_file(broken))
+    qtbot.waitUntil(lambda: bool(asked), timeout=30000)
+    message, reason = asked[0]
+    assert reason == "error" and "broken.pth" in message
+
+
+def _answer_next_message_box(qtbot, seen, button_text):
+    """Read the next modal message box and press one of its buttons."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, answer)
+            return
+        seen.append((box.windowTitle(), box.text()))
+        next(b for b in box.buttons() if b.text() == button_text).click()
+
+    QTimer.singleShot(0, answer)
+
+
+@pytest.mark.parametrize("reason,title", [("unavailable", "Weights unavailable"), ("error", "Weights not loaded"),
+                                          ("cancelled", "Download cancelled")])
+def test_the_fallback_dialog_says_why(qtbot, reason, title):
+    seen = []
+    _answer_next_message_box(qtbot, seen, "Use untrained weights")
+    assert weights_dialogs.ask_offline_choice(None, "Why it failed.", reason) == WeightsSpec.random(0)
+    assert seen[0][0] == title
+    assert ("not available" in seen[0][1]) == (reason == "unavailable")
 
 
 def test_download_progress_shows_a_cancellable_dialog(make_window, qtbot, shared_engine):

@@ -1,9 +1,9 @@
 """Whether Qt Multimedia (camera and video playback) can be used on this machine.
 
 PySide6.QtMultimedia is a separate shared library with system dependencies of its own
-(on Linux libpulse.so.0 among them). Importing it is therefore deferred until a live
-source starts, and the window asks ``multimedia_status()`` first to grey out the live
-actions with a reason instead of failing at startup.
+(on Linux libpulse.so.0 among them). No module imports it at the top: the window asks
+``multimedia_status()`` once when it is built (which tries the import) and greys out the
+camera and video actions with the reason instead of failing at startup.
 """
 
 from __future__ import annotations

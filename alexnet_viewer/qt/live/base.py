@@ -1,8 +1,10 @@
 """The common shape of every live frame source (camera, video, slideshow, synthetic).
 
 Signals (all delivered in the thread that owns the source, normally the GUI thread):
-- ``frame_ready(object)``: a new C-contiguous (H, W, 3) uint8 RGB array. Receivers must
-  not modify it: the same array is kept as ``last_frame`` and may be re-emitted.
+- ``frame_ready(object)``: a new frame: a C-contiguous (H, W, 3) uint8 RGB array, or (camera,
+  video) a ``frames.PendingFrame`` that the engine worker converts off the GUI thread
+  (``frames.frame_array`` gives the array of either). Receivers must not modify it: the same
+  frame is kept as ``last_frame`` and may be re-emitted.
 - ``error(str)``: one human sentence. Emitted for every problem, fatal or not
   (a slideshow skips a bad picture and carries on).
 - ``finished()``: the source stopped by itself and will send no more frames (end of a
@@ -12,7 +14,6 @@ Signals (all delivered in the thread that owns the source, normally the GUI thre
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 
@@ -25,7 +26,7 @@ class FrameSource(QObject):
         super().__init__(parent)
         self._running = False
         self._frozen = False
-        self._last_frame: np.ndarray | None = None
+        self._last_frame = None
         self._frames_emitted = 0
 
     # --- to be provided by each source ------------------------------------------------
@@ -60,7 +61,7 @@ class FrameSource(QObject):
         self._frozen = False
 
     @property
-    def last_frame(self) -> np.ndarray | None:
+    def last_frame(self):
         return self._last_frame
 
     @property
@@ -78,7 +79,7 @@ class FrameSource(QObject):
         self.frame_ready.emit(self._last_frame)
         return True
 
-    def _deliver(self, frame: np.ndarray) -> bool:
+    def _deliver(self, frame) -> bool:
         """Keep and emit ``frame`` unless frozen; returns whether it was emitted."""
         if self._frozen:
             return False

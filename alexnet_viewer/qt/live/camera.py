@@ -1,7 +1,7 @@
 """The webcam as a frame source (QCamera -> QMediaCaptureSession -> QVideoSink).
 
-Qt Multimedia is imported only when a camera is listed or started, so this module can be
-imported (and the window built) on machines where it is missing.
+Qt Multimedia is imported only through ``availability`` when a camera is listed or started,
+so this module can be imported (and the window built) on machines where it is missing.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt
 
 from alexnet_viewer.qt.live.availability import MultimediaUnavailable, import_multimedia
 from alexnet_viewer.qt.live.base import FrameSource
-from alexnet_viewer.qt.live.frames import video_frame_to_array
+from alexnet_viewer.qt.live.frames import PendingFrame
 
 NO_CAMERA_MESSAGE = "No camera found"
 
@@ -203,12 +203,8 @@ class CameraSource(FrameSource):
 
     def _on_video_frame(self, frame) -> None:
         if not self._running or self._frozen or not frame.isValid():
-            return  # frozen: skip the conversion cost as well
-        try:
-            array = video_frame_to_array(frame)
-        except ValueError:
-            return  # an unreadable frame is dropped; the next one will do
-        self._deliver(array)
+            return
+        self._deliver(PendingFrame(frame))  # converted and scaled by the engine worker, off this thread
 
     def _on_camera_error(self, error, message: str = "") -> None:
         if getattr(error, "name", "") == "NoError" or error == 0:

@@ -1,16 +1,22 @@
-"""A folder of pictures shown one after another at a chosen rate, as a frame source."""
+"""A folder of pictures shown one after another at a chosen rate, as a frame source.
+
+Pictures are decoded (and shrunk) in a background thread, one at a time, never on the GUI
+thread; a tick that comes while the previous picture is still decoding is skipped.
+"""
 
 from __future__ import annotations
 
 import os
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from alexnet_viewer.core.errors import ImageLoadError
-from alexnet_viewer.core.images import SUPPORTED_SUFFIXES, image_to_array, load_image
+from alexnet_viewer.core.images import image_to_array, load_image
+from alexnet_viewer.core.picture_files import list_pictures
 from alexnet_viewer.qt.live.base import FrameSource
 
 # Pictures are shrunk to at most this many pixels a side (camera-like sizes): a 24-megapixel
@@ -19,13 +25,41 @@ from alexnet_viewer.qt.live.base import FrameSource
 DEFAULT_MAX_SIDE = 1280
 
 
-def list_pictures(folder: str | os.PathLike) -> list[Path]:
-    """Picture files directly inside ``folder`` (by suffix), in case-insensitive name order."""
-    entries = []
-    for entry in Path(folder).iterdir():
-        if entry.suffix.lower() in SUPPORTED_SUFFIXES and not entry.name.startswith("."):
-            entries.append(entry)
-    return sorted(entries, key=lambda p: (p.name.casefold(), p.name))
+@dataclass
+class _Outcome:
+    """What one background decode found: the picture to show, or why there is none."""
+
+    owner: object
+    generation: int
+    index: int | None = None
+    frame: object = None
+    errors: list[str] = field(default_factory=list)
+    ended: bool = False  # ran past the last picture without looping
+
+
+class _Relay(QObject):
+    """Carries decode outcomes from the background thread to the GUI thread. It lives as long
+    as the application, so a thread finishing after its slideshow was deleted is harmless."""
+
+    loaded = Signal(object)
+
+
+_relay: _Relay | None = None
+
+
+def _the_relay() -> _Relay:
+    global _relay
+    if _relay is None:
+        _relay = _Relay()
+    return _relay
+
+
+def load_slide(path: Path, max_side: int):
+    """The picture at ``path`` as an RGB array at most ``max_side`` a side (ImageLoadError if bad)."""
+    image = load_image(path, draft=(max_side, max_side))
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+    return image_to_array(image)
 
 
 class SlideshowSource(FrameSource):
@@ -40,9 +74,13 @@ class SlideshowSource(FrameSource):
         self._max_side = int(max_side)
         self._paths: list[Path] = []
         self._index = -1
+        self._generation = 0
+        self._busy = False  # a picture is being decoded
+        self._queued_steps = 0  # manual steps asked for meanwhile
         self._timer = QTimer(self)
-        self._timer.timeout.connect(self.next_picture)
+        self._timer.timeout.connect(self._tick)
         self.interval_ms = interval_ms
+        _the_relay().loaded.connect(self._on_loaded)
 
     @property
     def description(self) -> str:
@@ -92,41 +130,82 @@ class SlideshowSource(FrameSource):
 
     def stop(self) -> None:
         self._timer.stop()
+        self._generation += 1  # a decode still running is dropped
+        self._busy, self._queued_steps = False, 0
         super().stop()
 
     def next_picture(self) -> None:
-        self._advance(+1)
+        self._step(+1)
 
     def previous_picture(self) -> None:
-        self._advance(-1)
+        self._step(-1)
+
+    def _tick(self) -> None:
+        if not self._busy:  # still decoding the last one: this slide simply lasts longer
+            self._advance(+1)
+
+    def _step(self, direction: int) -> None:
+        if self._busy:
+            self._queued_steps += direction
+        else:
+            self._advance(direction)
 
     def _advance(self, direction: int) -> None:
         # Frozen: the current picture stays, and nothing is decoded for nothing.
         if not self._running or not self._paths or self._frozen:
             return
-        count = len(self._paths)
-        # Try each file at most once per call, so a folder of broken files cannot spin.
-        for _ in range(count):
-            index = self._index + direction
-            if not 0 <= index < count:
-                if not self._loop:
-                    self.stop()
-                    self.finished.emit()
-                    return
-                index %= count
-            self._index = index
-            frame = self._load(self._paths[index])
-            if frame is not None:
-                self._deliver(frame)
-                return
-        self._fail(f'None of the pictures in "{self._folder.name or self._folder}" could be opened')
+        self._busy = True
+        outcome = _Outcome(self, self._generation)
+        args = (outcome, list(self._paths), self._index, direction, self._loop, self._max_side)
+        threading.Thread(target=_find_and_load, args=args, name="SlideshowDecode", daemon=True).start()
 
-    def _load(self, path: Path) -> np.ndarray | None:
+    def _on_loaded(self, outcome: _Outcome) -> None:
+        if outcome.owner is not self or outcome.generation != self._generation or not self._running:
+            return
+        self._busy = False
+        for message in outcome.errors:
+            self.error.emit(message)
+        if outcome.ended:
+            self.stop()
+            self.finished.emit()
+            return
+        if outcome.index is None:
+            self._fail(f'None of the pictures in "{self._folder.name or self._folder}" could be opened')
+            return
+        self._index = outcome.index
+        if self._last_frame is None and self._frozen:
+            # Frozen before the first picture arrived: show it, there is nothing else to hold.
+            self._frozen = False
+            self._deliver(outcome.frame)
+            self._frozen = True
+        else:
+            self._deliver(outcome.frame)
+        if self._queued_steps:
+            step = 1 if self._queued_steps > 0 else -1
+            self._queued_steps -= step
+            self._advance(step)
+
+
+def _find_and_load(outcome: _Outcome, paths: list[Path], index: int, direction: int, loop: bool,
+                   max_side: int) -> None:
+    """In the background: the next picture that opens, trying each file at most once (so a
+    folder of broken files cannot spin); the outcome goes back through the relay."""
+    count = len(paths)
+    for _ in range(count):
+        index += direction
+        if not 0 <= index < count:
+            if not loop:
+                outcome.ended = True
+                break
+            index %= count
         try:
-            image = load_image(path)
+            outcome.frame = load_slide(paths[index], max_side)
         except ImageLoadError as exc:
-            self.error.emit(str(exc))
-            return None
-        if max(image.size) > self._max_side:
-            image.thumbnail((self._max_side, self._max_side), Image.Resampling.BILINEAR)
-        return image_to_array(image)
+            outcome.errors.append(str(exc))
+            continue
+        outcome.index = index
+        break
+    try:
+        _the_relay().loaded.emit(outcome)
+    except RuntimeError:  # the application is gone
+        pass

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QUrl
 
 from alexnet_viewer.qt.live.availability import MultimediaUnavailable, import_multimedia
 from alexnet_viewer.qt.live.base import FrameSource
-from alexnet_viewer.qt.live.frames import video_frame_to_array
+from alexnet_viewer.qt.live.frames import PendingFrame
 
 FALLBACK_FRAME_MS = 40.0  # 25 fps, when the file does not say
 
@@ -144,10 +144,6 @@ class VideoSource(FrameSource):
             target = min(target, max(0, duration - 1))
         self._player.setPosition(max(0, target))
 
-    def seek(self, position_ms: int) -> None:
-        if self._player is not None:
-            self._player.setPosition(max(0, int(position_ms)))
-
     # --- events ---------------------------------------------------------------------------
 
     def _loops_value(self) -> int:
@@ -160,11 +156,7 @@ class VideoSource(FrameSource):
         # The end of a video is announced with an empty frame: skip it, keep the last one.
         if not self._running or self._frozen or not frame.isValid():
             return
-        try:
-            array = video_frame_to_array(frame)
-        except ValueError:
-            return
-        self._deliver(array)
+        self._deliver(PendingFrame(frame))  # converted and scaled by the engine worker, off this thread
 
     def _on_player_error(self, error, message: str = "") -> None:
         if getattr(error, "name", "") == "NoError" or self._failed:

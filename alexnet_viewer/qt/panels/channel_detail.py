@@ -1,4 +1,9 @@
-"""One channel large, on its colour scale, optionally laid over the crop the network saw."""
+"""One channel large, on its colour scale, optionally laid over the crop the network saw.
+
+The channel's map is placed on the crop by receptive-field geometry (core/receptive_field):
+each cell is a stride-wide square centred on the centre of the part of the crop it sees,
+so a pool5 cell sits over its 195-pixel field's centre, not over a 224/6 stretch.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +23,19 @@ from alexnet_viewer.qt.panels.style import (
     title_label,
 )
 
-CROP_SIZE = 224
+PLACEHOLDER_SIDE = 224  # the view's range until the first crop comes; then the crop's own size
 DEFAULT_OPACITY = 60
 HINT = "The strongest channel shows here; click a tile to pick one"
+
+
+def map_rect(layer: str, shape: tuple[int, int]) -> QRectF:
+    """Where a spatial layer's (H, W) map lies on the crop: cell (y, x) is the stride-sided
+    square centred on the centre of that cell's receptive field."""
+    from alexnet_viewer.core.receptive_field import layer_geometry  # torch is loaded by now
+
+    _size, stride, first_centre = layer_geometry(layer)
+    corner = first_centre - stride / 2
+    return QRectF(corner, corner, shape[1] * stride, shape[0] * stride)
 
 
 class ChannelDetail(TitledPanel):
@@ -39,8 +54,8 @@ class ChannelDetail(TitledPanel):
         self.overlay_item.setZValue(1)
         self.view_box.addItem(self.crop_item)
         self.view_box.addItem(self.overlay_item)
-        # Both live in crop coordinates, so the stretched channel lines up with the picture.
-        self.view_box.setRange(xRange=(0, CROP_SIZE), yRange=(0, CROP_SIZE), padding=0.01)
+        # Both live in crop coordinates: each cell of the map sits over the centre of what it sees.
+        self.view_box.setRange(xRange=(0, PLACEHOLDER_SIDE), yRange=(0, PLACEHOLDER_SIDE), padding=0.01)
         self.color_bar = pg.ColorBarItem(
             values=(0.0, 1.0), colorMap=colormap(DEFAULT_COLORMAP), interactive=False, width=14, rounding=1e-6
         )
@@ -86,13 +101,6 @@ class ChannelDetail(TitledPanel):
         self.overlay_item.setLookupTable(lookup_table(name))
         self.color_bar.setColorMap(colormap(name))
 
-    def clear(self) -> None:
-        self._selection = None
-        self.overlay_item.clear()
-        set_text_if_changed(self.title, "Channel")
-        set_text_if_changed(self.stats_label, HINT)
-
-
     def show_channel(self, result: Result, layer: str, channel: int, levels: tuple[float, float],
                      strongest: bool = False) -> None:
         """Show ``channel`` of ``layer`` scaled by ``levels``, the layer's mosaic levels.
@@ -109,9 +117,13 @@ class ChannelDetail(TitledPanel):
             values, lut=lookup_table(self._colormap_name), levels=(low, high if high > low else low + 1e-6),
             autoLevels=False,
         )
-        self.overlay_item.setRect(QRectF(0, 0, CROP_SIZE, CROP_SIZE))
+        crop_h, crop_w = result.crop.shape[:2]
+        self.overlay_item.setRect(map_rect(layer, values.shape) if activations.ndim == 3 else
+                                  QRectF(0, 0, crop_w, crop_h))
         self.color_bar.setLevels(values=(low, high))
         if result.crop is not self._crop_shown:
+            if self._crop_shown is None or self._crop_shown.shape != result.crop.shape:
+                self.view_box.setRange(xRange=(0, crop_w), yRange=(0, crop_h), padding=0.01)
             self._crop_shown = result.crop
             self.crop_item.setImage(result.crop, autoLevels=False)
         if self._spatial != (activations.ndim == 3):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor, QGuiApplication, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QGraphicsRectItem,
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from alexnet_viewer.core.layers import LAYER_NAMES
+from alexnet_viewer.core.layers import LAYER_NAMES, SPATIAL_LAYERS
 from alexnet_viewer.core.result import Mosaic, Result
 from alexnet_viewer.qt.panels.colormaps import (
     COLORMAP_NAMES,
@@ -39,7 +39,7 @@ from alexnet_viewer.qt.panels.style import (
 DEFAULT_LAYER = "conv1"
 CHANNEL_ORDERS = (("index", "index"), ("mean activation", "mean"))
 WIDE_LAYOUT_PX = 600
-HINT = "Hover a tile for its value; click to enlarge it"
+HINT = "Hover: value · click: enlarge · Ctrl-click: off"
 # An automatic pick moves to a new strongest channel only when that one leads by this share of
 # the spread of channel means, so near-ties in a live video do not make the detail flicker.
 SWITCH_MARGIN = 0.05
@@ -55,6 +55,11 @@ class FeatureMapsPanel(QWidget):
     layer_changed = Signal(str)
     channel_order_changed = Signal(str)
     channel_selected = Signal(str, int)
+    # (layer, channel, y, x) of a conv/relu/pool map cell under the mouse / plainly clicked
+    cell_hovered = Signal(str, int, int, int)
+    cell_left = Signal()
+    cell_clicked = Signal(str, int, int, int)
+    channel_toggled = Signal(str, int)  # Ctrl-click (⌘-click) on a conv/relu/pool tile: switch it off or on
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -108,7 +113,10 @@ class FeatureMapsPanel(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.splitter, 1)
 
+        # One Result is on screen at a time: its mosaic, the values read under the mouse and
+        # the channel in the detail all come from ``_result``; ``_latest`` may be newer.
         self._result: Result | None = None
+        self._latest: Result | None = None
         self._shown_layer: str | None = None  # the layer the visible mosaic belongs to
         self._mosaic: Mosaic | None = None
         self._selected: tuple[str, int] | None = None  # what the detail shows
@@ -175,14 +183,16 @@ class FeatureMapsPanel(QWidget):
         self.channel_selected.emit(layer, channel)
 
     def show_result(self, result: Result) -> None:
-        self._result = result
-        mosaic = result.mosaics.get(self.layer)
-        if mosaic is not None:
-            self._show_mosaic(self.layer, mosaic)
-        self._update_selection()
+        """Show ``result`` whole; one without this layer's mosaic (asked for before a layer
+        switch) leaves the previous result on screen, never half of each."""
+        self._latest = result
+        if self.layer in result.mosaics:
+            self._show_mosaic(result, self.layer)
+            self._update_selection()
 
-    def _show_mosaic(self, layer: str, mosaic: Mosaic) -> None:
-        self._mosaic = mosaic
+    def _show_mosaic(self, result: Result, layer: str) -> None:
+        mosaic = result.mosaics[layer]
+        self._result, self._mosaic = result, mosaic
         self.canvas.set_image(mosaic.image, levels=(0, 255))
         self._shown_layer = layer
         set_text_if_changed(self.title, f"{layer} · {describe_shape(self._result.stats[layer].shape)}")
@@ -234,24 +244,47 @@ class FeatureMapsPanel(QWidget):
             return f"{self._shown_layer} · unit {channel} = {float(activations[channel]):.3f}"
         return f"{self._shown_layer} · channel {channel} · (y {y}, x {x}) = {float(activations[channel, y, x]):.3f}"
 
+    @property
+    def mosaic(self) -> Mosaic | None:
+        """The mosaic on screen (of ``shown_layer``)."""
+        return self._mosaic
+
+    def cell_at(self, row: float, col: float) -> tuple[str, int, int, int] | None:
+        """(layer, channel, y, x) under a mosaic pixel of a conv/relu/pool layer, else None."""
+        hit = self._mosaic.channel_at(row, col) if self._mosaic is not None else None
+        return (self._shown_layer, *hit) if hit is not None and self._shown_layer in SPATIAL_LAYERS else None
+
     def hover_at(self, row: float, col: float) -> None:
         text = self.read_out(row, col)
         set_text_if_changed(self.hover_label, text if text is not None else HINT)
+        cell = self.cell_at(row, col)
+        if cell is None:
+            self.cell_left.emit()
+        else:
+            self.cell_hovered.emit(*cell)
 
     def click_at(self, row: float, col: float) -> None:
         if self._mosaic is None:
             return
         hit = self._mosaic.channel_at(row, col)
-        if hit is not None:
-            self.select_channel(self._shown_layer, hit[0])
+        if hit is None:
+            return
+        cell = self.cell_at(row, col)
+        if cell is not None and QGuiApplication.keyboardModifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.channel_toggled.emit(self._shown_layer, hit[0])  # Qt reads ⌘ as Control on macOS
+            return
+        self.select_channel(self._shown_layer, hit[0])
+        if cell is not None:
+            self.cell_clicked.emit(*cell)
 
     def _on_left(self) -> None:
         set_text_if_changed(self.hover_label, HINT)
+        self.cell_left.emit()
 
     def _on_layer_chosen(self, name: str) -> None:
         # The detail keeps the old layer's channel, like the mosaic, until the new layer's data arrives.
-        if self._result is not None and name in self._result.mosaics:
-            self._show_mosaic(name, self._result.mosaics[name])
+        if self._latest is not None and name in self._latest.mosaics:
+            self._show_mosaic(self._latest, name)
         elif self._shown_layer is not None and name != self._shown_layer:
             set_text_if_changed(self.title, f"{self._shown_layer} (loading {name}…)")
         self._update_selection()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from alexnet_viewer.core.result import Result
@@ -34,6 +34,8 @@ def banner_html(description: str) -> str:
 
 
 class Top5Panel(TitledPanel):
+    class_clicked = Signal(int)  # the class index of a row whose name or bar was clicked (Explain listens)
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.title = title_label("What AlexNet thinks")
@@ -61,6 +63,9 @@ class Top5Panel(TitledPanel):
             bar = ProbabilityBar(point_size=NAME_POINT_SIZE - 2)
             self.name_labels.append(name)
             self.bars.append(bar)
+            for widget in (name, bar):
+                widget.installEventFilter(self)
+                widget.setCursor(Qt.CursorShape.PointingHandCursor)
             row = QVBoxLayout()
             row.setSpacing(NAME_TO_BAR)  # a name sits on its own bar, apart from the next name
             row.addWidget(name)
@@ -70,6 +75,7 @@ class Top5Panel(TitledPanel):
         layout.addWidget(self.status_label)
         self.setMinimumWidth(180)  # narrower, every name and the banner would wrap word by word
         self._busy = False
+        self._classes: list[int | None] = [None] * ROWS  # the class index each row shows
 
     @property
     def banner_visible(self) -> bool:
@@ -80,7 +86,15 @@ class Top5Panel(TitledPanel):
         self._busy = busy
         set_text_if_changed(self.status_label, text if busy else "")
 
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt name
+        if event.type() == QEvent.Type.MouseButtonRelease and event.button() == Qt.MouseButton.LeftButton:
+            for rank, widgets in enumerate(zip(self.name_labels, self.bars)):
+                if watched in widgets and self._classes[rank] is not None:
+                    self.class_clicked.emit(self._classes[rank])
+        return super().eventFilter(watched, event)
+
     def show_result(self, result: Result) -> None:
+        self._classes = [prediction.index for prediction in result.top5[:ROWS]] + [None] * (ROWS - len(result.top5))
         for rank in range(ROWS):
             if rank < len(result.top5):
                 prediction = result.top5[rank]

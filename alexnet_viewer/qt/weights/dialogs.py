@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from alexnet_viewer.qt.settings import WeightsChoice
+from alexnet_viewer.core.weights_spec import WeightsSpec
 
 WEIGHTS_FILE_FILTER = "Weights (*.pth *.pt *.safetensors);;All files (*)"
 UNTRAINED_EXPLANATION = (
@@ -42,13 +42,25 @@ def ask_weights_file(parent: QWidget | None, start_folder: Path | None = None) -
     return Path(chosen) if chosen else None
 
 
-def ask_offline_choice(parent: QWidget | None, message: str) -> WeightsChoice | None:
-    """What to do when the pretrained weights cannot be had; None means quit."""
+# What the fallback dialog says, by why the weights failed (WeightsFailure.reason).
+FALLBACK_WORDING = {
+    "unavailable": ("Weights unavailable", "The pretrained AlexNet weights are not available."),
+    "cancelled": ("Download cancelled", "The download of the pretrained AlexNet weights was cancelled."),
+}
+FAILED_WORDING = ("Weights not loaded", "The AlexNet weights could not be loaded.")
+
+
+def ask_offline_choice(parent: QWidget | None, message: str, reason: str = "unavailable") -> WeightsSpec | None:
+    """What to do when no weights could be loaded; None means quit.
+
+    Worded by ``reason``: offline ("unavailable"), a cancelled download, or any other failure.
+    """
+    title, heading = FALLBACK_WORDING.get(reason, FAILED_WORDING)
     while True:
         box = QMessageBox(parent)
         box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Weights unavailable")
-        box.setText("The pretrained AlexNet weights are not available.")
+        box.setWindowTitle(title)
+        box.setText(heading)
         box.setInformativeText(f"{message}\n\n{UNTRAINED_EXPLANATION}")
         open_button = box.addButton("Open weights file…", QMessageBox.ButtonRole.AcceptRole)
         random_button = box.addButton("Use untrained weights", QMessageBox.ButtonRole.DestructiveRole)
@@ -59,11 +71,11 @@ def ask_offline_choice(parent: QWidget | None, message: str) -> WeightsChoice | 
         clicked = box.clickedButton()
         box.deleteLater()
         if clicked is random_button:
-            return WeightsChoice("random", seed=0)
+            return WeightsSpec.random(0)
         if clicked is open_button:
             path = ask_weights_file(parent)
             if path is not None:
-                return WeightsChoice("file", path)
+                return WeightsSpec.from_file(path)
             continue  # the file dialog was cancelled: ask again
         return None
 
@@ -71,10 +83,10 @@ def ask_offline_choice(parent: QWidget | None, message: str) -> WeightsChoice | 
 class WeightsDialog(QDialog):
     """Settings › Weights: pretrained, a file, or untrained with a seed."""
 
-    def __init__(self, current: WeightsChoice | None, parent: QWidget | None = None) -> None:
+    def __init__(self, current: WeightsSpec | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Weights")
-        current = current or WeightsChoice()
+        current = current or WeightsSpec.pretrained()
         self.pretrained_button = QRadioButton("Pretrained on ImageNet (downloaded once, then cached)")
         self.file_button = QRadioButton("From a file (.pth / .safetensors state dict)")
         self.random_button = QRadioButton("Untrained: random weights")
@@ -126,16 +138,17 @@ class WeightsDialog(QDialog):
             self.path_edit.setText(str(path))
             self.file_button.setChecked(True)
 
-    def choice(self) -> WeightsChoice | None:
+    def choice(self) -> WeightsSpec | None:
+        """The spec chosen; None for a file choice without a file."""
         if self.file_button.isChecked():
             text = self.path_edit.text().strip()
-            return WeightsChoice("file", Path(text)) if text else None
+            return WeightsSpec.from_file(Path(text).expanduser()) if text else None
         if self.random_button.isChecked():
-            return WeightsChoice("random", seed=self.seed_spin.value())
-        return WeightsChoice("pretrained")
+            return WeightsSpec.random(self.seed_spin.value())
+        return WeightsSpec.pretrained()
 
 
-def ask_weights_choice(parent: QWidget | None, current: WeightsChoice | None) -> WeightsChoice | None:
+def ask_weights_choice(parent: QWidget | None, current: WeightsSpec | None) -> WeightsSpec | None:
     """Settings › Weights…; None when cancelled."""
     dialog = WeightsDialog(current, parent)
     try:

@@ -1,41 +1,36 @@
-"""The weights workflow: loading, download progress, failures and the offline choice."""
+"""The weights workflow: loading, download progress, failures, device faults and the fallback choice."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMainWindow
 
-from alexnet_viewer.qt.settings import WeightsChoice
+from alexnet_viewer.core.weights_spec import WeightsSpec
 from alexnet_viewer.qt.weights import dialogs as weights_dialogs
-from alexnet_viewer.qt.worker.engine_worker import WeightsFailure
+from alexnet_viewer.qt.worker.engine_worker import LoadedWeights, WeightsFailure
 
 
 class WeightsMixin(QMainWindow):
-    """Asks the worker for weights and shows what became of it; part of MainWindow."""
+    """Asks the worker for weights and shows what became of it; part of MainWindow.
 
-    def request_weights(self, choice) -> None:
-        self.weights_choice = choice
+    ``weights_choice`` is what was asked for last; ``weights_in_use`` what the engine runs
+    (None before the first load). A choice the user made is saved once it has loaded.
+    """
+
+    def request_weights(self, spec: WeightsSpec, *, remember: bool = False) -> None:
+        self.weights_choice = spec
+        self._remember_weights = spec if remember else None
         if not self.worker.isRunning():
             self.worker.start()
-        self.worker.request_weights(choice, self.device_request)
+        self.worker.request_weights(spec, self.device_request)
 
     def weights_dialog(self) -> None:
-        choice = weights_dialogs.ask_weights_choice(self, self._choice_for_dialog())
-        if choice is None:
-            return
-        if choice.kind == "file" and choice.path is None:
-            return
-        self.settings.set_weights(choice)
-        self.request_weights(choice)
+        spec = weights_dialogs.ask_weights_choice(self, self.weights_choice)
+        if spec is not None:
+            self.request_weights(spec, remember=True)
 
-    def _choice_for_dialog(self) -> WeightsChoice:
-        choice = self.weights_choice
-        return WeightsChoice(choice.kind, choice.path, choice.seed) if choice is not None else WeightsChoice()
-
-    def _show_loading(self, choice) -> None:
-        describe = getattr(choice, "describe", None)
-        what = describe() if callable(describe) else "weights"
-        text = f"Loading the AlexNet model with {what}…"
+    def _show_loading(self, spec) -> None:
+        text = f"Loading the AlexNet model with {spec.describe()}…"
         self.loading_banner.show_message(text)
         self.weights_label.setText("weights: loading…")
         self.top5_panel.set_busy(True, "Loading model…")
@@ -55,9 +50,16 @@ class WeightsMixin(QMainWindow):
             self._download_dialog.deleteLater()
             self._download_dialog = None
 
-    def _on_weights_ready(self, info, device: str) -> None:
+    def _on_weights_ready(self, loaded: LoadedWeights) -> None:
         self._close_download_dialog()
+        info, device = loaded.info, loaded.device
         self.weights_info = info
+        self.weights_in_use = self.weights_choice = loaded.spec
+        if self._remember_weights == loaded.spec and self._persist:
+            self.settings.set_weights(loaded.spec)
+        self._remember_weights = None
+        if loaded.fallback:
+            self.device_request = "cpu"
         self.loading_banner.hide()
         self.top5_panel.set_busy(False)
         self.device_label.setText(f"device: {device}")
@@ -75,10 +77,14 @@ class WeightsMixin(QMainWindow):
         self.statusBar().showMessage(f"Model ready on {device}.", 4000)
         if self._shown_source is not None:
             self._picture_opened(self._shown_source)
-        if self.current_result is not None:
-            # What is on screen came from the old weights; a picture not yet shown is
-            # still waiting in the mailbox and will run with the new ones anyway.
+        if self.current_result is not None or loaded.fallback:
+            # What is on screen came from the old weights (or the picture failed on the
+            # device); a picture not yet shown is still waiting in the mailbox otherwise.
             self._post_current()
+
+    def _on_device_fault(self, message: str) -> None:
+        self.show_error(message, about_picture=False)
+        self.device_label.setText("device: cpu (loading…)")
 
     def _on_weights_failed(self, failure: WeightsFailure) -> None:
         self._close_download_dialog()
@@ -86,11 +92,12 @@ class WeightsMixin(QMainWindow):
             # Another device is no reason to lose the picture: fall back to the best one here.
             self.show_error(f"{failure.message} Using the best available device instead.", about_picture=False)
             self.device_request = None
-            self.request_weights(self.weights_choice)
+            self.request_weights(self.weights_choice, remember=self._remember_weights is not None)
             return
-        if self.worker.has_engine:
+        self._remember_weights = None
+        if self.worker.has_engine and self.weights_in_use is not None:
             self.show_error(f"{failure.message} The previous weights stay in use.", about_picture=False)
-            self.weights_choice = self._choice_from_info()
+            self.weights_choice = self.weights_in_use  # its file or seed, for the next Settings › Weights
             return
         self.loading_banner.hide()
         self.top5_panel.set_busy(True, "No model loaded")
@@ -100,25 +107,15 @@ class WeightsMixin(QMainWindow):
             self.fatal_error.emit(failure.message)
             return
         # Out of the signal handler: the dialog runs its own event loop.
-        QTimer.singleShot(0, lambda: self._ask_offline_choice(failure.message))
+        QTimer.singleShot(0, lambda: self._ask_fallback(failure))
 
-    def _choice_from_info(self):
-        info = self.weights_info
-        if info is None:
-            return self.weights_choice
-        if info.source == "random":
-            return WeightsChoice("random")
-        return WeightsChoice(info.source if info.source in ("pretrained", "file") else "pretrained")
-
-    def _ask_offline_choice(self, message: str) -> None:
+    def _ask_fallback(self, failure: WeightsFailure) -> None:
         if self._closed:
             return
-        choice = weights_dialogs.ask_offline_choice(self, message)
-        if choice is None:
+        spec = weights_dialogs.ask_offline_choice(self, failure.message, failure.reason)
+        if spec is None:
             self.close()
             return
         self.error_banner.hide()  # the dialog said it; the choice answers it
-        if choice.kind == "file":
-            self.settings.set_weights(choice)
-        self.request_weights(choice)
+        self.request_weights(spec, remember=True)
 

@@ -13,5 +13,8 @@ def show_about(window) -> None:
         "every layer's feature maps, their statistics and the top-5 guesses.</p>"
         "<p>Open: Ctrl+O, drag and drop, paste (Ctrl+V). Page Up / Page Down browse the folder.</p>"
         "<p>Live: a camera, a video or a folder slideshow (Live menu); Space freezes the frame. "
-        "The Edits dock turns, crops, blurs or occludes what the network sees.</p>",
+        "The Edits dock turns, crops, blurs or occludes what the network sees.</p>"
+        "<p>Teaching: F11 is presentation mode, driven from the keyboard (? lists the keys); "
+        "Ctrl+D saves what is on screen as a scene of a lecture (Lecture menu). "
+        "Help › About AlexNet has the facts about the network, with their sources.</p>",
     )

@@ -7,6 +7,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from alexnet_viewer.qt.edits.controller import EditsController
+from alexnet_viewer.qt.explain import Explain
+from alexnet_viewer.qt.inspect import Inspect
+from alexnet_viewer.qt.lecture.architecture_panel import ArchitecturePanel
 from alexnet_viewer.qt.panels import (
     FeatureMapsPanel,
     FiltersPanel,
@@ -14,6 +17,7 @@ from alexnet_viewer.qt.panels import (
     StatsPanel,
     Top5Panel,
 )
+from alexnet_viewer.qt.units import Units
 from alexnet_viewer.qt.window.banner import Banner
 
 DEFAULT_SIZE = (1280, 800)
@@ -28,6 +32,7 @@ class DocksMixin(QMainWindow):
         self.filters_panel = FiltersPanel()
         self.feature_maps_panel = FeatureMapsPanel()
         self.stats_panel = StatsPanel()
+        self.architecture_panel = ArchitecturePanel()
 
         self.loading_banner = Banner("info", closable=False)
         self.untrained_banner = Banner("warning", closable=False)
@@ -46,10 +51,26 @@ class DocksMixin(QMainWindow):
         self.top5_dock = self._dock("Top-5: what AlexNet thinks", "top5_dock", self.top5_panel)
         self.filters_dock = self._dock("conv1 filters", "filters_dock", self.filters_panel)
         self.stats_dock = self._dock("Statistics", "stats_dock", self.stats_panel)
+        self.architecture_dock = self._dock("Architecture", "architecture_dock", self.architecture_panel)
         self.edits = EditsController(self.input_panel, self)
         self.edits.changed.connect(lambda _edits: self._post_current())
         self.edits_dock = self._dock("Edits", "edits_dock", self.edits.panel)
-        self.docks = (self.input_dock, self.top5_dock, self.filters_dock, self.stats_dock, self.edits_dock)
+        self.inspect = Inspect(self)  # receptive fields, formula, ablation, A/B
+        self.formula_dock = self._dock("Formula", "formula_dock", self.inspect.formula_view)
+        self.compare_dock = self._dock("A/B compare", "compare_dock", self.inspect.compare_panel)
+        self.ablation_dock = self._dock("Ablation", "ablation_dock", self.inspect.ablation_panel)
+        self.inspect_docks = (self.formula_dock, self.compare_dock, self.ablation_dock)
+        self.units = Units(self)  # the unit atlas, activation maximisation, evaluation
+        self.atlas_dock = self._dock("Unit atlas", "atlas_dock", self.units.atlas_panel)
+        self.visualize_dock = self._dock("Visualise a unit", "visualize_dock", self.units.visualize_panel)
+        self.evaluate_dock = self._dock("Evaluate", "evaluate_dock", self.units.evaluate_panel)
+        self.units_docks = (self.atlas_dock, self.visualize_dock, self.evaluate_dock)
+        self.explain = Explain(self)  # Grad-CAM, guided backprop, deconvnet, occlusion of the frame shown
+        self.explain_panel = self.explain.panel  # presentation mode's "E" view
+        self.explain_dock = self._dock("Explain", "explain_dock", self.explain_panel)
+        self.explain.watch(self.explain_dock)
+        self.docks = (self.input_dock, self.top5_dock, self.filters_dock, self.stats_dock, self.edits_dock,
+                      self.architecture_dock, *self.inspect_docks, *self.units_docks, self.explain_dock)
         # Compact until shown: a split right column would force a minimum height of ~810 px.
         self._arrange_docks(tabbed_right=True)
 
@@ -57,6 +78,8 @@ class DocksMixin(QMainWindow):
         self.feature_maps_panel.channel_order_changed.connect(self._on_channel_order_changed)
         self.filters_panel.filter_clicked.connect(self._on_filter_clicked)
         self.stats_panel.layer_selected.connect(self.feature_maps_panel.select_layer)
+        self.architecture_panel.layer_selected.connect(self.set_layer)
+        self.feature_maps_panel.layer_changed.connect(self.architecture_panel.set_current_layer)
 
     def _arrange_docks(self, tabbed_right: bool) -> None:
         """The default layout: what goes in and comes out on the left, the details on the right.
@@ -68,17 +91,24 @@ class DocksMixin(QMainWindow):
         for dock in self.docks:
             self.removeDockWidget(dock)
         for dock, area in ((self.input_dock, left), (self.top5_dock, left),
-                           (self.filters_dock, right), (self.stats_dock, right), (self.edits_dock, right)):
+                           (self.filters_dock, right), (self.stats_dock, right)):
             self.addDockWidget(area, dock)
-            dock.setFloating(False)
-            dock.show()
         self.splitDockWidget(self.input_dock, self.top5_dock, Qt.Orientation.Vertical)
         if tabbed_right:
             self.tabifyDockWidget(self.stats_dock, self.filters_dock)
         else:
             self.splitDockWidget(self.filters_dock, self.stats_dock, Qt.Orientation.Vertical)
-        # Edits share the statistics' place; the statistics show first.
-        self.tabifyDockWidget(self.stats_dock, self.edits_dock)
+        # The rest share the statistics' place, the statistics first. Tabbed at once: stacked
+        # in the column first, they would make the window taller than the screen.
+        self.tabifyDockWidget(self.filters_dock, self.formula_dock)  # the conv1 kernels, then a cell's sum
+        self.tabifyDockWidget(self.filters_dock, self.visualize_dock)
+        for dock in (self.explain_dock, self.edits_dock, self.architecture_dock, self.compare_dock, self.ablation_dock, self.atlas_dock,
+                     self.evaluate_dock):
+            self.tabifyDockWidget(self.stats_dock, dock)
+        for dock in self.docks:
+            dock.setFloating(False)
+            dock.show()
+        self.filters_dock.raise_()
         self.stats_dock.raise_()
 
     def _apply_default_layout(self) -> None:

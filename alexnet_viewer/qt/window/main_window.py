@@ -7,6 +7,7 @@ signals and are handed to the panels. It never waits for the worker.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from collections import deque
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from PySide6.QtWidgets import QMainWindow
 
 from alexnet_viewer.core.samples import samples_dir
 from alexnet_viewer.qt.live.controller import LiveController
-from alexnet_viewer.qt.settings import ViewerSettings, WeightsChoice
+from alexnet_viewer.qt.lecture.presentation import PresentationController
+from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.qt.settings import ViewerSettings
 from alexnet_viewer.qt.weights.workflow import WeightsMixin
 from alexnet_viewer.qt.window.docks import DEFAULT_SIZE, DocksMixin
 from alexnet_viewer.qt.window.menus import MenusMixin
@@ -55,7 +58,9 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
         self._persist = interactive
         self.device_request = device
         # What to load: the command line wins over what the user chose last time.
-        self.weights_choice = weights if weights is not None else (settings.weights() or WeightsChoice())
+        self.weights_choice = weights if weights is not None else (settings.weights() or WeightsSpec.pretrained())
+        self.weights_in_use: WeightsSpec | None = None
+        self._remember_weights: WeightsSpec | None = None  # saved in the settings once it loaded
         self.worker = EngineWorker(engine_factory)
         self.current_result = None
         self.current_job: Job | None = None
@@ -65,7 +70,7 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
         self._current_source: PictureSource | None = None  # what new jobs show
         self._shown_source: PictureSource | None = None  # what the panels show
         self._nav_path: Path | None = None  # anchor for previous/next in folder
-        self._pacer = ResultPacer(self._draw_result, parent=self)
+        self._pacer = ResultPacer(self._draw_result, parent=self)  # paced to the screen's refresh
         self._draw_times: deque[float] = deque()
         self._download_dialog = None
         self._closed = False
@@ -83,6 +88,8 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
         self._build_panels()
         self.live = LiveController(self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.live.toolbar)
+        self.presentation = PresentationController(self)  # presentation mode, its keys, scenes
+        self.presentation.explain_class_requested.connect(self.explain.controller.explain_rank)
         self._build_status_bar()
         self._build_menus()
         self._connect_worker()
@@ -103,6 +110,7 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
         self.worker.download_progress.connect(self._on_download_progress, queued)
         self.worker.result_ready.connect(self._pacer.offer, queued)
         self.worker.picture_failed.connect(self._on_picture_failed, queued)
+        self.worker.device_fault.connect(self._on_device_fault, queued)
 
     # Lifecycle
     def start(self) -> None:
@@ -126,6 +134,8 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
         self.settings.sync()
         self.live.stop()
         self._close_download_dialog()
+        self.units.stop()  # atlas builds, visualisations, evaluations
+        self.explain.stop()
         self.worker.stop()
 
     # Jobs
@@ -158,14 +168,20 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
         self.stats_panel.set_layer(name)
         if name == self._view.layer:
             return
-        self._view = ViewRequest(name, self._view.channel_order)
+        self._view = replace(self._view, layer=name)
         self._post_current()
 
     def _on_channel_order_changed(self, key: str) -> None:
         if key == self._view.channel_order:
             return
-        self._view = ViewRequest(self._view.layer, key)
+        self._view = replace(self._view, channel_order=key)
         self._post_current()
+
+    def set_ablations(self, spec) -> None:
+        """Run the following frames with ``spec``'s channels switched off (core AblationSpec)."""
+        if spec != self._view.ablations:
+            self._view = replace(self._view, ablations=spec)
+            self._post_current()
 
     def _on_filter_clicked(self, index: int) -> None:
         self.feature_maps_panel.select_channel("conv1", index)

@@ -7,12 +7,14 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
 from alexnet_viewer.core.samples import list_samples
+from alexnet_viewer.qt.export.dialog import show_export_dialog
+from alexnet_viewer.qt.lecture.about_view import show_about_alexnet
 from alexnet_viewer.qt.window.about import show_about
 from alexnet_viewer.qt.window.screenshot import save_screenshot_dialog
 
 
 class MenusMixin(QMainWindow):
-    """File, Samples, View, Live, Settings and Help; part of MainWindow."""
+    """File, Samples, View, Live, Lecture, Settings and Help; part of MainWindow."""
 
     def _build_menus(self) -> None:
         menu_bar = self.menuBar()
@@ -30,6 +32,7 @@ class MenusMixin(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "Save window &screenshot…", lambda: save_screenshot_dialog(self),
                      QKeySequence("Ctrl+Shift+S"))
+        self._action(file_menu, "&Export for slides…", lambda: show_export_dialog(self), QKeySequence("Ctrl+Shift+E"))
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -47,13 +50,19 @@ class MenusMixin(QMainWindow):
             self.view_menu.addAction(dock.toggleViewAction())
         self.view_menu.addSeparator()
         self._action(self.view_menu, "&Reset layout", self.reset_layout)
+        self._action(self.view_menu, "Freeze A/B re&ference", self.inspect.freeze_reference)
+        self._action(self.view_menu, "Switch every channel back &on", self.inspect.ablation.reset)
+        self.view_menu.addAction(self.presentation.action("toggle"))
 
         self.live.build_menu(menu_bar)
+        self.presentation.build_lecture_menu(menu_bar)
+        self.units.build_menu(menu_bar)
 
         settings_menu = menu_bar.addMenu("Se&ttings")
         self._action(settings_menu, "&Weights…", self.weights_dialog)
 
         help_menu = menu_bar.addMenu("&Help")
+        self._action(help_menu, "About Alex&Net…", lambda: show_about_alexnet(self))
         self._action(help_menu, "&About AlexNet Viewer", lambda: show_about(self))
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:

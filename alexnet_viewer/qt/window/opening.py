@@ -34,12 +34,15 @@ class OpeningMixin(QMainWindow):
         self.live.stop()
         return self._submit(PictureSource(self._take_token(), label, data=bytes(data)))
 
-    def post_frame(self, array: np.ndarray, label: str = "live frame") -> int:
-        """Post an (H, W, 3) uint8 RGB frame (a camera, a video); newest wins if the engine is busy.
+    def post_frame(self, frame, label: str = "live frame") -> int:
+        """Post a live frame, newest wins if the engine is busy: an (H, W, 3) uint8 RGB array, or
+        a ``PendingFrame`` (a camera's or a video's) that the worker converts.
 
         Returns the frame id that the matching Result will carry.
         """
-        return self._submit(PictureSource(self._take_token(), label, array=array))
+        if isinstance(frame, np.ndarray):
+            return self._submit(PictureSource(self._take_token(), label, array=frame))
+        return self._submit(PictureSource(self._take_token(), label, frame=frame))
 
     def open_dialog(self) -> None:
         path = picture_sources.ask_open_picture(self, self.settings.last_folder())

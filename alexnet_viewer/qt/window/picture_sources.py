@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QMimeData, Qt, QUrl
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtCore import QMimeData, QUrl
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from alexnet_viewer.core.images import MAX_PIXELS, SUPPORTED_SUFFIXES
+from alexnet_viewer.core.images import SUPPORTED_SUFFIXES
+from alexnet_viewer.core.picture_files import list_pictures
+from alexnet_viewer.qt.live.frames import qimage_to_array
 
 # Encoded formats we prefer to pull out of a drop or the clipboard, best first: the
 # worker decodes them with the project's safe loader.
@@ -41,27 +43,17 @@ class IncomingPicture:
     note: str = ""  # e.g. "Opened the first of 3 files."
 
 
-def is_picture_file(path: Path) -> bool:
-    return path.suffix.lower() in SUPPORTED_SUFFIXES
-
-
 def is_video_file(path: Path) -> bool:
     return Path(path).suffix.lower() in VIDEO_SUFFIXES
-
-
-def folder_pictures(folder: Path) -> list[Path]:
-    try:
-        entries = list(folder.iterdir())
-    except OSError:
-        return []
-    pictures = [p for p in entries if is_picture_file(p) and p.is_file()]
-    return sorted(pictures, key=lambda p: (p.name.casefold(), p.name))
 
 
 def neighbour_picture(path: Path, step: int) -> Path | None:
     """The picture ``step`` places after ``path`` in its folder (by name), or None past an end."""
     path = Path(path).absolute()
-    pictures = [p.absolute() for p in folder_pictures(path.parent)]
+    try:
+        pictures = [p.absolute() for p in list_pictures(path.parent)]
+    except OSError:
+        return None
     if not pictures:
         return None
     if path in pictures:
@@ -95,28 +87,12 @@ def ask_open_picture(parent: QWidget | None, start_folder: Path | None) -> Path 
     return Path(chosen) if chosen else None
 
 
-def qimage_to_array(image: QImage) -> np.ndarray:
-    """A copy of ``image`` as an (H, W, 3) uint8 RGB array; transparency is laid on white."""
-    if image.isNull():
-        raise PictureRefused("The pasted picture is empty.")
-    if image.width() * image.height() > MAX_PIXELS:
-        raise PictureRefused(
-            f"The picture is too large ({image.width()}×{image.height()} pixels); "
-            f"the limit is {MAX_PIXELS:,} pixels."
-        )
-    if image.hasAlphaChannel():
-        flat = QImage(image.size(), QImage.Format.Format_RGB888)
-        flat.fill(Qt.GlobalColor.white)
-        painter = QPainter(flat)
-        painter.drawImage(0, 0, image)
-        painter.end()
-        image = flat
-    else:
-        image = image.convertToFormat(QImage.Format.Format_RGB888)
-    height, width, stride = image.height(), image.width(), image.bytesPerLine()
-    buffer = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * height)
-    # Rows are padded to 4 bytes: cut each row back to width * 3 before reshaping.
-    return buffer.reshape(height, stride)[:, : width * 3].reshape(height, width, 3).copy()
+def picture_from_qimage(image: QImage) -> np.ndarray:
+    """An RGB copy of a picture Qt already decoded; PictureRefused if it is empty or too large."""
+    try:
+        return qimage_to_array(image)
+    except ValueError as error:
+        raise PictureRefused(str(error)) from None
 
 
 def _local_files(urls: list[QUrl]) -> list[Path]:
@@ -169,7 +145,7 @@ def picture_from_mime(mime: QMimeData | None, what: str = "dropped") -> Incoming
     if mime.hasImage():
         image = mime.imageData()
         if isinstance(image, QImage) and not image.isNull():
-            return IncomingPicture(label=f"{what} picture", array=qimage_to_array(image))
+            return IncomingPicture(label=f"{what} picture", array=picture_from_qimage(image))
     remote = [url for url in urls if url.scheme() in ("http", "https", "ftp")]
     if remote:
         raise PictureRefused(

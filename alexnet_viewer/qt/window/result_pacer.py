@@ -1,8 +1,10 @@
-"""Paces drawing: the newest result (by frame id) is drawn at most ``max_fps`` times a second.
+"""Paces drawing to the screen: a new result is drawn at the next refresh of the screen.
 
-Results can arrive faster than panels are worth repainting (a fast engine, a GPU).
-Painting every one of them would spend the GUI thread's core, which on a small machine
-the engine needs; older results waiting to be drawn are simply replaced.
+A result is drawn at once (at the end of the current event-loop turn, so a burst that
+arrived together draws only its newest) when the last draw was at least one screen
+refresh ago, else at the next refresh slot. Results arriving faster than the screen
+refreshes would be painted for nothing, so older ones waiting are simply replaced, and
+an older result (several frames run at once) never replaces a newer one.
 """
 
 from __future__ import annotations
@@ -10,25 +12,37 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 
-DISPLAY_FPS = 20.0
+FALLBACK_REFRESH_HZ = 60.0
+
+
+def screen_refresh_hz() -> float:
+    """The primary screen's refresh rate (60 where it cannot be had, e.g. offscreen)."""
+    screen = QGuiApplication.primaryScreen()
+    rate = screen.refreshRate() if screen is not None else 0.0
+    return rate if 1.0 <= rate <= 1000.0 else FALLBACK_REFRESH_HZ
 
 
 class ResultPacer(QObject):
-    def __init__(self, draw: Callable[[object, object], None], max_fps: float = DISPLAY_FPS, parent=None) -> None:
+    def __init__(self, draw: Callable[[object, object], None], refresh_hz: float | None = None,
+                 parent=None) -> None:
         super().__init__(parent)
         self._draw = draw
-        self._interval_s = 1.0 / max_fps
+        self._interval_s = 1.0 / (refresh_hz or screen_refresh_hz())
         self._pending: tuple[object, object] | None = None
         self._last_draw: float | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._draw_newest)
 
+    @property
+    def interval_s(self) -> float:
+        return self._interval_s
+
     def offer(self, result, job) -> None:
-        # With several frames in flight results can arrive out of order: an older one
-        # never replaces a newer one waiting to be drawn.
         if self._pending is not None and job.frame_id < self._pending[1].frame_id:
             return
         self._pending = (result, job)
@@ -36,7 +50,7 @@ class ResultPacer(QObject):
             wait_s = 0.0
             if self._last_draw is not None:
                 wait_s = self._last_draw + self._interval_s - time.perf_counter()
-            self._timer.start(max(0, round(wait_s * 1000)))
+            self._timer.start(max(0, int(wait_s * 1000)))
 
     def _draw_newest(self) -> None:
         if self._pending is None:

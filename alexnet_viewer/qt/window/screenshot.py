@@ -42,7 +42,8 @@ def save_screenshot_dialog(window) -> None:
 
 
 class ScreenshotRun(QObject):
-    """Waits for the window's first result, saves the PNG, then reports an exit code.
+    """Waits for the window's first result (or for ``ready``, a signal such as the Explain
+    panel's ``drawn``), saves the PNG, then reports an exit code.
 
     ``finished(code)``: 0 saved; 1 the picture could not be shown; 2 no weights;
     3 the screenshot could not be written or nothing arrived in time.
@@ -50,13 +51,14 @@ class ScreenshotRun(QObject):
 
     finished = Signal(int)
 
-    def __init__(self, window, path: Path, size: tuple[int, int] = DEFAULT_SIZE, timeout_s: float = TIMEOUT_S):
+    def __init__(self, window, path: Path, size: tuple[int, int] = DEFAULT_SIZE, timeout_s: float = TIMEOUT_S,
+                 ready=None):
         super().__init__(window)
         self.window = window
         self.path = Path(path)
         self.size = size
         self.exit_code: int | None = None
-        window.result_shown.connect(self._on_result)
+        (ready if ready is not None else window.result_shown).connect(self._on_result)
         window.picture_failed.connect(lambda message: self._fail(1, message))
         window.fatal_error.connect(lambda message: self._fail(2, message))
         self._timeout = QTimer(self)
@@ -66,7 +68,7 @@ class ScreenshotRun(QObject):
         )
         self._timeout.start(int(timeout_s * 1000))
 
-    def _on_result(self, result, job) -> None:
+    def _on_result(self, *_args) -> None:
         if self.exit_code is None:
             QTimer.singleShot(SETTLE_MS, self._capture)
 

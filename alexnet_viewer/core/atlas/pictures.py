@@ -1,0 +1,87 @@
+"""Decoding and preprocessing pictures in worker processes, batches ahead of the forward.
+
+Each picture goes through the project's safe loader (JPEGs in draft mode, at the smallest
+reduced scale that still covers the resize) and the engine's own Preprocessor. A bad file
+becomes a message, not an exception, so one damaged picture never stops a build.
+Worker processes (not threads) because the safe loader decodes one picture at a time per
+process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from ..errors import ImageLoadError
+from ..images import image_to_array, load_image
+from ..preprocess import Preprocessor
+
+
+def draft_size(transforms: object) -> tuple[int, int]:
+    """Decode JPEGs at no less than the resize's short side, in both directions."""
+    short = min(int(side) for side in transforms.resize_size)
+    return short, short
+
+
+def load_picture(path: Path, preprocess: Preprocessor, draft: tuple[int, int] | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(normalised (3, H, W) float32, crop (3, H, W) uint8) on the CPU, as an atlas sees it."""
+    batch, crop = preprocess(image_to_array(load_image(path, draft=draft)))
+    return batch[0], crop
+
+
+class Batch(NamedTuple):
+    indices: list[int]  # positions in the path list of the pictures that decoded
+    pictures: torch.Tensor | None  # (n, 3, H, W) float32, None when none decoded
+    errors: list[tuple[int, str]]  # (position, one-sentence reason)
+
+
+class _Pictures(Dataset):
+    def __init__(self, paths: Sequence[Path], transforms: object, draft: tuple[int, int] | None) -> None:
+        self._paths = list(paths)
+        self._preprocess = Preprocessor(transforms, torch.device("cpu"))
+        self._draft = draft
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __getitem__(self, index: int):
+        try:
+            return index, load_picture(self._paths[index], self._preprocess, self._draft)[0], None
+        except ImageLoadError as error:
+            return index, None, str(error)
+        except Exception as error:  # noqa: BLE001 - e.g. a picture too small to crop
+            return index, None, f'Cannot use "{self._paths[index].name}": {error}'.rstrip(".") + "."
+
+
+def _collate(items) -> Batch:
+    good = [(index, tensor) for index, tensor, _ in items if tensor is not None]
+    errors = [(index, message) for index, _, message in items if message is not None]
+    pictures = torch.stack([tensor for _, tensor in good]) if good else None
+    return Batch([index for index, _ in good], pictures, errors)
+
+
+def batches(
+    paths: Sequence[Path],
+    transforms: object,
+    batch_size: int,
+    workers: int,
+    draft: tuple[int, int] | None,
+    pin_memory: bool = False,
+) -> Iterator[Batch]:
+    """Consecutive batches of ``paths`` in order; ``workers`` processes decode ahead (0: inline)."""
+    if not paths:
+        return iter(())
+    loader = DataLoader(
+        _Pictures(paths, transforms, draft),
+        batch_size=batch_size,
+        shuffle=False,
+        num_workers=workers,
+        collate_fn=_collate,
+        pin_memory=pin_memory,
+        prefetch_factor=4 if workers else None,
+    )
+    return iter(loader)

@@ -1,0 +1,131 @@
+"""What the window asks the engine worker for, and what it hands back about it.
+
+A ``Job`` is one frame: where the picture comes from, what the views need, the edits.
+The worker turns its ``ViewRequest`` into the core's ``FrameRequest`` (``frame_request``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from alexnet_viewer.core.edits import Edits, apply_edits
+
+
+@dataclass(frozen=True)
+class PictureSource:
+    """Where a picture comes from; exactly one of path / data / array / frame is set.
+
+    ``frame`` is a live frame still in Qt's hands (``qt.live.frames.PendingFrame``): the
+    worker converts it, so a frame the mailbox drops is never converted at all.
+    ``token`` names the picture: jobs with the token the worker decoded last reuse that
+    decoded array instead of decoding again.
+    """
+
+    token: int
+    label: str
+    path: Path | None = None
+    data: bytes | None = None
+    array: np.ndarray | None = None
+    frame: Any = None
+
+
+@dataclass(frozen=True)
+class ViewRequest:
+    layer: str = "conv1"
+    channel_order: str = "index"
+    ablations: tuple = ()  # core AblationSpec: channels switched off, e.g. (("conv5", (3, 7)),)
+
+
+@dataclass(frozen=True)
+class Job:
+    frame_id: int
+    source: PictureSource
+    view: ViewRequest
+    edits: Edits = Edits()  # applied by the worker before the engine sees the picture
+    # When the window posted it (time.perf_counter): bench --live measures arrival to screen.
+    posted_at: float = field(default_factory=time.perf_counter)
+    # Filled in by the worker on the Job it sends back: the decoded picture's (H, W)
+    # before the edits, which the crop tool needs to map a box back onto it.
+    source_shape: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class WeightsFailure:
+    message: str
+    reason: str  # "unavailable" (offline), "cancelled", "device", "error"
+
+
+@dataclass(frozen=True)
+class LoadedWeights:
+    """What ``weights_ready`` carries: the spec that loaded, what it is, where it runs."""
+
+    spec: Any  # core WeightsSpec
+    info: Any  # core WeightsInfo
+    device: str
+    fallback: bool = False  # reloaded on the CPU after a device fault
+
+
+def frame_request(view: ViewRequest):
+    from alexnet_viewer.core.engine import FrameRequest
+
+    return FrameRequest(focus_layers=(view.layer,), channel_order=view.channel_order, ablations=view.ablations)
+
+
+def decode_picture(source: PictureSource) -> np.ndarray:
+    from alexnet_viewer.core import images
+
+    if source.frame is not None:
+        return source.frame.to_array()
+    if source.array is not None:
+        return np.ascontiguousarray(source.array, dtype=np.uint8)
+    if source.path is not None:
+        image = images.load_image(source.path)
+    else:
+        image = images.load_image_bytes(source.data, name=source.label)
+    return images.image_to_array(image)
+
+
+class PictureCache:
+    """The last decoded picture and the last edited one, shared by the frame lanes.
+
+    A layer change re-runs the same picture with the same edits: it is neither decoded
+    nor edited again. Each lookup reads one snapshot taken under the lock, so two lanes
+    never mix one picture's token with another's array.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._decoded: tuple[int, np.ndarray] | None = None
+        self._edited: tuple[int, Edits, np.ndarray] | None = None
+
+    def decoded(self, source: PictureSource) -> np.ndarray:
+        with self._lock:
+            cached = self._decoded
+        if cached is not None and cached[0] == source.token:
+            return cached[1]
+        array = decode_picture(source)
+        with self._lock:
+            self._decoded = (source.token, array)
+        return array
+
+    def edited(self, token: int, original: np.ndarray, edits: Edits) -> np.ndarray:
+        if edits.is_identity:
+            return original
+        with self._lock:
+            cached = self._edited
+        if cached is not None and cached[0] == token and cached[1] == edits:
+            return cached[2]
+        array = apply_edits(original, edits)
+        with self._lock:
+            self._edited = (token, edits, array)
+        return array
+
+    def clear(self) -> None:
+        with self._lock:
+            self._decoded = self._edited = None

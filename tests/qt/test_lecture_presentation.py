@@ -1,0 +1,254 @@
+"""Presentation mode: every key of the one keyboard map does what the ? overlay says, and
+leaving gives the normal window back exactly."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel
+
+from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.qt.app import GuiOptions, create_app
+from alexnet_viewer.qt.lecture import scenes as lecture_scenes
+from alexnet_viewer.qt.lecture.shortcut_overlay import overlay_rows
+from alexnet_viewer.qt.lecture.shortcuts import SHORTCUTS, shortcut_label
+from alexnet_viewer.qt.lecture.stage import Stage
+from tests.qt.conftest import wait_for_frame, write_picture
+from tests.qt.live_helpers import ManualSource, frame
+
+
+def press(qtbot, window, key: str) -> None:
+    combination = QKeySequence(key)[0]
+    qtbot.keyClick(window, combination.key(), combination.keyboardModifiers())
+
+
+def shown(window, picture, qtbot):
+    frame_id = window.open_path(picture)
+    wait_for_frame(qtbot, window, frame_id)
+    return window
+
+
+def docks_of(window) -> dict:
+    return {dock.objectName(): (dock.widget(), dock.isVisible()) for dock in window.findChildren(QDockWidget)}
+
+
+@pytest.fixture
+def presenting(make_window, qtbot, picture):
+    window = shown(make_window(), picture, qtbot)
+    window.activateWindow()
+    window.presentation.enter(full_screen=False)
+    qtbot.waitUntil(lambda: window.presentation.active)
+    return window
+
+
+def test_f11_enters_presentation_and_esc_gives_the_docks_back_exactly(make_window, qtbot, picture):
+    window = shown(make_window(), picture, qtbot)
+    window.activateWindow()
+    central, docks, state = window.centralWidget(), docks_of(window), window.saveState()
+    press(qtbot, window, "F11")
+    assert window.presentation.active and window.isFullScreen()
+    assert isinstance(window.centralWidget(), Stage)
+    assert not any(visible for _panel, visible in docks_of(window).values())
+    assert window.menuBar().isHidden() and window.statusBar().isHidden()
+    stage = window.centralWidget()
+    assert window.input_panel.parentWidget() is stage and window.top5_panel.parentWidget() is stage
+    assert stage.view_widget is window.feature_maps_panel
+    press(qtbot, window, "Esc")
+    assert not window.presentation.active and not window.isFullScreen()
+    assert window.centralWidget() is central
+    assert docks_of(window) == docks
+    assert window.feature_maps_panel.parentWidget() is central
+    assert window.menuBar().isVisible() and window.statusBar().isVisible()
+    # The second restore runs once the window has its size back.
+    qtbot.waitUntil(lambda: window.isVisible())
+    qtbot.wait(50)
+    assert window.top5_panel.name_labels[0].font().pointSize() == 18  # the panel's own type size again
+    window.presentation.enter(full_screen=False)
+    window.presentation.leave()
+    qtbot.wait(50)
+    assert window.saveState() == state
+
+
+def test_large_type_on_the_stage_and_back(presenting):
+    window = presenting
+    name = window.top5_panel.name_labels[0]
+    assert name.font().pointSizeF() > 18
+    bar = window.top5_panel.bars[0]
+    assert bar.height() >= bar.fontMetrics().height()  # the bar grew with its type
+    window.presentation.leave()
+    assert name.font().pointSizeF() == 18
+    assert bar.height() == bar.fontMetrics().height() + 6
+
+
+def test_every_key_of_the_map_does_what_the_overlay_says(presenting, qtbot, monkeypatch, tmp_path):
+    window = presenting
+    presentation = window.presentation
+    done = set()
+
+    def key(row_command, *args, key_index=0):
+        rows = [row for row in SHORTCUTS if row.command == row_command and row.args == args]
+        assert rows, (row_command, args)
+        for row in rows:
+            press(qtbot, window, row.keys[key_index])
+            done.add(row)
+
+    def single(row_command, *args, scope):
+        row = next(row for row in SHORTCUTS if row.command == row_command and row.args == args and row.scope == scope)
+        press(qtbot, window, row.keys[0])
+        done.add(row)
+
+    # ←/→ layer
+    single("step_layer", +1, scope="presentation")
+    assert window.layer == "relu1"
+    single("step_layer", -1, scope="presentation")
+    assert window.layer == "conv1"
+    # ↑/↓ channel
+    wait_for_frame(qtbot, window, window.current_job.frame_id)
+    start = window.feature_maps_panel.selected_channel[1]
+    single("step_channel", +1, scope="presentation")
+    assert window.feature_maps_panel.selected_channel == ("conv1", start + 1)
+    single("step_channel", -1, scope="presentation")
+    assert window.feature_maps_panel.selected_channel == ("conv1", start)
+    # views
+    stage = window.centralWidget()
+    for view, widget in (("filters", window.filters_panel), ("statistics", window.stats_panel),
+                         ("architecture", window.architecture_panel), ("about", presentation.about_view),
+                         ("maps", window.feature_maps_panel)):
+        single("show_view", view, scope="presentation")
+        assert stage.view_widget is widget and presentation.view_key == view
+    assert window.filters_panel.parentWidget() is window.filters_dock  # lent and given back
+    # E and 1–5 without an Explain panel: a message, nothing else changes
+    single("show_view", "explain", scope="presentation")
+    assert stage.view_widget is window.feature_maps_panel
+    assert "Explain is not available" in window.statusBar().currentMessage()
+    assert "Explain is not available" in stage.footer.text()
+    for rank in range(1, 6):
+        single("explain_rank", rank, scope="presentation")
+    # Space: nothing live, then a live source frozen and resumed
+    single("toggle_freeze", scope="presentation")
+    assert "Nothing live to freeze" in window.statusBar().currentMessage()
+    source = ManualSource()
+    window.live.use_source(source)
+    source.push(frame(50))
+    press(qtbot, window, "Space")
+    assert source.frozen and window.live.freeze_action.isChecked()
+    press(qtbot, window, "Space")
+    assert not source.frozen
+    # Ctrl+D saves a scene; Page Down/Up and Ctrl+Page Down/Up step the lecture
+    names = iter(["first", "second"])
+    monkeypatch.setattr(lecture_scenes, "ask_scene_name", lambda parent, default: next(names))
+    single("save_scene", scope="window")
+    window.set_layer("conv3")
+    press(qtbot, window, "Ctrl+D")
+    assert [scene.name for scene in presentation.lecture.lecture.scenes] == ["first", "second"]
+    assert presentation.lecture.index == 1
+    single("previous_scene", scope="presentation")
+    assert presentation.lecture.index == 0 and window.layer == "conv1"
+    single("next_scene", scope="presentation")
+    assert presentation.lecture.index == 1 and window.layer == "conv3"
+    single("previous_scene", scope="window")
+    assert presentation.lecture.index == 0
+    single("next_scene", scope="window")
+    assert presentation.lecture.index == 1
+    # ? shows the overlay, written from the table; Esc closes it, then leaves (live input goes on)
+    single("toggle_overlay", scope="presentation")
+    assert stage.overlay.isVisible() and stage.overlay.texts == overlay_rows()
+    press(qtbot, window, "?")
+    assert not stage.overlay.isVisible()
+    press(qtbot, window, "?")
+    single("escape", scope="presentation")
+    assert not stage.overlay.isVisible() and presentation.active
+    press(qtbot, window, "Esc")
+    assert not presentation.active and window.live.running
+    # F11 toggles in from the normal window
+    single("toggle", scope="window")
+    assert presentation.active
+    press(qtbot, window, "F11")
+    assert not presentation.active
+    assert done == set(SHORTCUTS), sorted(row.description for row in set(SHORTCUTS) - done)
+
+
+def test_outside_presentation_page_keys_browse_the_folder_and_esc_stops_live(make_window, qtbot, tmp_path):
+    first = write_picture(tmp_path / "folder" / "a.png")
+    second = write_picture(tmp_path / "folder" / "b.png", colour=(10, 10, 200))
+    window = shown(make_window(), first, qtbot)
+    window.activateWindow()
+    press(qtbot, window, "PgDown")
+    qtbot.waitUntil(lambda: window.current_path == second.absolute(), timeout=30000)
+    window.presentation.enter(full_screen=False)
+    press(qtbot, window, "PgUp")  # in presentation it steps scenes (none yet), not pictures
+    assert "No scenes yet" in window.statusBar().currentMessage()
+    qtbot.wait(200)
+    assert window.current_path == second.absolute()
+    window.presentation.leave()
+    source = ManualSource()
+    window.live.use_source(source)
+    press(qtbot, window, "Esc")
+    assert not window.live.running
+
+
+def test_explain_plugs_in_and_the_class_keys_ask_for_it(presenting, qtbot):
+    window = presenting
+    window.explain_panel = QLabel("explain stand-in")
+    asked = []
+    window.presentation.explain_class_requested.connect(asked.append)
+    press(qtbot, window, "3")
+    assert asked == [3] and window.centralWidget().view_widget is window.explain_panel
+    press(qtbot, window, "E")
+    assert window.centralWidget().view_widget is window.explain_panel
+
+
+def test_the_overlay_lists_every_row_of_the_table(presenting):
+    rows = overlay_rows()
+    assert len(rows) == len(SHORTCUTS)
+    assert ("→", "Next layer") in rows and ("Page Down", "Next scene of the lecture") in rows
+    assert all(keys == shortcut_label(row) for (keys, _), row in zip(rows, SHORTCUTS))
+    assert "About AlexNet" in presenting.centralWidget().overlay.note.text()
+
+
+def test_the_ends_of_the_network_are_said_not_passed(presenting, qtbot):
+    window = presenting
+    window.presentation.step_layer(-1)
+    assert window.layer == "conv1" and "first layer" in window.statusBar().currentMessage()
+
+
+def test_closing_in_presentation_mode_saves_the_normal_layout(make_window, qtbot, picture, settings_path):
+    from alexnet_viewer.qt.settings import ViewerSettings
+
+    window = shown(make_window(), picture, qtbot)
+    window.presentation.enter(full_screen=False)
+    window.close()
+    again = make_window(start=False)
+    assert again.settings.window_state() is not None
+    assert again.input_dock.isVisible() and again.top5_dock.isVisible()
+    assert ViewerSettings(settings_path).window_state() is not None
+
+
+@pytest.mark.parametrize("size", [(1280, 720)])
+def test_presentation_screenshot_has_the_given_size(qtbot, tmp_path, settings_path, engine_factory, size):
+    out = tmp_path / "slide.png"
+    options = GuiOptions(image=write_picture(tmp_path / "in.png"), weights=WeightsSpec.random(0), screenshot=out,
+                         settings_path=settings_path, screenshot_size=size, presentation=True)
+    window = create_app(options, exec_app=False, engine_factory=engine_factory)
+    qtbot.addWidget(window)
+    assert window.presentation.active and not window.isFullScreen()
+    with qtbot.waitSignal(window.screenshot_run.finished, timeout=30000) as finished:
+        pass
+    window.close()
+    assert finished.args == [0]
+    with Image.open(out) as shot:
+        assert shot.size == size
+
+
+def test_the_command_line_passes_presentation_to_the_window(monkeypatch, tmp_path):
+    from alexnet_viewer import cli
+    from alexnet_viewer.qt import app
+
+    seen = []
+    monkeypatch.setattr(app, "run_gui", lambda options: seen.append(options) or 0)
+    argv = [str(tmp_path / "cat.png"), "--random-weights", "--screenshot", str(tmp_path / "out.png"),
+            "--presentation", "--window-size", "1920x1080"]
+    assert cli.main(argv) == 0
+    assert seen[0].presentation and seen[0].screenshot_size == (1920, 1080)
+    assert cli.main(argv[:2]) == 0 and not seen[1].presentation

@@ -1,0 +1,166 @@
+"""The unit atlas in the window: built in the background behind a cancellable progress
+dialog, remembered per folder, the selected channel's best patches with their deconvnets,
+and a click on a patch opens its picture."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from alexnet_viewer.core.atlas import pictures as atlas_pictures
+from alexnet_viewer.core.atlas.build import BuildOptions, build_atlas
+from alexnet_viewer.core.atlas.lookup import channel_top, open_atlas
+from alexnet_viewer.core.model import load_model
+from alexnet_viewer.core.weights_spec import WeightsSpec
+from tests.atlas_fixtures import make_folder, write_picture
+from tests.qt.units_helpers import units_window, wait_for_picture
+
+
+@pytest.fixture
+def window(make_window, qtbot, shared_engine, tmp_path, monkeypatch):
+    return units_window(make_window, qtbot, shared_engine, tmp_path, monkeypatch)
+
+LAYER, CHANNEL = "conv5", 3
+
+
+def _build(qtbot, window, folder: Path):
+    jobs = window.units.atlas
+    with qtbot.waitSignal(jobs.built, timeout=120000) as built:
+        assert jobs.build(folder)
+        assert jobs.dialog is not None and jobs.dialog.isVisible()
+    return built.args[0]
+
+
+def _shown_patches(qtbot, window, layer=LAYER, channel=CHANNEL):
+    panel = window.units.atlas_panel
+    with qtbot.waitSignal(panel.patches_shown, timeout=60000,
+                          check_params_cb=lambda *args: args == (layer, channel)):
+        window.feature_maps_panel.select_channel(layer, channel)
+    return panel
+
+
+def test_a_built_atlas_shows_the_channels_best_patches_in_order_and_opens_their_pictures(
+        window, qtbot, tmp_path):
+    folder = make_folder(tmp_path)  # 7 pictures, a damaged one and a hidden one
+    outcome = _build(qtbot, window, folder)
+    jobs = window.units.atlas
+    assert jobs.dialog is None and not jobs.building
+    assert outcome.report.pictures == 7 and len(outcome.bad) == 1 and "broken.jpg" in outcome.bad[0]
+    assert window.settings.atlas_for_folder(folder) == outcome.atlas.folder
+    assert outcome.atlas.folder.parent == tmp_path / "atlases"
+    assert "could not be used" in window.statusBar().currentMessage()
+    assert window.atlas_dock.isVisible()
+
+    panel = _shown_patches(qtbot, window)
+    assert panel.shown_unit == (LAYER, CHANNEL) and not panel.busy
+    expected = channel_top(outcome.atlas.folder, open_atlas(outcome.atlas.folder), LAYER, CHANNEL, (224, 224))
+    assert [unit.path for unit in panel.units] == [unit.path for unit in expected]
+    values = [unit.value for unit in panel.units]
+    assert len(values) == 7 and values == sorted(values, reverse=True)
+    for slot, unit in enumerate(panel.units):
+        top, left, bottom, right = unit.box
+        crop, deconv = panel.grid.crops[slot].image, panel.grid.deconvs[slot].image
+        assert crop.shape == deconv.shape == (bottom - top, right - left, 3)
+        assert crop.dtype == deconv.dtype == np.uint8
+        assert panel.grid.labels[slot].text.startswith(f"{slot + 1} · {unit.value:.3g}")
+    assert panel.grid.crops[7].image is None and panel.grid.labels[8].text == ""
+    assert "7 best of 7 pictures" in panel.header.text()
+
+    panel.grid.handle_click(panel.grid.cell_center(2))
+    wait_for_picture(qtbot, window, Path(panel.units[2].path))
+
+    panel = _shown_patches(qtbot, window, "pool2", 10)  # another channel replaces them
+    assert [unit.value for unit in panel.units] == [
+        unit.value for unit in channel_top(outcome.atlas.folder, open_atlas(outcome.atlas.folder), "pool2", 10, (224, 224))
+    ]
+    window.feature_maps_panel.select_channel("fc7", 5)
+    assert "conv, ReLU and pool" in panel.header.text() and panel.units == []
+
+
+def test_cancelling_a_build_mid_way_writes_no_atlas(window, qtbot, tmp_path, monkeypatch):
+    folder = tmp_path / "many"
+    for i in range(12):
+        write_picture(folder / f"p{i:02d}.png", seed=i)
+    real = atlas_pictures.load_picture
+
+    def slow(*args, **kwargs):
+        time.sleep(0.15)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(atlas_pictures, "load_picture", slow)
+    jobs = window.units.atlas
+    jobs.batch_size = 1
+    with qtbot.waitSignal(jobs.build_stopped, timeout=60000) as stopped:
+        assert jobs.build(folder)
+        qtbot.waitUntil(lambda: jobs.dialog.value() >= 2, timeout=60000)
+        button = next(b for b in jobs.dialog.findChildren(QPushButton) if b.text() == "Cancel")
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert stopped.args[0] == "Stopped: no atlas was written."
+    assert window.statusBar().currentMessage() == stopped.args[0]
+    assert jobs.current is None and jobs.dialog is None and not jobs.building
+    root = tmp_path / "atlases"
+    assert not root.exists() or not any(root.iterdir())  # the folder it made is gone too
+    assert "best" not in window.units.atlas_panel.header.text()
+
+
+def test_a_broken_atlas_is_one_sentence_and_the_window_keeps_working(window, qtbot, tmp_path, loaded_model):
+    broken = tmp_path / "broken-atlas"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{ not json", encoding="utf-8")
+    jobs = window.units.atlas
+    with qtbot.waitSignal(jobs.failed, timeout=30000) as failed:
+        jobs.open(broken)
+    message = failed.args[0]
+    assert message.startswith("Cannot read the atlas") and message.endswith(".") and "\n" not in message
+    assert message.count(". ") == 0
+    assert window.error_banner.isVisible() and jobs.current is None
+    with qtbot.waitSignal(jobs.failed, timeout=30000) as failed:
+        jobs.open(tmp_path / "no-such-atlas")
+    assert "is not an atlas" in failed.args[0]
+    damaged = tmp_path / "damaged-top"
+    build_atlas(loaded_model, [make_folder(tmp_path, count=2)], damaged, BuildOptions(batch_size=4),
+                spec=WeightsSpec.random(0))
+    (damaged / open_atlas(damaged).top).write_bytes(b"PK not a zip")
+    with qtbot.waitSignal(jobs.failed, timeout=30000) as failed:
+        jobs.open(damaged)
+    assert failed.args[0].startswith("Cannot read 'top-") and failed.args[0].count(".") >= 1
+    (tmp_path / "no-pictures").mkdir()
+    with qtbot.waitSignal(jobs.failed, timeout=30000) as failed:
+        assert jobs.build(tmp_path / "no-pictures")
+    assert failed.args[0].startswith("No pictures found in") and jobs.dialog is None
+    picture = write_picture(tmp_path / "after" / "fine.png", seed=3)
+    window.open_path(picture)
+    wait_for_picture(qtbot, window, picture)
+
+
+def test_a_picture_from_a_remembered_folder_opens_its_atlas(window, qtbot, tmp_path, loaded_model):
+    folder = make_folder(tmp_path)
+    out = tmp_path / "made-elsewhere"
+    build_atlas(loaded_model, [folder], out, BuildOptions(top_k=4, batch_size=4), spec=WeightsSpec.random(0))
+    window.settings.set_atlas_for_folder(folder, out)
+    jobs = window.units.atlas
+    with qtbot.waitSignal(jobs.opened, timeout=30000) as opened:
+        window.open_path(folder / "sub" / "p06.png")  # a sub-folder's picture finds the folder's atlas
+    assert opened.args[0].folder == out.absolute() and jobs.current.manifest.top_k == 4
+    panel = _shown_patches(qtbot, window, "relu3", 7)
+    assert len(panel.units) == 4 and panel.note.text() == ""
+
+
+def test_rebuilding_with_other_weights_keeps_the_old_atlas(window, qtbot, tmp_path):
+    """The remembered atlas was made with other weights: a build goes to a folder of its own."""
+    folder = make_folder(tmp_path, count=3)
+    old = tmp_path / "old-atlas"
+    other = WeightsSpec.random(1)
+    build_atlas(load_model(other, device="cpu"), [folder], old, BuildOptions(batch_size=4), spec=other)
+    window.settings.set_atlas_for_folder(folder, old)
+    outcome = _build(qtbot, window, folder)
+    assert outcome.atlas.folder != old.absolute() and outcome.atlas.folder.parent == tmp_path / "atlases"
+    assert open_atlas(old).weights["spec"]["seed"] == 1  # untouched
+    assert window.settings.atlas_for_folder(folder) == outcome.atlas.folder
+    assert outcome.atlas.manifest.weights["sha256"] == open_atlas(outcome.atlas.folder).weights["sha256"]
+    assert outcome.atlas.manifest.weights["sha256"] != open_atlas(old).weights["sha256"]
