@@ -158,3 +158,27 @@ def test_nothing_is_explained_while_the_panel_is_behind_another_tab(make_window,
     window.explain.show_panel()
     explanation = wait_drawn(qtbot, window)
     assert explanation.frame_id == frame
+
+
+def test_a_screenshot_with_explain_waits_for_the_map(qtbot, tmp_path, settings_path, shared_engine):
+    from PIL import Image
+
+    from alexnet_viewer.core.weights_spec import WeightsSpec
+    from alexnet_viewer.qt.app import GuiOptions, create_app
+    from tests.qt.conftest import RecordingFactory, write_picture
+    from tests.qt.inspect_helpers import with_model
+
+    out = tmp_path / "shot.png"
+    options = GuiOptions(image=write_picture(tmp_path / "in.png"), weights=WeightsSpec.random(0), screenshot=out,
+                         settings_path=settings_path, screenshot_size=(1280, 800), explain=True)
+    window = create_app(options, exec_app=False, engine_factory=RecordingFactory(shared_engine, wrap=with_model))
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.screenshot_run.finished, timeout=60000) as finished:
+        pass
+    explanation = window.explain.panel.explanation
+    seen = window.explain.controller.panel_seen
+    window.close()
+    assert finished.args == [0] and seen  # the Explain tab in front, at 1280x800 too
+    assert explanation is not None and explanation.job.result.top5[0] == window.current_result.top5[0]
+    with Image.open(out) as shot:
+        assert shot.size == (1280, 800)

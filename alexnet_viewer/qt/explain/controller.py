@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from alexnet_viewer.qt.explain.jobs import METHODS, ClassTarget, ExplainJob, ExplainRequest, UnitTarget
+from alexnet_viewer.qt.explain.jobs import (
+    METHODS,
+    ClassTarget,
+    ExplainJob,
+    ExplainRequest,
+    UnitTarget,
+)
+
 
 def class_from_text(text: str, categories) -> int:
     """A class index from what was typed (a name in any case, a unique start of one, or an
@@ -154,6 +161,11 @@ class ExplainController(QObject):
         self.refresh()
 
     def _on_weights_ready(self, _loaded_weights) -> None:
+        from alexnet_viewer.core.explain import (
+            DEFAULT_LAYER,  # torch is in by now: the weights loaded
+        )
+
+        self.panel.set_default_layer(DEFAULT_LAYER)
         self._loaded = self.window.worker.loaded_model
         self.worker.forget_weights()
         self._categories = tuple(self._loaded.categories) if self._loaded is not None else ()

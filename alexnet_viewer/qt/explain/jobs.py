@@ -9,12 +9,10 @@ on screen. Occlusion needs forwards of the crop itself (the frame's normalised i
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
-
-from alexnet_viewer.core.explain import DEFAULT_LAYER
 
 HEAT, GRADIENT = "heat", "gradient"
 
@@ -55,7 +53,7 @@ class UnitTarget:
 class ExplainRequest:
     method: str
     target: ClassTarget | UnitTarget
-    layer: str = DEFAULT_LAYER
+    layer: str  # the CAM layer (read by Grad-CAM and guided Grad-CAM only)
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:

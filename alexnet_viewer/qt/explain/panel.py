@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from alexnet_viewer.core.explain import DEFAULT_LAYER
 from alexnet_viewer.core.explain_display import gradient_image, heat_levels
 from alexnet_viewer.core.layers import SPATIAL_LAYERS
 from alexnet_viewer.qt.explain.jobs import HEAT, LAYER_METHODS, METHODS
@@ -65,8 +64,7 @@ class ExplainPanel(TitledPanel):
             self.method_combo.addItem(text, key)
         self.method_combo.setToolTip("How to explain the target")
         self.layer_combo = QComboBox()
-        self.layer_combo.addItems(SPATIAL_LAYERS)
-        self.layer_combo.setCurrentText(DEFAULT_LAYER)
+        self.layer_combo.addItems(SPATIAL_LAYERS)  # the core's default is chosen once torch is in (set_default_layer)
         self.layer_combo.setToolTip("The layer Grad-CAM weighs (relu5: the last conv layer, rectified)")
         self.top1_button = QPushButton("Top-1")
         self.top1_button.setToolTip("Explain each frame's most likely class (or click a top-5 bar)")
@@ -158,6 +156,8 @@ class ExplainPanel(TitledPanel):
         self._heat_kind = True
         self._cancel_restarts = False
         self.method_combo.currentIndexChanged.connect(self._on_method)
+        self._layer_chosen = False
+        self.layer_combo.activated.connect(lambda _index: setattr(self, "_layer_chosen", True))
         self.layer_combo.currentTextChanged.connect(self.layer_changed)
         self.top1_button.clicked.connect(lambda: self.top1_chosen.emit())
         self.class_edit.returnPressed.connect(lambda: self.class_entered.emit(self.class_edit.text()))
@@ -188,6 +188,13 @@ class ExplainPanel(TitledPanel):
         if index < 0:
             raise ValueError(f"unknown method {key!r}; choose one of {tuple(METHODS)}")
         self.method_combo.setCurrentIndex(index)
+
+    def set_default_layer(self, name: str) -> None:
+        """The core's default CAM layer, unless the user chose one already."""
+        if not self._layer_chosen:
+            self.layer_combo.blockSignals(True)
+            self.layer_combo.setCurrentText(name)
+            self.layer_combo.blockSignals(False)
 
     def set_categories(self, names: list[str]) -> None:
         self.completions.setStringList(names)
@@ -334,7 +341,7 @@ class ExplainPanel(TitledPanel):
         self.heat_item.setLookupTable(lookup_table(name))
         self.color_bar.setColorMap(colormap(name))
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt name
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self.became_visible.emit()
 

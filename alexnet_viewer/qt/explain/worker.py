@@ -124,7 +124,7 @@ class ExplainWorker(QObject):
             self.cancelled.emit(job)
         except (ValueError, ViewerError) as error:
             self.failed.emit(job, str(error))
-        except Exception:  # noqa: BLE001 - the thread must outlive any one explanation
+        except Exception:
             log.exception("explaining frame %s failed", job.frame_id)
             self.failed.emit(job, "The explanation failed; the log has the details.")
         else:

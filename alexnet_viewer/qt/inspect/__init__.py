@@ -39,6 +39,7 @@ class Inspect(QObject):
         maps.channel_toggled.connect(self.ablation.toggle)
         self.ablation.changed.connect(window.set_ablations)
         self.ablation.changed.connect(self.marks.update)
+        self.ablation.changed.connect(self._on_ablation_changed)
         maps.layer_changed.connect(self._on_layer_changed)
         window.result_shown.connect(self._on_result_shown)
         self.compare_panel.freeze_button.clicked.connect(self.freeze_reference)
@@ -46,6 +47,11 @@ class Inspect(QObject):
     def freeze_reference(self) -> None:
         job = self.window.current_job
         self.compare_panel.set_reference(self.window.current_result, job.source.label if job is not None else "")
+        self.window.bring_up(self.window.compare_dock)
+
+    def _on_ablation_changed(self, spec) -> None:
+        if spec:
+            self.window.bring_up(self.window.ablation_dock)  # the list of what is off, and Reset
 
     def _on_result_shown(self, result, _job) -> None:
         self.marks.update()

@@ -86,7 +86,7 @@ class Top5Panel(TitledPanel):
         self._busy = busy
         set_text_if_changed(self.status_label, text if busy else "")
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt name
+    def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.MouseButtonRelease and event.button() == Qt.MouseButton.LeftButton:
             for rank, widgets in enumerate(zip(self.name_labels, self.bars)):
                 if watched in widgets and self._classes[rank] is not None:

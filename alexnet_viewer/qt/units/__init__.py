@@ -72,12 +72,12 @@ class Units(QObject):
         return True
 
     def visualise_selected(self) -> None:
-        self._raise(getattr(self.window, "visualize_dock", None))
+        self.window.bring_up(self.window.visualize_dock)
         if self.take_selected_channel():
             self.visualize_panel.run()
 
     def evaluate_dialog(self) -> None:
-        self._raise(getattr(self.window, "evaluate_dock", None))
+        self.window.bring_up(self.window.evaluate_dock)
         self.evaluate_panel.choose_folder()
 
     # Following the window
@@ -103,7 +103,7 @@ class Units(QObject):
     def _on_atlas_opened(self, atlas) -> None:
         self.atlas_panel.set_atlas(atlas)
         self.visualize_panel.atlas = atlas
-        self._raise(getattr(self.window, "atlas_dock", None))
+        self.window.bring_up(self.window.atlas_dock)
         self._follow_channel()
 
     def _open_picture(self, path) -> None:
@@ -113,8 +113,3 @@ class Units(QObject):
         self.window.live.stop()
         self.window.post_frame(image.copy(), label)  # the result is read-only; edits may write
 
-    @staticmethod
-    def _raise(dock) -> None:
-        if dock is not None:
-            dock.show()
-            dock.raise_()

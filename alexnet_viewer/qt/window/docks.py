@@ -71,6 +71,7 @@ class DocksMixin(QMainWindow):
         self.explain.watch(self.explain_dock)
         self.docks = (self.input_dock, self.top5_dock, self.filters_dock, self.stats_dock, self.edits_dock,
                       self.architecture_dock, *self.inspect_docks, *self.units_docks, self.explain_dock)
+        self.on_demand_docks = (self.architecture_dock, self.compare_dock, self.ablation_dock, *self.units_docks)
         # Compact until shown: a split right column would force a minimum height of ~810 px.
         self._arrange_docks(tabbed_right=True)
 
@@ -105,9 +106,12 @@ class DocksMixin(QMainWindow):
         for dock in (self.explain_dock, self.edits_dock, self.architecture_dock, self.compare_dock, self.ablation_dock, self.atlas_dock,
                      self.evaluate_dock):
             self.tabifyDockWidget(self.stats_dock, dock)
+        on_demand = self.on_demand_docks
         for dock in self.docks:
             dock.setFloating(False)
-            dock.show()
+            # A tab per tool would leave eleven cut-off titles: the tools a lecture reaches
+            # for now and then start hidden, and their menus (or View) bring them up.
+            dock.setVisible(dock not in on_demand)
         self.filters_dock.raise_()
         self.stats_dock.raise_()
 
@@ -161,4 +165,9 @@ class DocksMixin(QMainWindow):
 
     def reset_layout(self) -> None:
         self._apply_default_layout()
+
+    def bring_up(self, dock: QDockWidget) -> None:
+        """Show ``dock`` (it may start hidden) and put its tab in front."""
+        dock.show()
+        dock.raise_()
 

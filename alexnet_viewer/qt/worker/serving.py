@@ -41,8 +41,11 @@ class FrameServing:
     def _serve_frame(self) -> None:
         """CPU: take the newest job and do all of it."""
         job, engine = self._take_job()
-        if engine is None:
-            return
+        if engine is not None:
+            self._run_whole(job, engine)
+
+    def _run_whole(self, job: Job, engine) -> None:
+        """Decode, prepare and run ``job`` on ``engine`` (held; released here)."""
         try:
             plan, started = self.plan, time.perf_counter()
             picture = self._picture(job)
@@ -65,6 +68,11 @@ class FrameServing:
             return
         job, engine = self._take_job()
         if engine is None:
+            return
+        if not self.pipelined:
+            # The engine moved to the CPU (a device fault) while this lane waited for a job:
+            # no run lane is left to take a prepared frame, so this lane does all of it.
+            self._run_whole(job, engine)
             return
         try:
             picture = self._picture(job)
