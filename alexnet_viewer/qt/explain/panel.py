@@ -11,14 +11,12 @@ view redraws without computing anything again.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QStringListModel, Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QCompleter,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QSlider,
@@ -36,6 +34,7 @@ from alexnet_viewer.qt.panels.style import (
     TitledPanel,
     apply_spacing,
     caption_label,
+    completing_edit,
     set_text_if_changed,
     title_label,
 )
@@ -68,15 +67,8 @@ class ExplainPanel(TitledPanel):
         self.layer_combo.setToolTip("The layer Grad-CAM weighs (relu5: the last conv layer, rectified)")
         self.top1_button = QPushButton("Top-1")
         self.top1_button.setToolTip("Explain each frame's most likely class (or click a top-5 bar)")
-        self.class_edit = QLineEdit()
-        self.class_edit.setPlaceholderText("a class name, e.g. tabby")
-        self.class_edit.setClearButtonEnabled(True)
-        self.completions = QStringListModel(self)
-        completer = QCompleter(self.completions, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.class_edit, self.completions, completer = completing_edit("a class name, e.g. tabby", self)
         completer.activated.connect(self._on_completed)
-        self.class_edit.setCompleter(completer)
         self.unit_button = QPushButton("Selected unit")
         self.unit_button.setToolTip("The channel picked in the feature maps (click a tile)")
         self.cell_check = QCheckBox("Only the clicked cell")

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, QStringListModel, Qt
 from PySide6.QtGui import QFont, QPainter
-from PySide6.QtWidgets import QBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QCompleter,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QWidget,
+)
 
 SPACING = 8
 TITLE_POINT_SIZE = 13
@@ -124,3 +131,17 @@ class TitledPanel(QWidget):
 
     def set_title_visible(self, visible: bool) -> None:
         self.title.setVisible(visible)
+
+
+def completing_edit(placeholder: str, parent: QWidget) -> tuple[QLineEdit, QStringListModel, QCompleter]:
+    """A line edit that completes from a word list (case-insensitive, any part of a word):
+    the class names of the loaded weights, for instance; fill the model with setStringList."""
+    edit = QLineEdit()
+    edit.setPlaceholderText(placeholder)
+    edit.setClearButtonEnabled(True)
+    words = QStringListModel(parent)
+    completer = QCompleter(words, parent)
+    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    completer.setFilterMode(Qt.MatchFlag.MatchContains)
+    edit.setCompleter(completer)
+    return edit, words, completer

@@ -14,12 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCompleter,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -32,6 +30,7 @@ from alexnet_viewer.qt.panels.style import (
     TitledPanel,
     apply_spacing,
     caption_label,
+    completing_edit,
     set_text_if_changed,
     title_label,
 )
@@ -115,14 +114,7 @@ class VisualizePanel(TitledPanel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.title = title_label("Activation maximisation")
-        self.target_edit = QLineEdit()
-        self.target_edit.setPlaceholderText("conv5:17, fc8:281 or a class name")
-        self.target_edit.setClearButtonEnabled(True)
-        self.completions = QStringListModel(self)
-        completer = QCompleter(self.completions, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.target_edit.setCompleter(completer)
+        self.target_edit, self.completions, _ = completing_edit("conv5:17, fc8:281 or a class name", self)
         self.selected_button = QPushButton("Selected channel")
         self.selected_button.setToolTip("Take the channel selected in the feature maps")
         self.steps_spin = QSpinBox()
