@@ -1,5 +1,5 @@
 """Start AlexNet Viewer from a source checkout: ``python main.py [IMAGE]``."""
 
-from alexnet_viewer.cli import main
+from alexnet_viewer.cli.dispatch import main
 
 raise SystemExit(main())

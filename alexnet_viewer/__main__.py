@@ -1,4 +1,4 @@
-from .cli import main
+from alexnet_viewer.cli.dispatch import main
 
 # The guard keeps worker processes started with "spawn" (macOS, Windows) from re-running the
 # command; torchrun's "-m alexnet_viewer" runs this module as __main__ on every rank.

@@ -10,14 +10,14 @@ import pytest  # noqa: E402 - after the environment is set
 @pytest.fixture(scope="session")
 def loaded_model():
     """One random-weights AlexNet for the whole run (building one takes about a second)."""
-    from alexnet_viewer.core.model import WeightsSpec, load_model
+    from alexnet_viewer.core.model.loader import WeightsSpec, load_model
 
     return load_model(WeightsSpec.random(seed=0), device="cpu")
 
 
 @pytest.fixture(scope="session")
 def shared_engine(loaded_model):
-    from alexnet_viewer.core.engine import Engine
+    from alexnet_viewer.core.frame.engine import Engine
 
     return Engine(loaded_model)
 

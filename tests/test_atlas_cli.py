@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from alexnet_viewer.cli import main
-from alexnet_viewer.core.receptive_field import receptive_field
+from alexnet_viewer.cli.dispatch import main
+from alexnet_viewer.core.inspect.receptive_field import receptive_field
 from tests.atlas_fixtures import atlas_by_path, make_folder
 
 WEIGHTS = ["--random-weights", "--seed", "0", "--device", "cpu"]
@@ -91,7 +91,7 @@ def test_bad_usage_is_one_sentence_and_exit_2(built, capsys, args, message):
 
 
 def test_bench_atlas_reports_the_ratio_and_an_extrapolation_computed_from_it(shared_engine):
-    from alexnet_viewer.bench_atlas import (
+    from alexnet_viewer.bench.atlas import (
         IMAGENET_TRAIN_PICTURES,
         format_atlas_report,
         run_atlas_bench,

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from alexnet_viewer.core.atlas.build import BuildOptions, build_atlas
-from alexnet_viewer.core.model import WeightsSpec
+from alexnet_viewer.core.model.loader import WeightsSpec
 from tests.atlas_fixtures import assert_same_atlas, atlas_by_path, make_folder
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from alexnet_viewer.cli import main
+from alexnet_viewer.cli.dispatch import main
 
 
 def test_bench_reports_the_ratio(tmp_path, capsys):
@@ -25,7 +25,7 @@ def test_bench_refuses_zero_frames(capsys):
 def test_window_size_is_parsed_and_checked():
     import argparse
 
-    from alexnet_viewer.cli import _window_size
+    from alexnet_viewer.cli.dispatch import _window_size
 
     assert _window_size("1280x800") == (1280, 800)
     assert _window_size("1920X1080") == (1920, 1080)

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from alexnet_viewer.cli import main
-from alexnet_viewer.core.samples import list_samples
+from alexnet_viewer.cli.dispatch import main
+from alexnet_viewer.core.pictures.samples import list_samples
 
 RANDOM = ["--random-weights", "--seed", "0", "--device", "cpu"]
 SAMPLES = [path for _, path in list_samples()]

@@ -12,9 +12,9 @@ import pytest
 import torch
 from PIL import Image
 
-from alexnet_viewer import export
-from alexnet_viewer.cli import main
-from alexnet_viewer.core.layers import SPATIAL_LAYERS
+from alexnet_viewer.cli import export
+from alexnet_viewer.cli.dispatch import main
+from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
 
 RANDOM = ["--random-weights", "--seed", "3", "--device", "cpu"]
 EXPECTED_FILES = {"predictions.json", "stats.json", "filters.png", "filters_per_filter.png", "input_224.png"} | {
@@ -201,7 +201,7 @@ def test_an_unusable_output_folder_is_refused_up_front(tmp_path, three, engine, 
 
 def test_weights_whose_forward_overflows_are_refused_at_load(loaded_model):
     from alexnet_viewer.core.errors import WeightsError
-    from alexnet_viewer.core.model import check_finite_forward
+    from alexnet_viewer.core.model.loader import check_finite_forward
     from torchvision.models import alexnet
 
     huge = alexnet(weights=None).eval()
@@ -220,8 +220,7 @@ def test_weights_whose_forward_overflows_are_refused_at_load(loaded_model):
 
 
 def test_export_with_overflowing_weights_exits_2(tmp_path, pictures, monkeypatch, capsys):
-    from alexnet_viewer.core import model
-
+    from alexnet_viewer.core.model import loader as model
     real = model._random_model
 
     def huge_random_model(seed):
@@ -256,7 +255,7 @@ def test_a_bad_output_folder_is_refused_before_the_weights_are_loaded(tmp_path, 
     good, _ = pictures
     blocker = tmp_path / "notes.txt"
     blocker.write_text("a file, not a folder")
-    monkeypatch.setattr("alexnet_viewer.weights_options.load_engine", lambda args: pytest.fail("loaded weights"))
+    monkeypatch.setattr("alexnet_viewer.cli.weights_options.load_engine", lambda args: pytest.fail("loaded weights"))
     assert main(["export", str(good), "--out", str(blocker / "out"), "--pretrained"]) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
 
@@ -269,8 +268,7 @@ def test_export_with_an_unknown_device_exits_2(tmp_path, pictures, capsys):
 
 
 def test_export_offline_without_cached_weights_explains(tmp_path, pictures, capsys, monkeypatch):
-    from alexnet_viewer.core import model
-
+    from alexnet_viewer.core.model import loader as model
     monkeypatch.setattr(model, "PRETRAINED_URL", "http://127.0.0.1:9/alexnet-owt-7be5be79.pth")
     monkeypatch.setattr(model, "PRETRAINED_CACHE_DIR", tmp_path / "cache")
     good, _ = pictures

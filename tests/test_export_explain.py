@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from alexnet_viewer.cli import main
+from alexnet_viewer.cli.dispatch import main
 from alexnet_viewer.core.explain import Explainer
-from alexnet_viewer.core.images import image_to_array, load_image
-from alexnet_viewer.core.preprocess import Preprocessor
-from alexnet_viewer.core.samples import list_samples
-from alexnet_viewer.explain_export import ExplainExport, parse_unit, resolve_class
+from alexnet_viewer.core.pictures.images import image_to_array, load_image
+from alexnet_viewer.core.frame.preprocess import Preprocessor
+from alexnet_viewer.core.pictures.samples import list_samples
+from alexnet_viewer.cli.explain_export import ExplainExport, parse_unit, resolve_class
 
 RANDOM = ["--random-weights", "--seed", "0", "--device", "cpu"]  # the session's loaded_model
 

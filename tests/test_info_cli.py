@@ -2,7 +2,7 @@
 
 import json
 
-from alexnet_viewer.cli import main
+from alexnet_viewer.cli.dispatch import main
 
 RANDOM = ["--random-weights", "--seed", "2", "--device", "cpu"]
 

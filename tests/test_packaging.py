@@ -155,7 +155,7 @@ def test_an_installed_wheel_opens_on_the_first_sample(built_wheel, tmp_path):
     )
     assert completed.returncode == 0, completed.stderr
     probe = (
-        "import alexnet_viewer; from alexnet_viewer.core.samples import icon_path, list_samples;"
+        "import alexnet_viewer; from alexnet_viewer.core.pictures.samples import icon_path, list_samples;"
         "from alexnet_viewer.qt.app import GuiOptions, first_picture;"
         "print(alexnet_viewer.__file__); print(first_picture(GuiOptions()));"
         "print(len(list_samples())); print(icon_path())"
@@ -179,8 +179,8 @@ def _screenshot_run(tmp_path, *args, without_samples=False):
     import subprocess
     import sys
 
-    hide = "import alexnet_viewer.core.samples as s; s.resources_dir = lambda: None; " if without_samples else ""
-    code = hide + "import sys; from alexnet_viewer.cli import main; sys.exit(main(sys.argv[1:]))"
+    hide = "import alexnet_viewer.core.pictures.samples as s; s.resources_dir = lambda: None; " if without_samples else ""
+    code = hide + "import sys; from alexnet_viewer.cli.dispatch import main; sys.exit(main(sys.argv[1:]))"
     shot = tmp_path / "shot.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     completed = subprocess.run(

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from alexnet_viewer import qt_preflight
-from alexnet_viewer.qt_preflight import check_platform_libraries, elf_needed, missing_libraries, uses_xcb
+from alexnet_viewer.cli import qt_preflight
+from alexnet_viewer.cli.qt_preflight import check_platform_libraries, elf_needed, missing_libraries, uses_xcb
 
 X11_DESKTOP = {"DISPLAY": ":0", "XDG_SESSION_TYPE": "x11"}
 

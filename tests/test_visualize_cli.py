@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from alexnet_viewer.cli import main
+from alexnet_viewer.cli.dispatch import main
 
 RANDOM = ["--random-weights", "--device", "cpu"]
 

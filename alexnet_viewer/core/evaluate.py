@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING, Callable
 import torch
 from torchvision.models import AlexNet_Weights
 
-from .atlas.pictures import batches
-from .errors import ViewerError
-from .picture_files import list_pictures
-from .result import WeightsInfo
-from .visualize.network import private_model
+from alexnet_viewer.core.atlas.pictures import batches
+from alexnet_viewer.core.errors import ViewerError
+from alexnet_viewer.core.pictures.picture_files import list_pictures
+from alexnet_viewer.core.frame.result import WeightsInfo
+from alexnet_viewer.core.visualize.network import private_model
 
 if TYPE_CHECKING:
-    from .model import LoadedModel
+    from alexnet_viewer.core.model.loader import LoadedModel
 
 TOP_K = 5
 CONFUSED_PAIRS = 20

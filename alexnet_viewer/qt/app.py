@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from alexnet_viewer.core.weights_spec import WeightsSpec
+    from alexnet_viewer.core.model.weights_spec import WeightsSpec
     from alexnet_viewer.qt.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def _application():
     app.setApplicationName("alexnet-viewer")
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName("AlexNetViewer")
-    from alexnet_viewer.core.samples import icon_path
+    from alexnet_viewer.core.pictures.samples import icon_path
 
     icon = icon_path()
     if icon is not None:
@@ -68,7 +68,7 @@ def _application():
 
 def check_options(options: GuiOptions) -> None:
     """Raise ValueError with a sentence for options the window cannot honour."""
-    from alexnet_viewer.core.layers import LAYER_NAMES
+    from alexnet_viewer.core.frame.layers import LAYER_NAMES
 
     if options.layer is not None and options.layer not in LAYER_NAMES:
         raise ValueError(f"Unknown layer '{options.layer}'; choose one of: {', '.join(LAYER_NAMES)}.")
@@ -83,7 +83,7 @@ def check_options(options: GuiOptions) -> None:
 def first_picture(options: GuiOptions) -> Path | None:
     if options.image is not None:
         return Path(options.image)
-    from alexnet_viewer.core.samples import list_samples
+    from alexnet_viewer.core.pictures.samples import list_samples
 
     samples = list_samples()
     return samples[0][1] if samples else None
@@ -161,7 +161,7 @@ def run_gui(options: GuiOptions, *, engine_factory=None) -> int:
     from alexnet_viewer.qt.worker.log_file import install_log_file
 
     install_log_file()  # messages that say "see the log" name this file
-    from alexnet_viewer.qt_preflight import EXIT_MISSING_LIBRARIES, check_platform_libraries
+    from alexnet_viewer.cli.qt_preflight import EXIT_MISSING_LIBRARIES, check_platform_libraries
 
     _ensure_platform_for_screenshot(options)
     problem = check_platform_libraries()  # before Qt can abort on a missing xcb library

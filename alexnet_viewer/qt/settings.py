@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.core.model.weights_spec import WeightsSpec
 
 ORGANIZATION = "AlexNetViewer"
 APPLICATION = "alexnet-viewer"

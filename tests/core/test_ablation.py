@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from alexnet_viewer.bench import bare_model
-from alexnet_viewer.core.ablation import check_ablations, layer_channels, parse_ablation
-from alexnet_viewer.core.engine import FrameRequest
-from alexnet_viewer.core.hooks import layer_module
-from alexnet_viewer.core.preprocess import Preprocessor
+from alexnet_viewer.bench.frames import bare_model
+from alexnet_viewer.core.frame.ablation import check_ablations, layer_channels, parse_ablation
+from alexnet_viewer.core.frame.engine import FrameRequest
+from alexnet_viewer.core.frame.hooks import layer_module
+from alexnet_viewer.core.frame.preprocess import Preprocessor
 
 SPEC = (("relu2", (0,)), ("conv5", (3, 7)))
 
@@ -148,7 +148,7 @@ def test_export_ablate_flag(tmp_path, capsys):
 
     from PIL import Image
 
-    from alexnet_viewer.cli import main
+    from alexnet_viewer.cli.dispatch import main
 
     picture = tmp_path / "grad.png"
     Image.fromarray(np.tile(np.arange(256, dtype=np.uint8), (200, 1))).convert("RGB").save(picture)

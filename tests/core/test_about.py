@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torchvision.models import AlexNet_Weights
 
-from alexnet_viewer.core.about import (
+from alexnet_viewer.core.lecture.about import (
     PAPER_FACTS,
     PAPER_URL,
     about_facts,

@@ -5,9 +5,9 @@ import json
 import torch
 from torch import nn
 
-from alexnet_viewer.core.architecture import architecture
-from alexnet_viewer.core.hooks import layer_module
-from alexnet_viewer.core.layers import LAYER_NAMES
+from alexnet_viewer.core.inspect.architecture import architecture
+from alexnet_viewer.core.frame.hooks import layer_module
+from alexnet_viewer.core.frame.layers import LAYER_NAMES
 
 
 def _output_shapes(model):

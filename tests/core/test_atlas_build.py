@@ -10,11 +10,11 @@ import torch
 from alexnet_viewer.core.atlas.build import BuildOptions, build_atlas
 from alexnet_viewer.core.atlas.pictures import draft_size, load_picture
 from alexnet_viewer.core.atlas.store import AtlasError, read_manifest
-from alexnet_viewer.core.hooks import layer_module
-from alexnet_viewer.core.layers import SPATIAL_LAYERS
-from alexnet_viewer.core.model import WeightsSpec, load_model
-from alexnet_viewer.core.picture_files import list_pictures
-from alexnet_viewer.core.preprocess import Preprocessor
+from alexnet_viewer.core.frame.hooks import layer_module
+from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
+from alexnet_viewer.core.model.loader import WeightsSpec, load_model
+from alexnet_viewer.core.pictures.picture_files import list_pictures
+from alexnet_viewer.core.frame.preprocess import Preprocessor
 from tests.atlas_fixtures import (
     assert_same_atlas,
     atlas_by_path,

@@ -4,9 +4,9 @@ import numpy as np
 from PIL import Image
 
 from alexnet_viewer.core.atlas.pictures import batches, draft_size
-from alexnet_viewer.core.images import load_image
-from alexnet_viewer.core.model import IMAGENET
-from alexnet_viewer.core.picture_files import list_pictures
+from alexnet_viewer.core.pictures.images import load_image
+from alexnet_viewer.core.model.loader import IMAGENET
+from alexnet_viewer.core.pictures.picture_files import list_pictures
 
 
 def test_list_pictures_recurses_in_name_order_and_skips_hidden(tmp_path):
@@ -50,7 +50,7 @@ def test_crop_boxes_map_back_onto_the_picture_the_crop_came_from():
 
     from alexnet_viewer.core.atlas.identity import preprocess_identity
     from alexnet_viewer.core.atlas.lookup import crop_box_in_picture
-    from alexnet_viewer.core.preprocess import Preprocessor
+    from alexnet_viewer.core.frame.preprocess import Preprocessor
 
     width, height = 640, 480
     rows, cols = np.mgrid[0:height, 0:width].astype(np.float64)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from alexnet_viewer.core.compare import (
+from alexnet_viewer.core.inspect.compare import (
     difference,
     difference_mosaic,
     diverging_lut,
@@ -11,7 +11,7 @@ from alexnet_viewer.core.compare import (
     symmetric_levels,
     top5_change,
 )
-from alexnet_viewer.core.engine import FrameRequest
+from alexnet_viewer.core.frame.engine import FrameRequest
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,12 @@ are not there (one sentence, no traceback). Runs without a GPU."""
 import pytest
 import torch
 
-from alexnet_viewer.core import model as model_module
-from alexnet_viewer.core.device_faults import describe_device_fault, is_device_fault
-from alexnet_viewer.core.engine import Engine
+from alexnet_viewer.core.model import loader as model_module
+from alexnet_viewer.core.model.device_faults import describe_device_fault, is_device_fault
+from alexnet_viewer.core.frame.engine import Engine
 from alexnet_viewer.core.errors import DeviceError
-from alexnet_viewer.core.model import WeightsSpec, choose_device, load_model
-from alexnet_viewer.cli import main
+from alexnet_viewer.core.model.loader import WeightsSpec, choose_device, load_model
+from alexnet_viewer.cli.dispatch import main
 
 FAULTS = [
     torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 MiB (GPU 0; 79.19 GiB total)"),

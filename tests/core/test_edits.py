@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from alexnet_viewer.core.edits import Edits, apply_edits, occluder_colour, occluder_rect
+from alexnet_viewer.core.pictures.edits import Edits, apply_edits, occluder_colour, occluder_rect
 
 
 def gradient(height=48, width=64):

@@ -5,9 +5,9 @@ import pytest
 import torch
 from torchvision.models import alexnet
 
-from alexnet_viewer.core.engine import FrameRequest
-from alexnet_viewer.core.layers import LAYER_NAMES, SPATIAL_LAYERS
-from alexnet_viewer.core.result import GAP_VALUE
+from alexnet_viewer.core.frame.engine import FrameRequest
+from alexnet_viewer.core.frame.layers import LAYER_NAMES, SPATIAL_LAYERS
+from alexnet_viewer.core.frame.result import GAP_VALUE
 
 EXPECTED_SHAPES = {
     "conv1": (64, 55, 55), "relu1": (64, 55, 55), "pool1": (64, 27, 27),

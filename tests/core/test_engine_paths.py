@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from alexnet_viewer.core.engine import Engine, FrameRequest, PreparedFrame
-from alexnet_viewer.core.model import WeightsSpec, load_model
-from alexnet_viewer.core.transfer import to_host
+from alexnet_viewer.core.frame.engine import Engine, FrameRequest, PreparedFrame
+from alexnet_viewer.core.model.loader import WeightsSpec, load_model
+from alexnet_viewer.core.frame.transfer import to_host
 from tests.gpu.compare import (
     assert_crops_close,
     assert_results_match,

@@ -15,8 +15,8 @@ from alexnet_viewer.core.evaluate import (
     folder_labels,
     spread,
 )
-from alexnet_viewer.core.images import image_to_array, load_image
-from alexnet_viewer.core.samples import list_samples
+from alexnet_viewer.core.pictures.images import image_to_array, load_image
+from alexnet_viewer.core.pictures.samples import list_samples
 
 SAMPLES = [path for _, path in list_samples()]
 

@@ -8,11 +8,11 @@ import pytest
 import torch
 from torchvision.models import AlexNet_Weights, alexnet
 
-from alexnet_viewer.core.engine import FrameRequest
+from alexnet_viewer.core.frame.engine import FrameRequest
 from alexnet_viewer.core.explain import ExplainCancelled, Explainer
-from alexnet_viewer.core.model import LoadedModel
-from alexnet_viewer.core.preprocess import Preprocessor
-from alexnet_viewer.core.result import WeightsInfo
+from alexnet_viewer.core.model.loader import LoadedModel
+from alexnet_viewer.core.frame.preprocess import Preprocessor
+from alexnet_viewer.core.frame.result import WeightsInfo
 
 SQUARE = slice(32, 80)  # rows and columns of the red square in the 224 crop
 

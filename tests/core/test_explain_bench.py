@@ -2,8 +2,8 @@
 
 import json
 
-from alexnet_viewer.bench_explain import format_explain_report, run_explain_bench
-from alexnet_viewer.cli import main
+from alexnet_viewer.bench.explain import format_explain_report, run_explain_bench
+from alexnet_viewer.cli.dispatch import main
 
 
 def test_explain_bench_reports_every_run_and_its_ratio(engine):
@@ -21,7 +21,7 @@ def test_explain_bench_reports_every_run_and_its_ratio(engine):
 
 
 def test_explain_bench_from_the_command_line_writes_json(tmp_path, monkeypatch, capsys):
-    import alexnet_viewer.bench_explain as bench_explain
+    import alexnet_viewer.bench.explain as bench_explain
 
     monkeypatch.setattr(bench_explain, "_other_libraries", lambda *args: ({}, ["captum"]))
     original = bench_explain.run_explain_bench

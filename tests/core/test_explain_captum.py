@@ -16,10 +16,10 @@ captum_attr = pytest.importorskip(
 )
 
 from alexnet_viewer.core.explain import Explainer  # noqa: E402
-from alexnet_viewer.core.hooks import layer_module  # noqa: E402
-from alexnet_viewer.core.images import image_to_array, load_image  # noqa: E402
-from alexnet_viewer.core.preprocess import Preprocessor  # noqa: E402
-from alexnet_viewer.core.samples import list_samples  # noqa: E402
+from alexnet_viewer.core.frame.hooks import layer_module  # noqa: E402
+from alexnet_viewer.core.pictures.images import image_to_array, load_image  # noqa: E402
+from alexnet_viewer.core.frame.preprocess import Preprocessor  # noqa: E402
+from alexnet_viewer.core.pictures.samples import list_samples  # noqa: E402
 
 
 @pytest.fixture(scope="module")

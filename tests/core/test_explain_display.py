@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from alexnet_viewer.core.explain_display import (
+from alexnet_viewer.core.explain.display import (
     GRADIENT_MODES,
     HEAT_LUT,
     gaussian_blur,

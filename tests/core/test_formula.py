@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from alexnet_viewer.core.formula import (
+from alexnet_viewer.core.inspect.formula import (
     cell_formula,
     conv_formula,
     normalised_input,
     pool_formula,
 )
-from alexnet_viewer.core.preprocess import Preprocessor
+from alexnet_viewer.core.frame.preprocess import Preprocessor
 
 
 @pytest.fixture(scope="module")

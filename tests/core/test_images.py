@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile, ImageOps
 
-from alexnet_viewer.core import images
+from alexnet_viewer.core.pictures import images
 from alexnet_viewer.core.errors import ImageLoadError, ViewerError
-from alexnet_viewer.core.images import (
+from alexnet_viewer.core.pictures.images import (
     MAX_PIXELS,
     SUPPORTED_SUFFIXES,
     image_to_array,

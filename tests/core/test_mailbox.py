@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from alexnet_viewer.core.mailbox import LatestMailbox, MailboxClosed, MailboxCounts
+from alexnet_viewer.core.frame.mailbox import LatestMailbox, MailboxClosed, MailboxCounts
 
 
 def test_newest_item_wins_and_replaced_ones_are_counted():

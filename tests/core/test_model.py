@@ -6,9 +6,9 @@ import pytest
 import torch
 from torchvision.models import AlexNet_Weights, alexnet
 
-from alexnet_viewer.core import model as model_module
+from alexnet_viewer.core.model import loader as model_module
 from alexnet_viewer.core.errors import DeviceError, ViewerError, WeightsError
-from alexnet_viewer.core.model import (
+from alexnet_viewer.core.model.loader import (
     DownloadCancelled,
     LoadedModel,
     WeightsSpec,

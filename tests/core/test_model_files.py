@@ -11,7 +11,7 @@ from safetensors.torch import save_file
 from torchvision.models import alexnet
 
 from alexnet_viewer.core.errors import WeightsError
-from alexnet_viewer.core.model import WeightsSpec, load_model
+from alexnet_viewer.core.model.loader import WeightsSpec, load_model
 
 
 def small_state() -> dict[str, torch.Tensor]:

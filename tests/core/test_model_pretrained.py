@@ -13,10 +13,10 @@ import pytest
 import torch
 from torchvision.models import AlexNet_Weights, alexnet
 
-from alexnet_viewer.core import download
-from alexnet_viewer.core import model as model_module
+from alexnet_viewer.core.model import download
+from alexnet_viewer.core.model import loader as model_module
 from alexnet_viewer.core.errors import WeightsError, WeightsUnavailableError
-from alexnet_viewer.core.model import (
+from alexnet_viewer.core.model.loader import (
     DownloadCancelled,
     WeightsSpec,
     load_model,

@@ -12,8 +12,8 @@ import torch.nn.functional as nnf
 from torchvision.models import AlexNet_Weights
 from torchvision.transforms import functional as F
 
-from alexnet_viewer.core import preprocess
-from alexnet_viewer.core.preprocess import RESIZE_PIXEL_LIMIT, Preprocessor, axis_weights
+from alexnet_viewer.core.frame import preprocess
+from alexnet_viewer.core.frame.preprocess import RESIZE_PIXEL_LIMIT, Preprocessor, axis_weights
 
 TRANSFORMS = AlexNet_Weights.IMAGENET1K_V1.transforms()
 CPU = torch.device("cpu")
@@ -120,7 +120,7 @@ _PEAK_MEMORY = """
 import json, resource, sys
 import numpy as np, torch
 from torchvision.models import AlexNet_Weights
-from alexnet_viewer.core.preprocess import Preprocessor
+from alexnet_viewer.core.frame.preprocess import Preprocessor
 report = {}
 for float_resize in (False, True):
     preprocess = Preprocessor(AlexNet_Weights.IMAGENET1K_V1.transforms(), torch.device("cpu"), float_resize)

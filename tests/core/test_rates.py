@@ -1,6 +1,6 @@
 import pytest
 
-from alexnet_viewer.core.rates import LiveStats, RateMeter
+from alexnet_viewer.core.frame.rates import LiveStats, RateMeter
 
 
 def test_rate_over_the_window():

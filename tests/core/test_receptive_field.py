@@ -6,9 +6,9 @@ import torch
 from torch import nn
 from torchvision.models import alexnet
 
-from alexnet_viewer.core.hooks import layer_module
-from alexnet_viewer.core.layers import MODULE_LOCATIONS, SPATIAL_LAYERS
-from alexnet_viewer.core.receptive_field import (
+from alexnet_viewer.core.frame.hooks import layer_module
+from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS, SPATIAL_LAYERS
+from alexnet_viewer.core.inspect.receptive_field import (
     cells_seeing,
     geometry_table,
     layer_cells,

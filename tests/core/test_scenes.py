@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from alexnet_viewer.core.edits import Edits
-from alexnet_viewer.core.scenes import (
+from alexnet_viewer.core.pictures.edits import Edits
+from alexnet_viewer.core.lecture.scenes import (
     FORMAT_NAME,
     FORMAT_VERSION,
     Lecture,

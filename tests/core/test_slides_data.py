@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from alexnet_viewer.core.layers import LAYER_NAMES
-from alexnet_viewer.core.slides_data import (
+from alexnet_viewer.core.frame.layers import LAYER_NAMES
+from alexnet_viewer.core.lecture.slides_data import (
     STATS_COLUMNS,
     activation_arrays,
     csv_safe,

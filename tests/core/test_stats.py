@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from alexnet_viewer.core.hooks import BufferLayout, LayerSlot
-from alexnet_viewer.core.stats import (
+from alexnet_viewer.core.frame.hooks import BufferLayout, LayerSlot
+from alexnet_viewer.core.frame.stats import (
     HISTOGRAM_BINS,
     StatsPlan,
     histogram_counts,

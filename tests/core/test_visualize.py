@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from alexnet_viewer.core.images import image_to_array, load_image
-from alexnet_viewer.core.preprocess import Preprocessor
-from alexnet_viewer.core.samples import list_samples
+from alexnet_viewer.core.pictures.images import image_to_array, load_image
+from alexnet_viewer.core.frame.preprocess import Preprocessor
+from alexnet_viewer.core.pictures.samples import list_samples
 from alexnet_viewer.core.visualize import (
     TargetError,
     VisualizeCancelled,
@@ -19,7 +19,7 @@ from alexnet_viewer.core.visualize import (
 from alexnet_viewer.core.visualize.network import RedirectedReLU, private_model, truncated
 from alexnet_viewer.core.visualize.param import COLOUR_SQRT, FourierImage, frequency_scale
 from alexnet_viewer.core.visualize.transforms import ViewerView, random_view
-from alexnet_viewer.output_files import write_png
+from alexnet_viewer.core.output_files import write_png
 
 # Few steps keep the test fast; 48 are enough for these channels (default: 256).
 FAST_STEPS = 48
@@ -190,7 +190,7 @@ def test_a_damaged_cache_entry_is_recomputed(loaded_model, tmp_path):
 
 
 def test_the_cache_is_per_weights_and_under_xdg_cache_home(loaded_model, monkeypatch, tmp_path):
-    from alexnet_viewer.core.model import WeightsSpec, load_model
+    from alexnet_viewer.core.model.loader import WeightsSpec, load_model
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert cache.default_cache_dir() == tmp_path / "alexnet-viewer" / "visualize"

@@ -9,10 +9,10 @@ import dataclasses
 import numpy as np
 import torch
 
-from alexnet_viewer.core.engine import PreparedFrame
-from alexnet_viewer.core.images import image_to_array, load_image
-from alexnet_viewer.core.result import Result
-from alexnet_viewer.core.samples import list_samples
+from alexnet_viewer.core.frame.engine import PreparedFrame
+from alexnet_viewer.core.pictures.images import image_to_array, load_image
+from alexnet_viewer.core.frame.result import Result
+from alexnet_viewer.core.pictures.samples import list_samples
 
 
 def sample_pictures(limit: int | None = None) -> list[tuple[str, np.ndarray]]:

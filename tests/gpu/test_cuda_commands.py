@@ -8,8 +8,8 @@ import torch
 if not torch.cuda.is_available():
     pytest.skip("needs a CUDA GPU", allow_module_level=True)
 
-from alexnet_viewer.cli import main  # noqa: E402
-from alexnet_viewer.core.samples import list_samples  # noqa: E402
+from alexnet_viewer.cli.dispatch import main  # noqa: E402
+from alexnet_viewer.core.pictures.samples import list_samples  # noqa: E402
 
 
 def test_export_on_cuda(tmp_path, capsys):

@@ -13,9 +13,9 @@ import torch
 if not torch.cuda.is_available():
     pytest.skip("needs a CUDA GPU", allow_module_level=True)
 
-from alexnet_viewer.core.device_faults import describe_device_fault, is_device_fault  # noqa: E402
-from alexnet_viewer.core.engine import Engine, FrameRequest  # noqa: E402
-from alexnet_viewer.core.model import WeightsSpec, load_model  # noqa: E402
+from alexnet_viewer.core.model.device_faults import describe_device_fault, is_device_fault  # noqa: E402
+from alexnet_viewer.core.frame.engine import Engine, FrameRequest  # noqa: E402
+from alexnet_viewer.core.model.loader import WeightsSpec, load_model  # noqa: E402
 
 from .compare import (  # noqa: E402
     assert_crops_close,

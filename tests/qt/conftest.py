@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QSettings
 
-from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.core.model.weights_spec import WeightsSpec
 
 
 @pytest.fixture(autouse=True)

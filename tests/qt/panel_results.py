@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from alexnet_viewer.core.engine import Engine, FrameRequest
+from alexnet_viewer.core.frame.engine import Engine, FrameRequest
 
 
 def gradient_image(height: int = 240, width: int = 320, phase: int = 0) -> np.ndarray:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from alexnet_viewer.core.edits import Edits, apply_edits, occluder_colour, occluder_rect
+from alexnet_viewer.core.pictures.edits import Edits, apply_edits, occluder_colour, occluder_rect
 from alexnet_viewer.qt.edits.geometry import (
     displayed_box_to_crop,
     fit_square,

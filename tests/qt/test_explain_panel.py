@@ -10,8 +10,8 @@ import torch
 from PySide6.QtCore import Qt
 
 from alexnet_viewer.core.explain import Explainer
-from alexnet_viewer.core.explain_display import gradient_image, upsample
-from alexnet_viewer.core.formula import normalised_input
+from alexnet_viewer.core.explain.display import gradient_image, upsample
+from alexnet_viewer.core.inspect.formula import normalised_input
 from alexnet_viewer.qt.explain.jobs import ClassTarget, UnitTarget
 from alexnet_viewer.qt.inspect.geometry import crop_box_on_picture
 from tests.qt.conftest import wait_for_frame
@@ -163,7 +163,7 @@ def test_nothing_is_explained_while_the_panel_is_behind_another_tab(make_window,
 def test_a_screenshot_with_explain_waits_for_the_map(qtbot, tmp_path, settings_path, shared_engine):
     from PIL import Image
 
-    from alexnet_viewer.core.weights_spec import WeightsSpec
+    from alexnet_viewer.core.model.weights_spec import WeightsSpec
     from alexnet_viewer.qt.app import GuiOptions, create_app
     from tests.qt.conftest import RecordingFactory, write_picture
     from tests.qt.inspect_helpers import with_model

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from PySide6.QtWidgets import QLabel
 
-from alexnet_viewer.core.layers import LAYER_NAMES
+from alexnet_viewer.core.frame.layers import LAYER_NAMES
 from alexnet_viewer.qt.export import slides
 from alexnet_viewer.qt.export.dialog import NO_RESULT, ExportDialog, show_export_dialog
 from tests.qt.inspect_helpers import gradient_picture, next_result, open_window

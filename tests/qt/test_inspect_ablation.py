@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from alexnet_viewer.core.engine import FrameRequest
+from alexnet_viewer.core.frame.engine import FrameRequest
 from alexnet_viewer.qt.inspect.ablation_panel import NOTHING_OFF, toggled
 from tests.qt.inspect_helpers import (
     gradient_picture,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from alexnet_viewer.core.compare import difference, difference_mosaic, top5_change
+from alexnet_viewer.core.inspect.compare import difference, difference_mosaic, top5_change
 from alexnet_viewer.qt.inspect.compare_panel import NO_REFERENCE
 from tests.qt.inspect_helpers import (
     gradient_picture,

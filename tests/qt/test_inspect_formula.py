@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from alexnet_viewer.core.formula import cell_formula
+from alexnet_viewer.core.inspect.formula import cell_formula
 from alexnet_viewer.qt.inspect import formula_controller
 from alexnet_viewer.qt.inspect.formula_view import TOP_CHANNELS, number
 from tests.qt.inspect_helpers import (
@@ -99,7 +99,7 @@ def test_formulas_are_computed_off_the_gui_thread(shown, qtbot, monkeypatch):
         threads.append(threading.current_thread())
         return real(*args)
 
-    monkeypatch.setattr("alexnet_viewer.core.formula.cell_formula", recording)
+    monkeypatch.setattr("alexnet_viewer.core.inspect.formula.cell_formula", recording)
     _click(qtbot, window, 1, 2, 3)
     assert threads and all(thread is not threading.main_thread() for thread in threads)
 

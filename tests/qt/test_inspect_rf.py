@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QRectF
 
-from alexnet_viewer.core.receptive_field import (
+from alexnet_viewer.core.inspect.receptive_field import (
     cells_seeing,
     layer_geometry,
     receptive_field,

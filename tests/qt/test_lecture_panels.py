@@ -7,9 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from torchvision.models import AlexNet_Weights
 
-from alexnet_viewer.core.about import about_facts
-from alexnet_viewer.core.architecture import architecture
-from alexnet_viewer.core.layers import LAYER_NAMES
+from alexnet_viewer.core.lecture.about import about_facts
+from alexnet_viewer.core.inspect.architecture import architecture
+from alexnet_viewer.core.frame.layers import LAYER_NAMES
 from alexnet_viewer.qt.lecture.about_view import show_about_alexnet
 from alexnet_viewer.qt.lecture.architecture_panel import COLUMNS, row_texts
 from tests.qt.conftest import EngineWrapper, RecordingFactory, wait_for_frame

@@ -8,7 +8,7 @@ from PIL import Image
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel
 
-from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.core.model.weights_spec import WeightsSpec
 from alexnet_viewer.qt.app import GuiOptions, create_app
 from alexnet_viewer.qt.lecture import scenes as lecture_scenes
 from alexnet_viewer.qt.lecture.shortcut_overlay import overlay_rows
@@ -243,7 +243,7 @@ def test_presentation_screenshot_has_the_given_size(qtbot, tmp_path, settings_pa
 
 
 def test_the_command_line_passes_presentation_to_the_window(monkeypatch, tmp_path):
-    from alexnet_viewer import cli
+    from alexnet_viewer.cli import dispatch as cli
     from alexnet_viewer.qt import app
 
     seen = []

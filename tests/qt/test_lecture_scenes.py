@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from alexnet_viewer.core.edits import Edits
-from alexnet_viewer.core.scenes import Lecture, Scene, load_lecture, save_lecture
+from alexnet_viewer.core.pictures.edits import Edits
+from alexnet_viewer.core.lecture.scenes import Lecture, Scene, load_lecture, save_lecture
 from alexnet_viewer.qt.lecture import scenes as lecture_scenes
 from tests.qt.conftest import wait_for_frame, write_picture
 

@@ -12,7 +12,7 @@ from alexnet_viewer.qt.live import controller as live_controller
 from alexnet_viewer.qt.app import GuiOptions, create_app
 from alexnet_viewer.qt.worker.lanes import LanePlan
 from alexnet_viewer.qt.live import SlideshowSource, SyntheticSource
-from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.core.model.weights_spec import WeightsSpec
 from tests.qt.conftest import RecordingFactory, SlowEngine, write_picture
 from tests.qt.live_helpers import ManualSource, PrebuiltEngine, frame
 from tests.qt.video_files import write_mjpeg_avi

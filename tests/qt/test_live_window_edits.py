@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from alexnet_viewer.core.edits import Edits, occluder_colour
-from alexnet_viewer.core.samples import list_samples
+from alexnet_viewer.core.pictures.edits import Edits, occluder_colour
+from alexnet_viewer.core.pictures.samples import list_samples
 from tests.qt.conftest import RecordingFactory, wait_for_frame
 from tests.qt.live_helpers import ManualSource, PrebuiltEngine, frame
 
@@ -102,7 +102,7 @@ def test_the_occluder_square_sits_where_its_outline_is_and_changes_the_answer(ma
 def assert_change_is_where_the_square_is(plain, occluded):
     """conv1 units that see none of the occluded pixels keep their values exactly; units that
     see only occluded pixels all change (and so does the answer)."""
-    from alexnet_viewer.core.receptive_field import layer_cells, receptive_field
+    from alexnet_viewer.core.inspect.receptive_field import layer_cells, receptive_field
 
     touched = (plain.crop != occluded.crop).any(axis=2)
     assert 0 < touched.mean() < 0.6  # the square covers part of what the network sees

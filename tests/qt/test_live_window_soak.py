@@ -8,7 +8,7 @@ long version at camera size.
 from __future__ import annotations
 
 from alexnet_viewer.qt.live import SyntheticSource
-from alexnet_viewer.qt.live.bench import resident_mb
+from alexnet_viewer.bench.live import resident_mb
 
 WARMUP, FRAMES = 40, 200
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
-from alexnet_viewer.core.layers import LAYER_NAMES
+from alexnet_viewer.core.frame.layers import LAYER_NAMES
 from alexnet_viewer.qt.panels.colormaps import colormap, lookup_table, mosaic_lookup_table
 from alexnet_viewer.qt.panels import FeatureMapsPanel
 from alexnet_viewer.qt.panels.feature_maps_panel import SWITCH_MARGIN
@@ -306,7 +306,7 @@ def test_hover_and_detail_read_the_result_whose_mosaic_is_shown(panel, engine, c
 
 @pytest.mark.parametrize("layer", ["conv1", "pool5"])
 def test_the_channel_sits_on_its_receptive_field_centres(qtbot, engine, layer):
-    from alexnet_viewer.core.receptive_field import layer_cells, receptive_field
+    from alexnet_viewer.core.inspect.receptive_field import layer_cells, receptive_field
 
     result = process(engine, layer, frame_id=11)
     widget = FeatureMapsPanel()
@@ -324,7 +324,7 @@ def test_the_channel_sits_on_its_receptive_field_centres(qtbot, engine, layer):
 
 
 def test_mean_order_puts_ties_in_channel_order(engine):
-    from alexnet_viewer.core.engine import FrameRequest
+    from alexnet_viewer.core.frame.engine import FrameRequest
 
     black = np.zeros((64, 64, 3), np.uint8)  # many ReLU channels are all zero: ties
     result = engine.process(black, FrameRequest(focus_layers=("relu1", "relu5"), channel_order="mean"))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from alexnet_viewer.core.layers import LAYER_NAMES
+from alexnet_viewer.core.frame.layers import LAYER_NAMES
 from alexnet_viewer.qt.panels import StatsPanel
 from alexnet_viewer.qt.panels.stats_panel import SPARSITY_Y_RANGE, format_number
 from tests.qt.panel_results import process

@@ -2,8 +2,8 @@
 
 import pytest
 
-from alexnet_viewer.cli import main
-from alexnet_viewer.startup_bench import time_one_launch
+from alexnet_viewer.cli.dispatch import main
+from alexnet_viewer.bench.startup import time_one_launch
 
 
 def test_one_launch_reports_paint_before_result():

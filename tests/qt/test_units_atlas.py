@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QPushButton
 from alexnet_viewer.core.atlas import pictures as atlas_pictures
 from alexnet_viewer.core.atlas.build import BuildOptions, build_atlas
 from alexnet_viewer.core.atlas.lookup import channel_top, open_atlas
-from alexnet_viewer.core.model import load_model
-from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.core.model.loader import load_model
+from alexnet_viewer.core.model.weights_spec import WeightsSpec
 from tests.atlas_fixtures import make_folder, write_picture
 from tests.qt.units_helpers import units_window, wait_for_picture
 

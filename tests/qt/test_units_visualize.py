@@ -8,9 +8,9 @@ import pytest
 
 from alexnet_viewer.core.atlas.build import BuildOptions, build_atlas
 from alexnet_viewer.core.atlas.lookup import channel_top
-from alexnet_viewer.core.images import image_to_array, load_image
+from alexnet_viewer.core.pictures.images import image_to_array, load_image
 from alexnet_viewer.core.visualize import measure_activations
-from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.core.model.weights_spec import WeightsSpec
 from tests.atlas_fixtures import make_folder, write_picture
 from tests.qt.units_helpers import units_window, wait_for_picture
 

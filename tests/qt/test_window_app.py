@@ -11,10 +11,10 @@ from pathlib import Path
 from PIL import Image
 from PySide6.QtCore import QSettings
 
-from alexnet_viewer.core.samples import list_samples
+from alexnet_viewer.core.pictures.samples import list_samples
 from alexnet_viewer.qt.window import picture_sources
 from alexnet_viewer.qt.app import GuiOptions, create_app, run_gui
-from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.core.model.weights_spec import WeightsSpec
 from alexnet_viewer.qt.settings import MAX_RECENT, ViewerSettings
 from tests.qt.conftest import wait_for_frame, write_picture
 
@@ -92,7 +92,7 @@ SCREENSHOT_CHILD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from alexnet_viewer.core.model import WeightsSpec
+    from alexnet_viewer.core.model.loader import WeightsSpec
     from alexnet_viewer.qt.app import GuiOptions, run_gui
 
     image, out, settings = (Path(arg) for arg in sys.argv[1:4])

@@ -8,8 +8,8 @@ import threading
 
 import torch
 
-from alexnet_viewer.core.device_faults import describe_device_fault
-from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.core.model.device_faults import describe_device_fault
+from alexnet_viewer.core.model.weights_spec import WeightsSpec
 from tests.qt.conftest import EngineWrapper, RecordingFactory, wait_for_frame, write_picture
 
 

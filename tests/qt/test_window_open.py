@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
 
-from alexnet_viewer.core.samples import list_samples, sample_title
+from alexnet_viewer.core.pictures.samples import list_samples, sample_title
 from alexnet_viewer.qt.window import picture_sources
 from alexnet_viewer.qt.app import GuiOptions, first_picture
 from tests.qt.conftest import wait_for_frame, write_picture

@@ -8,10 +8,10 @@ import pytest
 import torch
 from PySide6.QtWidgets import QPushButton
 
-from alexnet_viewer.core import model as model_module
+from alexnet_viewer.core.model import loader as model_module
 from alexnet_viewer.core.errors import WeightsUnavailableError
 from alexnet_viewer.qt.weights import dialogs as weights_dialogs
-from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.core.model.weights_spec import WeightsSpec
 from tests.qt.conftest import RecordingFactory, wait_for_frame
 
 OFFLINE = "The pretrained weights are not cached and the download failed: no network."

@@ -8,7 +8,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QTimer
 
-from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.core.model.weights_spec import WeightsSpec
 from alexnet_viewer.qt.worker import log_file
 from alexnet_viewer.qt.worker.jobs import PictureCache, PictureSource
 from tests.qt.conftest import (
@@ -207,8 +207,7 @@ class StallingServer:
 
 def test_a_stalled_download_is_cancelled_when_the_window_closes(make_window, qtbot, tmp_path, monkeypatch,
                                                               shared_engine):
-    from alexnet_viewer.core import model as model_module
-
+    from alexnet_viewer.core.model import loader as model_module
     server = StallingServer()
     monkeypatch.setattr(model_module, "PRETRAINED_URL", server.url)
     monkeypatch.setattr(model_module, "PRETRAINED_CACHE_DIR", tmp_path / "cache")

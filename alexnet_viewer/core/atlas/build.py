@@ -18,15 +18,15 @@ from time import monotonic, perf_counter
 import numpy as np
 import torch
 
-from ..preprocess import Preprocessor
-from ..weights_spec import WeightsSpec
-from . import store
-from .capture import SpatialMaxima, channel_layout
-from .distributed import Solo
-from .identity import preprocess_identity, weights_identity
-from .pictures import batches, draft_size
-from .plan import Plan, make_plan
-from .store import AtlasError, BadFile, FileEntry
+from alexnet_viewer.core.frame.preprocess import Preprocessor
+from alexnet_viewer.core.model.weights_spec import WeightsSpec
+from alexnet_viewer.core.atlas import store
+from alexnet_viewer.core.atlas.capture import SpatialMaxima, channel_layout
+from alexnet_viewer.core.atlas.distributed import Solo
+from alexnet_viewer.core.atlas.identity import preprocess_identity, weights_identity
+from alexnet_viewer.core.atlas.pictures import batches, draft_size
+from alexnet_viewer.core.atlas.plan import Plan, make_plan
+from alexnet_viewer.core.atlas.store import AtlasError, BadFile, FileEntry
 
 __all__ = ["AtlasError", "BuildOptions", "BuildReport", "build_atlas"]
 

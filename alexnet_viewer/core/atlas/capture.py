@@ -13,8 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..hooks import layer_module
-from ..layers import MODULE_LOCATIONS, SPATIAL_LAYERS
+from alexnet_viewer.core.frame.hooks import layer_module
+from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS, SPATIAL_LAYERS
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import hashlib
 import numpy as np
 import torch
 
-from ..weights_spec import WeightsSpec
+from alexnet_viewer.core.model.weights_spec import WeightsSpec
 
 
 def state_dict_sha256(model: torch.nn.Module) -> str:

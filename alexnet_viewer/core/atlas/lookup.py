@@ -8,10 +8,10 @@ from pathlib import Path
 
 from torchvision.transforms.functional import _compute_resized_output_size
 
-from ..layers import SPATIAL_LAYERS
-from ..receptive_field import receptive_field
-from .store import AtlasError, Manifest, read_manifest, read_top
-from .topk import NO_PICTURE
+from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
+from alexnet_viewer.core.inspect.receptive_field import receptive_field
+from alexnet_viewer.core.atlas.store import AtlasError, Manifest, read_manifest, read_top
+from alexnet_viewer.core.atlas.topk import NO_PICTURE
 
 
 @dataclass(frozen=True)

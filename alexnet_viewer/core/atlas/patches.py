@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..explain import Explainer
-from ..explain_display import gradient_image
-from ..preprocess import Preprocessor
-from .lookup import Unit
-from .pictures import load_picture
+from alexnet_viewer.core.explain import Explainer
+from alexnet_viewer.core.explain.display import gradient_image
+from alexnet_viewer.core.frame.preprocess import Preprocessor
+from alexnet_viewer.core.atlas.lookup import Unit
+from alexnet_viewer.core.atlas.pictures import load_picture
 
 
 class PatchMaker:

@@ -16,9 +16,9 @@ from typing import NamedTuple
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ..errors import ImageLoadError
-from ..images import image_to_array, load_image
-from ..preprocess import Preprocessor
+from alexnet_viewer.core.errors import ImageLoadError
+from alexnet_viewer.core.pictures.images import image_to_array, load_image
+from alexnet_viewer.core.frame.preprocess import Preprocessor
 
 
 def draft_size(transforms: object) -> tuple[int, int]:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ...output_files import unusable_folder_reason
-from ..picture_files import list_pictures
-from .capture import LayerBlock
-from .store import (
+from alexnet_viewer.core.output_files import unusable_folder_reason
+from alexnet_viewer.core.pictures.picture_files import list_pictures
+from alexnet_viewer.core.atlas.capture import LayerBlock
+from alexnet_viewer.core.atlas.store import (
     AtlasError,
     BadFile,
     FileEntry,
@@ -22,7 +22,7 @@ from .store import (
     read_top,
     remove_unreferenced,
 )
-from .topk import NO_PICTURE, TopK
+from alexnet_viewer.core.atlas.topk import NO_PICTURE, TopK
 
 
 @dataclass

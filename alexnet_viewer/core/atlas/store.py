@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ...output_files import write_atomically, write_json
-from ..errors import ViewerError
-from .capture import LayerBlock
-from .topk import TopK
+from alexnet_viewer.core.output_files import write_atomically, write_json
+from alexnet_viewer.core.errors import ViewerError
+from alexnet_viewer.core.atlas.capture import LayerBlock
+from alexnet_viewer.core.atlas.topk import TopK
 
 FORMAT = "alexnet-viewer atlas"
 VERSION = 1

@@ -1,6 +1,21 @@
-"""Why AlexNet thinks so (no Qt): see explainer.py for the methods, network.py for how."""
+"""Why AlexNet thinks so (no Qt): see explainer.py for the methods, network.py for how.
 
-from .explainer import CLASS_METHODS, DEFAULT_LAYER, UNIT_METHODS, Explainer, check_unit
-from .occlusion import ExplainCancelled, OcclusionMap
+The names below load on first use, so that ``display`` (numpy only) can be imported by the
+window before torch is.
+"""
 
-__all__ = ["CLASS_METHODS", "DEFAULT_LAYER", "UNIT_METHODS", "ExplainCancelled", "Explainer", "OcclusionMap", "check_unit"]
+from importlib import import_module
+
+_HOMES = {
+    "CLASS_METHODS": "explainer", "DEFAULT_LAYER": "explainer", "UNIT_METHODS": "explainer",
+    "Explainer": "explainer", "check_unit": "explainer",
+    "ExplainCancelled": "occlusion", "OcclusionMap": "occlusion",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)

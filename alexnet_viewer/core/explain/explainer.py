@@ -19,10 +19,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..layers import SPATIAL_LAYERS, check_layer_name
-from ..preprocess import Preprocessor
-from .network import Network
-from .occlusion import OcclusionMap, occlusion_map
+from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS, check_layer_name
+from alexnet_viewer.core.frame.preprocess import Preprocessor
+from alexnet_viewer.core.explain.network import Network
+from alexnet_viewer.core.explain.occlusion import OcclusionMap, occlusion_map
 
 Activations = Mapping[str, object]  # canonical layer name -> captured (C,H,W) / (N,) values
 Classes = int | Sequence[int]

@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..layers import MODULE_LOCATIONS
+from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS
 
 RULES = ("plain", "guided", "deconv")
 

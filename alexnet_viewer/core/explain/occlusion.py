@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import ViewerError
+from alexnet_viewer.core.errors import ViewerError
 
 
 class ExplainCancelled(ViewerError):

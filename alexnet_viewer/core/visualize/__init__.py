@@ -6,8 +6,8 @@ Olah et al., "Feature Visualization", Distill 2017, as in Lucid/Lucent), on a pr
 copy of the network, and caches the result on disk per weights.
 """
 
-from .optimise import DEFAULT_STEPS, VisualizeCancelled, VisualizeResult, measure_activations, visualize
-from .target import Target, TargetError, channel_count, parse_target
+from alexnet_viewer.core.visualize.optimise import DEFAULT_STEPS, VisualizeCancelled, VisualizeResult, measure_activations, visualize
+from alexnet_viewer.core.visualize.target import Target, TargetError, channel_count, parse_target
 
 __all__ = [
     "DEFAULT_STEPS",

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 from torch import nn
 
-from ...output_files import write_atomically
-from ..atlas.identity import state_dict_sha256
+from alexnet_viewer.core.output_files import write_atomically
+from alexnet_viewer.core.atlas.identity import state_dict_sha256
 
 # Bump when the optimisation changes, so old pictures are not served for new settings.
 ALGORITHM_VERSION = 2

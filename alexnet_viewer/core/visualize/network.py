@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torchvision.models import alexnet
 
-from ..layers import MODULE_LOCATIONS, check_layer_name
+from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS, check_layer_name
 
 
 class _Redirected(torch.autograd.Function):

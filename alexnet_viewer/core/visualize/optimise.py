@@ -24,17 +24,17 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 import torch
 
-from ..errors import ViewerError
-from ..preprocess import Preprocessor
-from ..result import frozen_array
-from . import cache
-from .network import private_model, truncated
-from .param import FourierImage
-from .target import check_target
-from .transforms import ViewerView, random_view
+from alexnet_viewer.core.errors import ViewerError
+from alexnet_viewer.core.frame.preprocess import Preprocessor
+from alexnet_viewer.core.frame.result import frozen_array
+from alexnet_viewer.core.visualize import cache
+from alexnet_viewer.core.visualize.network import private_model, truncated
+from alexnet_viewer.core.visualize.param import FourierImage
+from alexnet_viewer.core.visualize.target import check_target
+from alexnet_viewer.core.visualize.transforms import ViewerView, random_view
 
 if TYPE_CHECKING:
-    from ..model import LoadedModel
+    from alexnet_viewer.core.model.loader import LoadedModel
 
 DEFAULT_STEPS = 256
 LEARNING_RATE = 0.05

@@ -8,9 +8,9 @@ from functools import cache
 import torch
 from torchvision.models import alexnet
 
-from ..errors import ViewerError
-from ..layers import LAYER_NAMES, MODULE_LOCATIONS
-from .network import truncated
+from alexnet_viewer.core.errors import ViewerError
+from alexnet_viewer.core.frame.layers import LAYER_NAMES, MODULE_LOCATIONS
+from alexnet_viewer.core.visualize.network import truncated
 
 
 class TargetError(ViewerError, ValueError):

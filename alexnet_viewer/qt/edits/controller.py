@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
-from alexnet_viewer.core.edits import Edits
+from alexnet_viewer.core.pictures.edits import Edits
 from alexnet_viewer.qt.edits.crop_tool import CropTool
 from alexnet_viewer.qt.edits.geometry import displayed_box_to_crop
 from alexnet_viewer.qt.edits.panel import EditsPanel

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from alexnet_viewer.core.edits import Box, Edits, Occluder
+from alexnet_viewer.core.pictures.edits import Box, Edits, Occluder
 
 # (x, y, side) of the occluder square in displayed-picture pixels (x = column, y = row).
 Square = tuple[float, float, float]

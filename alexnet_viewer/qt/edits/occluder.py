@@ -12,7 +12,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Signal
 
-from alexnet_viewer.core.edits import Occluder
+from alexnet_viewer.core.pictures.edits import Occluder
 from alexnet_viewer.qt.edits.geometry import (
     fit_square,
     occluder_square,

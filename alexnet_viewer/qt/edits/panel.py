@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from alexnet_viewer.core.edits import Box, Edits, Occluder
+from alexnet_viewer.core.pictures.edits import Box, Edits, Occluder
 from alexnet_viewer.qt.panels.style import (
     TitledPanel,
     apply_spacing,

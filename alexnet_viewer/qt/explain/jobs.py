@@ -105,7 +105,7 @@ Progress = Callable[[int, int], None]
 def explain_job(explainer, job: ExplainJob, progress: Progress | None = None,
                 cancelled: Callable[[], bool] | None = None) -> Explanation:
     """The maps of ``job`` (raises ExplainCancelled, or ValueError with a sentence)."""
-    from alexnet_viewer.core.explain_display import occlusion_drop, upsample
+    from alexnet_viewer.core.explain.display import occlusion_drop, upsample
 
     started = time.perf_counter()
     request, result = job.request, job.result
@@ -133,6 +133,6 @@ def explain_job(explainer, job: ExplainJob, progress: Progress | None = None,
 def _normalised_batch(job: ExplainJob):
     import torch
 
-    from alexnet_viewer.core.formula import normalised_input
+    from alexnet_viewer.core.inspect.formula import normalised_input
 
     return torch.from_numpy(normalised_input(job.loaded, job.result)).unsqueeze(0)

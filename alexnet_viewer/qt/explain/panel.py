@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from alexnet_viewer.core.explain_display import gradient_image, heat_levels
-from alexnet_viewer.core.layers import SPATIAL_LAYERS
+from alexnet_viewer.core.explain.display import gradient_image, heat_levels
+from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
 from alexnet_viewer.qt.explain.jobs import HEAT, LAYER_METHODS, METHODS
 from alexnet_viewer.qt.inspect.geometry import crop_box_on_picture
 from alexnet_viewer.qt.panels.colormaps import COLORMAP_NAMES, colormap, lookup_table

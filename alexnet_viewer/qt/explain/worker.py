@@ -17,7 +17,7 @@ import threading
 
 from PySide6.QtCore import QObject, Signal
 
-from alexnet_viewer.core.mailbox import LatestMailbox, MailboxClosed
+from alexnet_viewer.core.frame.mailbox import LatestMailbox, MailboxClosed
 from alexnet_viewer.qt.explain.jobs import ExplainJob, explain_job
 from alexnet_viewer.qt.worker.lanes import usable_cores, yield_to_the_gui
 

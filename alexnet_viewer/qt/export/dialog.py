@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from alexnet_viewer.output_files import os_reason
+from alexnet_viewer.core.output_files import os_reason
 from alexnet_viewer.qt.export import slides
 from alexnet_viewer.qt.panels.style import (
     apply_spacing,

@@ -20,9 +20,9 @@ from PySide6.QtCore import QBuffer, QIODevice, QObject, QPoint, Qt, QTimer, Sign
 from PySide6.QtGui import QImage, QPainter, QRegion
 from PySide6.QtWidgets import QWidget
 
-from alexnet_viewer.core.result import Result
-from alexnet_viewer.core.slides_data import activation_arrays, stats_csv, stats_document
-from alexnet_viewer.output_files import os_reason, write_atomically, write_json
+from alexnet_viewer.core.frame.result import Result
+from alexnet_viewer.core.lecture.slides_data import activation_arrays, stats_csv, stats_document
+from alexnet_viewer.core.output_files import os_reason, write_atomically, write_json
 
 SCALES = (1, 2)
 ANIMATION_FORMATS = {".gif": "GIF", ".webp": "WEBP"}

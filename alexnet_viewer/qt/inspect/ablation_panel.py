@@ -41,7 +41,7 @@ AblationSpec = tuple  # core.ablation.AblationSpec; that module loads torch, so 
 
 def toggled(spec: AblationSpec, layer: str, channel: int) -> AblationSpec:
     """``spec`` with ``channel`` of ``layer`` switched the other way."""
-    from alexnet_viewer.core.ablation import check_ablations
+    from alexnet_viewer.core.frame.ablation import check_ablations
 
     channels = set(dict(spec).get(layer, ()))
     channels ^= {channel}
@@ -57,7 +57,7 @@ class AblationController(QObject):
         self.spec: AblationSpec = ()
 
     def set_spec(self, spec) -> None:
-        from alexnet_viewer.core.ablation import check_ablations
+        from alexnet_viewer.core.frame.ablation import check_ablations
 
         spec = check_ablations(spec)
         if spec != self.spec:
@@ -69,7 +69,7 @@ class AblationController(QObject):
 
     def add_text(self, text: str) -> None:
         """Add ``LAYER:C1,C2``; ValueError with the sentence if it is not one."""
-        from alexnet_viewer.core.ablation import parse_ablation
+        from alexnet_viewer.core.frame.ablation import parse_ablation
 
         layer, channels = parse_ablation(text)
         self.set_spec([*self.spec, (layer, channels)])

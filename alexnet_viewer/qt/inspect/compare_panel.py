@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from alexnet_viewer.core.compare import difference_mosaic, diverging_lut, top5_change
-from alexnet_viewer.core.result import Result
+from alexnet_viewer.core.inspect.compare import difference_mosaic, diverging_lut, top5_change
+from alexnet_viewer.core.frame.result import Result
 from alexnet_viewer.qt.inspect.background import LatestJob
 from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
 from alexnet_viewer.qt.panels.style import (

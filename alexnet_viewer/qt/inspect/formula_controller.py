@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from alexnet_viewer.core.layers import SPATIAL_LAYERS
+from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
 from alexnet_viewer.qt.inspect.background import LatestJob
 
 NO_MODEL = "The formula needs the network's weights; they are not loaded yet"
@@ -19,14 +19,14 @@ NOT_SPATIAL = "{layer} units are fully connected: each one sums all of the layer
 
 def formula_layer(layer: str) -> str:
     """The conv or pool layer whose arithmetic a click on ``layer`` shows (a relu's conv)."""
-    from alexnet_viewer.core.formula import input_of
+    from alexnet_viewer.core.inspect.formula import input_of
 
     return input_of(layer) if layer.startswith("relu") else layer
 
 
 def _compute(request):
     """In the formula thread: (loaded, result, (layer, channel, y, x), ablations) -> formula."""
-    from alexnet_viewer.core.formula import cell_formula
+    from alexnet_viewer.core.inspect.formula import cell_formula
 
     loaded, result, (layer, channel, y, x), _off = request
     return cell_formula(loaded, result, formula_layer(layer), channel, y, x)

@@ -15,8 +15,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from alexnet_viewer.core.compare import symmetric_levels
-from alexnet_viewer.core.layers import LAYER_NAMES
+from alexnet_viewer.core.inspect.compare import symmetric_levels
+from alexnet_viewer.core.frame.layers import LAYER_NAMES
 from alexnet_viewer.qt.panels.style import (
     AXIS_TEXT,
     PLOT_BACKGROUND,

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
 
-from alexnet_viewer.core.layers import SPATIAL_LAYERS
+from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
 from alexnet_viewer.qt.inspect.geometry import (
     crop_box_on_picture,
     picture_point_on_crop,
@@ -30,7 +30,7 @@ OUTSIDE_CROP = "That point is outside the 224×224 crop the network sees"
 
 
 def receptive_field(layer: str, y: int, x: int):
-    from alexnet_viewer.core.receptive_field import (
+    from alexnet_viewer.core.inspect.receptive_field import (
         receptive_field as field,  # torch: loaded by now
     )
 
@@ -38,7 +38,7 @@ def receptive_field(layer: str, y: int, x: int):
 
 
 def cells_seeing(layer: str, py: float, px: float) -> tuple[slice, slice]:
-    from alexnet_viewer.core.receptive_field import cells_seeing as seeing
+    from alexnet_viewer.core.inspect.receptive_field import cells_seeing as seeing
 
     return seeing(layer, py, px)
 

@@ -57,7 +57,7 @@ class AboutView(TitledPanel):
 def facts_for(loaded) -> tuple:
     """The core's facts for ``loaded`` (a LoadedModel). Called once the weights are in: it
     reads torchvision's metadata and modules, which must not be imported at startup."""
-    from alexnet_viewer.core.about import about_facts
+    from alexnet_viewer.core.lecture.about import about_facts
 
     return about_facts(loaded)
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from alexnet_viewer.core.layers import LAYER_NAMES
+from alexnet_viewer.core.frame.layers import LAYER_NAMES
 from alexnet_viewer.qt.panels.style import (
     TitledPanel,
     apply_spacing,

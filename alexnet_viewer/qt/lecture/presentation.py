@@ -15,7 +15,7 @@ from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, Qt, QTimer, Signa
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDockWidget, QMenu, QToolBar, QWidget
 
-from alexnet_viewer.core.layers import LAYER_NAMES
+from alexnet_viewer.core.frame.layers import LAYER_NAMES
 from alexnet_viewer.qt.lecture import shortcuts, views
 from alexnet_viewer.qt.lecture.about_view import AboutView, facts_for
 from alexnet_viewer.qt.lecture.borrow import Borrowed, FontScaler
@@ -83,7 +83,7 @@ class PresentationController(QObject):
         # Read from the loaded modules in well under a millisecond; torch is imported by now.
         loaded = self.window.worker.loaded_model
         if loaded is not None:
-            from alexnet_viewer.core.architecture import architecture
+            from alexnet_viewer.core.inspect.architecture import architecture
 
             self.window.architecture_panel.set_architecture(architecture(loaded.model))
         self.facts = facts_for(loaded)

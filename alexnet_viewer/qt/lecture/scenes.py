@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from alexnet_viewer.core.edits import Edits
-from alexnet_viewer.core.scenes import (
+from alexnet_viewer.core.pictures.edits import Edits
+from alexnet_viewer.core.lecture.scenes import (
     FILE_SUFFIX,
     Lecture,
     LectureError,

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMenu
 
-from alexnet_viewer.core.rates import LiveStats
+from alexnet_viewer.core.frame.rates import LiveStats
 from alexnet_viewer.qt.live import (
     CameraSource,
     SlideshowSource,

@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPainter
 
 from alexnet_viewer.core.errors import ViewerError
-from alexnet_viewer.core.images import MAX_PIXELS
+from alexnet_viewer.core.pictures.images import MAX_PIXELS
 
 # Live frames are scaled to at most this many pixels on their long side (aspect kept):
 # AlexNet sees 224×224 in the end, and edits and conversions cost per pixel.

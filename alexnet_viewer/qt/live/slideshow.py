@@ -15,8 +15,8 @@ from PIL import Image
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from alexnet_viewer.core.errors import ImageLoadError
-from alexnet_viewer.core.images import image_to_array, load_image
-from alexnet_viewer.core.picture_files import list_pictures
+from alexnet_viewer.core.pictures.images import image_to_array, load_image
+from alexnet_viewer.core.pictures.picture_files import list_pictures
 from alexnet_viewer.qt.live.base import FrameSource
 
 # Pictures are shrunk to at most this many pixels a side (camera-like sizes): a 24-megapixel

@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout
 
-from alexnet_viewer.core.result import Result
+from alexnet_viewer.core.frame.result import Result
 from alexnet_viewer.qt.panels.colormaps import DEFAULT_COLORMAP, colormap, lookup_table
 from alexnet_viewer.qt.panels.style import (
     AXIS_TEXT,
@@ -31,7 +31,7 @@ HINT = "The strongest channel shows here; click a tile to pick one"
 def map_rect(layer: str, shape: tuple[int, int]) -> QRectF:
     """Where a spatial layer's (H, W) map lies on the crop: cell (y, x) is the stride-sided
     square centred on the centre of that cell's receptive field."""
-    from alexnet_viewer.core.receptive_field import layer_geometry  # torch is loaded by now
+    from alexnet_viewer.core.inspect.receptive_field import layer_geometry  # torch is loaded by now
 
     _size, stride, first_centre = layer_geometry(layer)
     corner = first_centre - stride / 2

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from alexnet_viewer.core.layers import LAYER_NAMES, SPATIAL_LAYERS
-from alexnet_viewer.core.result import Mosaic, Result
+from alexnet_viewer.core.frame.layers import LAYER_NAMES, SPATIAL_LAYERS
+from alexnet_viewer.core.frame.result import Mosaic, Result
 from alexnet_viewer.qt.panels.colormaps import (
     COLORMAP_NAMES,
     DEFAULT_COLORMAP,

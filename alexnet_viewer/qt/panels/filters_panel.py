@@ -6,7 +6,7 @@ from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QVBoxLayout
 
-from alexnet_viewer.core.result import FilterTiles, Result
+from alexnet_viewer.core.frame.result import FilterTiles, Result
 from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
 from alexnet_viewer.qt.panels.style import (
     TitledPanel,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
 
-from alexnet_viewer.core.result import Result
+from alexnet_viewer.core.frame.result import Result
 from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
 from alexnet_viewer.qt.panels.style import (
     TitledPanel,

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from alexnet_viewer.core.layers import LAYER_NAMES, SPATIAL_LAYERS
-from alexnet_viewer.core.result import Result
+from alexnet_viewer.core.frame.layers import LAYER_NAMES, SPATIAL_LAYERS
+from alexnet_viewer.core.frame.result import Result
 from alexnet_viewer.qt.panels.ranges import steady_range
 from alexnet_viewer.qt.panels.style import (
     ACCENT,

@@ -7,7 +7,7 @@ import html
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from alexnet_viewer.core.result import Result
+from alexnet_viewer.core.frame.result import Result
 from alexnet_viewer.qt.panels.probability_bar import ProbabilityBar
 from alexnet_viewer.qt.panels.style import (
     TitledPanel,

@@ -18,7 +18,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QVBoxLayout
 
 from alexnet_viewer.core.errors import ViewerError
-from alexnet_viewer.core.layers import SPATIAL_LAYERS
+from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
 from alexnet_viewer.qt.panels.style import (
     AXIS_TEXT,
     PLOT_BACKGROUND,

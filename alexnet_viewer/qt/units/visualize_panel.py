@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from alexnet_viewer.core.layers import SPATIAL_LAYERS
+from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
 from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
 from alexnet_viewer.qt.panels.style import (
     TitledPanel,
@@ -68,7 +68,7 @@ def visualize_work(loaded, text: str, steps: int, atlas, picture: Path | None, c
     the atlas's best for a conv/relu/pool channel, and ``picture``."""
     from alexnet_viewer.core.atlas.lookup import channel_top
     from alexnet_viewer.core.errors import ImageLoadError
-    from alexnet_viewer.core.images import image_to_array, load_image
+    from alexnet_viewer.core.pictures.images import image_to_array, load_image
     from alexnet_viewer.core.visualize import (
         measure_activations,
         parse_target,

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.core.model.weights_spec import WeightsSpec
 
 WEIGHTS_FILE_FILTER = "Weights (*.pth *.pt *.safetensors);;All files (*)"
 UNTRAINED_EXPLANATION = (

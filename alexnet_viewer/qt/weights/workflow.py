@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMainWindow
 
-from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.core.model.weights_spec import WeightsSpec
 from alexnet_viewer.qt.weights import dialogs as weights_dialogs
 from alexnet_viewer.qt.worker.engine_worker import LoadedWeights, WeightsFailure
 

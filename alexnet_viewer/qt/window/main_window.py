@@ -14,10 +14,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMainWindow
 
-from alexnet_viewer.core.samples import samples_dir
+from alexnet_viewer.core.pictures.samples import samples_dir
 from alexnet_viewer.qt.live.controller import LiveController
 from alexnet_viewer.qt.lecture.presentation import PresentationController
-from alexnet_viewer.core.weights_spec import WeightsSpec
+from alexnet_viewer.core.model.weights_spec import WeightsSpec
 from alexnet_viewer.qt.settings import ViewerSettings
 from alexnet_viewer.qt.weights.workflow import WeightsMixin
 from alexnet_viewer.qt.window.docks import DEFAULT_SIZE, DocksMixin

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
-from alexnet_viewer.core.samples import list_samples
+from alexnet_viewer.core.pictures.samples import list_samples
 from alexnet_viewer.qt.export.dialog import show_export_dialog
 from alexnet_viewer.qt.lecture.about_view import show_about_alexnet
 from alexnet_viewer.qt.window.about import show_about

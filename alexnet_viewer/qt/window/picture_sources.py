@@ -16,8 +16,8 @@ from PySide6.QtCore import QMimeData, QUrl
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from alexnet_viewer.core.images import SUPPORTED_SUFFIXES
-from alexnet_viewer.core.picture_files import list_pictures
+from alexnet_viewer.core.pictures.images import SUPPORTED_SUFFIXES
+from alexnet_viewer.core.pictures.picture_files import list_pictures
 from alexnet_viewer.qt.live.frames import qimage_to_array
 
 # Encoded formats we prefer to pull out of a drop or the clipboard, best first: the

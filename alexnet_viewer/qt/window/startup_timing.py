@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
-from alexnet_viewer.startup_bench import STARTUP_LOG_VARIABLE
+from alexnet_viewer.bench.startup import STARTUP_LOG_VARIABLE
 
 
 class StartupTimer(QObject):

@@ -22,7 +22,7 @@ import time
 
 from PySide6.QtCore import QThread, Signal
 
-from alexnet_viewer.core.mailbox import LatestMailbox, MailboxClosed
+from alexnet_viewer.core.frame.mailbox import LatestMailbox, MailboxClosed
 from alexnet_viewer.qt.worker.engine_slot import EngineSlot, close_engine
 from alexnet_viewer.qt.worker.handoff import Handoff
 from alexnet_viewer.qt.worker.jobs import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from alexnet_viewer.core.mailbox import MailboxClosed
+from alexnet_viewer.core.frame.mailbox import MailboxClosed
 
 
 class Handoff:

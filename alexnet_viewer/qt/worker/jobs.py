@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from alexnet_viewer.core.edits import Edits, apply_edits
+from alexnet_viewer.core.pictures.edits import Edits, apply_edits
 
 
 @dataclass(frozen=True)
@@ -72,14 +72,13 @@ class LoadedWeights:
 
 
 def frame_request(view: ViewRequest):
-    from alexnet_viewer.core.engine import FrameRequest
+    from alexnet_viewer.core.frame.engine import FrameRequest
 
     return FrameRequest(focus_layers=(view.layer,), channel_order=view.channel_order, ablations=view.ablations)
 
 
 def decode_picture(source: PictureSource) -> np.ndarray:
-    from alexnet_viewer.core import images
-
+    from alexnet_viewer.core.pictures import images
     if source.frame is not None:
         return source.frame.to_array()
     if source.array is not None:

@@ -24,8 +24,8 @@ EngineFactory = Callable[[Any, "str | None", Callable, Callable[[], bool]], Any]
 
 
 def default_engine_factory(spec, device, progress, should_cancel):
-    from alexnet_viewer.core import model as model_module
-    from alexnet_viewer.core.engine import Engine
+    from alexnet_viewer.core.model import loader as model_module
+    from alexnet_viewer.core.frame.engine import Engine
 
     loaded = model_module.load_model(spec, device=device, progress=progress, should_cancel=should_cancel)
     return Engine(loaded)

@@ -123,7 +123,7 @@ class FrameServing:
         return None
 
     def _frame_failed(self, engine, job: Job, error: Exception) -> None:
-        from alexnet_viewer.core.device_faults import describe_device_fault, is_device_fault  # torch: not at import
+        from alexnet_viewer.core.model.device_faults import describe_device_fault, is_device_fault  # torch: not at import
 
         if is_device_fault(error) and str(engine.device) != "cpu":
             self._device_failed(engine, error, describe_device_fault(error, str(engine.device)))

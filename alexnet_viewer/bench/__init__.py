@@ -1,0 +1,1 @@
+"""Benches: what a user experiences, measured as ratios in one run."""

@@ -1,0 +1,220 @@
+"""Turns one picture into one immutable Result: predictions, activations, statistics, mosaics.
+
+A frame is two steps, ``prepare`` (picture → uploaded, preprocessed batch and crop) and
+``run`` (forward with hooks, statistics, histograms, mosaics, top-5, one transfer back), so
+a worker can prepare the next frame while the device runs the current one; ``process``
+does both. Nothing in the normal path waits for the device but the transfer of the
+results (see transfer.py); per-stage times are taken only when ``FrameRequest.timings``
+asks (stage_clock.py, device events on an accelerator). Every device op keeps to dtypes
+with CPU, CUDA and MPS kernels (see preprocess.py, stats.py, mosaic.py): float32 values,
+uint8 pictures, int64 indices from ``topk`` and ``argsort``, int32 histogram bins.
+
+CUDA graphs are not used: the per-frame buffer and the hooks' Python copies, the
+requested layers and the ablations vary per frame, so one graph per request shape would
+be needed, and none of it could be checked without a GPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from time import perf_counter
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from PIL import Image
+
+from alexnet_viewer.core.frame.ablation import Ablation, AblationSpec, check_ablations
+from alexnet_viewer.core.frame.hooks import ActivationCapture, layer_module
+from alexnet_viewer.core.frame.layers import LAYER_NAMES, check_layer_name
+from alexnet_viewer.core.frame.mosaic import activation_mosaic, filter_images, grid_shape
+from alexnet_viewer.core.frame.preprocess import Preprocessor
+from alexnet_viewer.core.frame.result import FilterTiles, Mosaic, Prediction, Result, WeightsInfo, frozen_array
+from alexnet_viewer.core.frame.stage_clock import StageClock
+from alexnet_viewer.core.frame.stats import StatsPlan, histogram_counts, host_layer_stats, make_histogram, summarise
+from alexnet_viewer.core.frame.transfer import to_host
+
+if TYPE_CHECKING:
+    from alexnet_viewer.core.model.loader import LoadedModel
+
+CHANNEL_ORDERS = ("index", "mean")
+TOP_K = 5
+
+
+@dataclass(frozen=True)
+class FrameRequest:
+    """What the views need beyond the always-computed summaries."""
+
+    focus_layers: tuple[str, ...] = ("conv1",)
+    channel_order: str = "index"
+    ablations: AblationSpec = ()  # channels switched off, e.g. (("conv5", (3, 7)),); see ablation.py
+    timings: bool = False  # per-stage times in Result.timings_ms (always: "total")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ablations", check_ablations(self.ablations))
+        for name in self.focus_layers:
+            check_layer_name(name)
+        if self.channel_order not in CHANNEL_ORDERS:
+            raise ValueError(f"channel order must be one of {CHANNEL_ORDERS}, not {self.channel_order!r}")
+
+    @classmethod
+    def everything(cls, channel_order: str = "index") -> "FrameRequest":
+        return cls(focus_layers=LAYER_NAMES, channel_order=channel_order)
+
+
+@dataclass(frozen=True)
+class PreparedFrame:
+    """A picture uploaded and preprocessed on an engine's device, ready for ``Engine.run``."""
+
+    image: np.ndarray  # (H, W, 3) uint8, the picture as given
+    batch: torch.Tensor  # (1, 3, 224, 224) float32, normalised, on the device
+    crop: torch.Tensor  # (3, 224, 224) uint8 on the device: what the network sees
+    clock: StageClock  # the "preprocess" stage, when timings were asked for
+    prepare_ms: float  # host time spent in prepare
+
+
+def as_rgb_array(image: np.ndarray | Image.Image) -> np.ndarray:
+    if isinstance(image, Image.Image):
+        image = np.asarray(image.convert("RGB"))
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"expected an (H, W, 3) uint8 RGB array, got {image.dtype} {image.shape}")
+    return np.ascontiguousarray(image)
+
+
+class Engine:
+    """Runs AlexNet with hooks on one device; ``prepare``, ``run`` and ``process`` may run in
+    several threads at once.
+
+    ``float_resize`` (preprocess.py) and ``packed_transfer`` (transfer.py, with histograms
+    counted without a host read-back) choose the accelerator code paths (None: on every
+    device but the CPU); both can be forced on the CPU, where tests run them.
+    """
+
+    def __init__(
+        self, loaded: "LoadedModel", *, float_resize: bool | None = None, packed_transfer: bool | None = None
+    ) -> None:
+        self._loaded = loaded
+        self._model = loaded.model
+        self._device = loaded.device
+        self._weights = loaded.weights
+        self._preprocess = Preprocessor(loaded.transforms, loaded.device, float_resize=float_resize)
+        self._packed = loaded.device.type != "cpu" if packed_transfer is None else bool(packed_transfer)
+        self._sync_free = self._packed  # histograms without bincount's host read-back go with it
+        self._capture = ActivationCapture(self._model, self._preprocess.batch_shape)
+        self._ablation = Ablation(self._model)
+        self._stats_plan = StatsPlan(self._capture.layout)
+        self._categories = tuple(loaded.categories)
+        self._filters = self._filter_tiles()
+
+    @property
+    def weights(self) -> WeightsInfo:
+        return self._weights
+
+    @property
+    def device(self) -> str:
+        return str(self._device)
+
+    @property
+    def loaded(self) -> "LoadedModel":
+        if self._loaded is None:
+            raise RuntimeError("this engine was closed")
+        return self._loaded
+
+    def close(self) -> None:
+        """Remove the hooks and let go of the model, so its memory (GPU memory too) is freed
+        as soon as the caller drops its own ``LoadedModel``. The engine cannot run afterwards."""
+        self._capture.remove()
+        self._ablation.remove()
+        self._model = self._loaded = None
+
+    def _filter_tiles(self) -> FilterTiles:
+        weight = layer_module(self._model, "conv1").weight
+        global_norm, per_filter = (frozen_array(t.cpu().numpy()) for t in filter_images(weight))
+        return FilterTiles(global_norm, per_filter, grid_shape(weight.shape[0]), tuple(weight.shape[2:]), 1)
+
+    def process(
+        self, image: np.ndarray | Image.Image, request: FrameRequest = FrameRequest(), frame_id: int = 0
+    ) -> Result:
+        return self.run(self.prepare(image, timings=request.timings), request, frame_id)
+
+    def prepare(self, image: np.ndarray | Image.Image, timings: bool = False) -> PreparedFrame:
+        """Check, upload and preprocess a picture; queued on the device, nothing waited for."""
+        started = perf_counter()
+        array = as_rgb_array(image)
+        clock = StageClock(self._device, timings)
+        with torch.inference_mode():
+            batch, crop = self._preprocess(array)
+        clock.lap("preprocess")
+        return PreparedFrame(array, batch, crop, clock, (perf_counter() - started) * 1000)
+
+    def run(self, prepared: PreparedFrame, request: FrameRequest = FrameRequest(), frame_id: int = 0) -> Result:
+        if self._loaded is None:
+            raise RuntimeError("this engine was closed")
+        started = perf_counter()
+        clock = StageClock(self._device, request.timings)
+        with torch.inference_mode():
+            with self._ablation.active(request.ablations):
+                logits, buffer = self._capture.run(prepared.batch)
+            clock.lap("forward")
+            summary = summarise(buffer, self._stats_plan)
+            focus = {name: self._capture.layout.view(buffer, name) for name in request.focus_layers}
+            levels = {name: summary.levels(name) for name in focus}
+            parts = {
+                f"histogram:{name}": histogram_counts(focus[name], levels[name], self._sync_free) for name in focus
+            }
+            probabilities, classes = torch.softmax(logits[0], dim=0).topk(TOP_K)
+            clock.lap("stats")
+            gaps = {}
+            for name, activation in focus.items():
+                order = None
+                if request.channel_order == "mean":
+                    order = parts[f"order:{name}"] = summary.channel_sums(name).argsort(descending=True, stable=True)
+                parts[f"mosaic:{name}"], gaps[name] = activation_mosaic(activation, levels[name], order)
+            clock.lap("mosaics")
+            parts.update(buffer=buffer, reductions=summary.reductions, probabilities=probabilities, classes=classes)
+            parts["crop"] = prepared.crop.permute(1, 2, 0)
+            host = to_host(parts, self._packed)
+            clock.lap("transfer")
+        timings = {**prepared.clock.read(), **clock.read()}
+        return self._assemble(frame_id, prepared, host, gaps, timings, started)
+
+    def _assemble(self, frame_id, prepared, host: dict, gaps: dict, timings: dict, started) -> Result:
+        layout = self._capture.layout
+        buffer = frozen_array(host["buffer"])
+        activations = {name: layout.view_array(buffer, name) for name in LAYER_NAMES}
+        stats = host_layer_stats(self._stats_plan, host["reductions"])
+        histograms = {
+            name: make_histogram(host[f"histogram:{name}"], stats[name].min, stats[name].max) for name in gaps
+        }
+        mosaics = {}
+        for name, gap in gaps.items():
+            shape = activations[name].shape
+            count = shape[0]
+            order = host.get(f"order:{name}")
+            mosaics[name] = Mosaic(
+                image=frozen_array(host[f"mosaic:{name}"]),
+                levels=(stats[name].min, stats[name].max),
+                grid=grid_shape(count),
+                tile=tuple(shape[1:]) if len(shape) == 3 else (1, 1),
+                gap=gap,
+                order=tuple(order.tolist()) if order is not None else tuple(range(count)),
+            )
+        top5 = tuple(
+            Prediction(int(index), self._categories[int(index)], float(p))
+            for p, index in zip(host["probabilities"], host["classes"])
+        )
+        timings["total"] = prepared.prepare_ms + (perf_counter() - started) * 1000
+        return Result(
+            frame_id=frame_id,
+            image=frozen_array(prepared.image),
+            crop=frozen_array(host["crop"]),
+            top5=top5,
+            activations=activations,
+            stats=stats,
+            histograms=histograms,
+            mosaics=mosaics,
+            filters=self._filters,
+            weights=self.weights,
+            device=self.device,
+            timings_ms=timings,
+        )

@@ -1,0 +1,1 @@
+"""Lectures: scenes saved to a file, the data written for slides, About AlexNet."""

@@ -1,0 +1,1 @@
+"""Picture files: untrusted decoding, folder listing, the bundled samples and the edits applied before a frame."""
