@@ -11,7 +11,6 @@ import io
 import os
 import re
 import stat
-import threading
 import warnings
 from typing import BinaryIO
 
@@ -36,8 +35,24 @@ _ACCEPTED_DECODED = frozenset(_ALLOWED_FORMATS) | {"MPO"}
 _SNIFF_BYTES = 1024
 _HIGH_DEPTH_ROWS_BUDGET = 4_000_000  # pixels converted per block, to bound temporary memory
 
+# Pillow's warnings are filtered for the process instead of around every decode (which
+# would need a process-wide lock: warnings.catch_warnings swaps global state). Its
+# UserWarnings ("Corrupt EXIF data" and the like) are noise for a hostile file, and its
+# DecompressionBombWarning is redundant: MAX_PIXELS is below Pillow's threshold and
+# _check_size refuses a bigger picture before a pixel is decoded (bigger still, Pillow
+# raises DecompressionBombError itself, which becomes the same sentence).
+_PILLOW_FILTERS = (
+    ("ignore", None, UserWarning, re.compile(r"PIL(\..*)?$"), 0),
+    ("ignore", None, Image.DecompressionBombWarning, None, 0),
+)
 
-_DECODE_LOCK = threading.Lock()
+
+def _quiet_pillow() -> None:
+    """Put the filters in place, once (and again only if something reset the filter list,
+    as a warnings.catch_warnings block around the import does when it ends)."""
+    if not all(entry in warnings.filters for entry in _PILLOW_FILTERS):
+        for action, _message, category, module, _line in _PILLOW_FILTERS:
+            warnings.filterwarnings(action, category=category, module=module.pattern if module else "")
 
 
 def load_image(
@@ -119,24 +134,15 @@ def _open_regular_file(path: str | os.PathLike, name: str) -> BinaryIO:
 
 
 def _decode(fp: BinaryIO, name: str, max_pixels: int, draft: tuple[int, int] | None = None) -> Image.Image:
-    # warnings.catch_warnings swaps process-wide state: two decodes at once could leave
-    # each other's filters behind. Decoding is short; one at a time costs little.
-    with _DECODE_LOCK:
-        return _decode_unlocked(fp, name, max_pixels, draft)
-
-
-def _decode_unlocked(fp: BinaryIO, name: str, max_pixels: int, draft: tuple[int, int] | None) -> Image.Image:
+    """Any number of threads may decode at once (no lock; the global Image.MAX_IMAGE_PIXELS
+    stays untouched)."""
+    _quiet_pillow()
     try:
         head = fp.read(_SNIFF_BYTES)
         fp.seek(0)
-        # Local filters only: the global Image.MAX_IMAGE_PIXELS stays untouched. Pillow's
-        # UserWarnings ("Corrupt EXIF data" and the like) are noise for a hostile file.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = _open_and_load(fp, head, name, max_pixels, draft)
-            image = _apply_exif_orientation(image)
-            rgb = _to_rgb(image)
+        image = _open_and_load(fp, head, name, max_pixels, draft)
+        image = _apply_exif_orientation(image)
+        rgb = _to_rgb(image)
     except ImageLoadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
