@@ -85,10 +85,10 @@ class ExplainWorker(QObject):
 
     # The thread
     def _run(self) -> None:
-        import torch
+        from alexnet_viewer.core.frame.torch_threads import set_thread_count  # torch: not at import
 
         yield_to_the_gui(EXPLAIN_NICENESS)
-        torch.set_num_threads(max(1, usable_cores() // 2))  # this thread's own count
+        set_thread_count(usable_cores() // 2)  # this thread's own count, where torch has one
         while True:
             try:
                 job = self.mailbox.take()
