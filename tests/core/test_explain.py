@@ -195,7 +195,9 @@ def test_several_classes_in_one_call_equal_one_at_a_time(explainer, frame_and_ba
     _, batch = frame_and_batch
     stacked = explainer.class_maps(batch, [3, 999], methods=("gradcam", "guided_backprop"))
     assert stacked["gradcam"].shape == (2, 13, 13) and stacked["guided_backprop"].shape == (2, 3, 224, 224)
-    np.testing.assert_allclose(stacked["gradcam"][1], explainer.gradcam(batch, 999), rtol=1e-5, atol=1e-12)
+    # Relative to the map's maximum (values ~1e-7: batched and single float32 passes differ ~1e-11).
+    gradcam = explainer.gradcam(batch, 999)
+    np.testing.assert_allclose(stacked["gradcam"][1], gradcam, rtol=1e-5, atol=1e-6 * float(np.abs(gradcam).max()))
     single = explainer.guided_backprop(batch, 999)
     np.testing.assert_allclose(stacked["guided_backprop"][1], single, rtol=1e-5, atol=1e-6 * float(np.abs(single).max()))
 
