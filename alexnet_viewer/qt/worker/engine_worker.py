@@ -23,6 +23,7 @@ import time
 from PySide6.QtCore import QThread, Signal
 
 from alexnet_viewer.core.frame.mailbox import LatestMailbox, MailboxClosed
+from alexnet_viewer.core.model.device_gate import pipelined
 from alexnet_viewer.core.frame.torch_threads import per_thread_counts, set_thread_count
 from alexnet_viewer.qt.worker.engine_slot import EngineSlot, close_engine
 from alexnet_viewer.qt.worker.handoff import Handoff
@@ -188,7 +189,7 @@ class EngineWorker(FrameServing, QThread):
         engine = load.engine
         device = str(engine.device)
         self._spec = load.spec
-        self.pipelined = device != "cpu"
+        self.pipelined = pipelined(device)  # CUDA only: on MPS one thread talks to the device
         if not per_thread_counts():
             self.planner.one_lane_only()
         self._slot.replace(engine)  # the old engine is closed once its last frame is done
