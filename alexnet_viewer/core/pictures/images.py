@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import warnings
+from collections.abc import Callable
 from typing import BinaryIO
 
 import numpy as np
@@ -55,14 +56,21 @@ def _quiet_pillow() -> None:
             warnings.filterwarnings(action, category=category, module=module.pattern if module else "")
 
 
+Shrink = Callable[[int, int], int]  # (width, height) from the header → a whole reduction factor
+
+
 def load_image(
-    path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, draft: tuple[int, int] | None = None
+    path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, draft: tuple[int, int] | None = None,
+    shrink: Shrink | None = None,
 ) -> Image.Image:
     """Decode the picture at ``path`` into a new RGB image, or raise ImageLoadError.
 
     ``draft=(width, height)``: a JPEG is decoded at the smallest of its built-in reduced
     scales (1/2, 1/4, 1/8) that is still at least that size (Pillow's draft mode), which is
     several times faster for a photo much bigger than needed; other formats decode in full.
+    ``shrink(width, height)``: a whole factor k to reduce the picture by on the host (a JPEG
+    decodes at its reduced scale up to k, then ``Image.reduce`` does the rest; see
+    core/pictures/working.py for the factor that keeps the network's crop unchanged).
     """
     name = _display_name(path)
     try:
@@ -75,11 +83,11 @@ def load_image(
     if info.st_size == 0:
         raise _error(name, "empty file")
     with _open_regular_file(path, name) as fp:
-        return _decode(fp, name, max_pixels, draft)
+        return _decode(fp, name, max_pixels, draft, shrink)
 
 
 def load_image_bytes(
-    data: bytes, name: str = "pasted image", *, max_pixels: int = MAX_PIXELS
+    data: bytes, name: str = "pasted image", *, max_pixels: int = MAX_PIXELS, shrink: Shrink | None = None
 ) -> Image.Image:
     """Decode an in-memory picture (clipboard, drag and drop) into a new RGB image."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -87,7 +95,7 @@ def load_image_bytes(
     data = bytes(data)
     if not data:
         raise _error(name, "empty file")
-    return _decode(io.BytesIO(data), name, max_pixels)
+    return _decode(io.BytesIO(data), name, max_pixels, None, shrink)
 
 
 def image_to_array(image: Image.Image) -> np.ndarray:
@@ -133,14 +141,15 @@ def _open_regular_file(path: str | os.PathLike, name: str) -> BinaryIO:
         raise _error(name, _os_reason(exc)) from exc
 
 
-def _decode(fp: BinaryIO, name: str, max_pixels: int, draft: tuple[int, int] | None = None) -> Image.Image:
+def _decode(fp: BinaryIO, name: str, max_pixels: int, draft: tuple[int, int] | None = None,
+            shrink: Shrink | None = None) -> Image.Image:
     """Any number of threads may decode at once (no lock; the global Image.MAX_IMAGE_PIXELS
     stays untouched)."""
     _quiet_pillow()
     try:
         head = fp.read(_SNIFF_BYTES)
         fp.seek(0)
-        image = _open_and_load(fp, head, name, max_pixels, draft)
+        image = _open_and_load(fp, head, name, max_pixels, draft, shrink)
         image = _apply_exif_orientation(image)
         rgb = _to_rgb(image)
     except ImageLoadError:
@@ -156,7 +165,8 @@ def _decode(fp: BinaryIO, name: str, max_pixels: int, draft: tuple[int, int] | N
 
 
 def _open_and_load(
-    fp: BinaryIO, head: bytes, name: str, max_pixels: int, draft: tuple[int, int] | None
+    fp: BinaryIO, head: bytes, name: str, max_pixels: int, draft: tuple[int, int] | None,
+    shrink: Shrink | None = None,
 ) -> Image.Image:
     try:
         image = Image.open(fp, formats=list(_ALLOWED_FORMATS))
@@ -168,11 +178,16 @@ def _open_and_load(
         raise _error(name, f"unsupported format ({image.format})")
     _check_size(image, name, max_pixels)
     image.seek(0)
+    width, height = image.size
+    factor = max(1, int(shrink(width, height))) if shrink is not None else 1
+    if factor > 1 and draft is None:
+        draft = (-(-width // factor), -(-height // factor))
     if draft is not None and image.format in ("JPEG", "MPO"):
         image.draft(image.mode, draft)  # before load(); only ever shrinks, keeps the mode
     image.load()  # truncated or corrupt data fails here, not later in a worker
     _check_size(image, name, max_pixels)  # a few decoders settle the size while loading
-    return image
+    rest = factor // max(1, round(width / image.width))  # what the JPEG scale left to do
+    return image.reduce(rest) if rest > 1 else image
 
 
 def _check_size(image: Image.Image, name: str, max_pixels: int) -> None:

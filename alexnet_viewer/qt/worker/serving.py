@@ -110,7 +110,7 @@ class FrameServing:
     def _picture(self, job: Job):
         """(decoded, edited) arrays for ``job``, or None after saying why not."""
         try:
-            original = self._pictures.decoded(job.source)
+            original = self._pictures.decoded(job.source, job.edits.crop)
             return original, self._pictures.edited(job.source.token, original, job.edits)
         except ViewerError as error:
             if job.source.frame is not None:
