@@ -94,6 +94,12 @@ class EngineWorker(FrameServing, QThread):
             load.cancel.set()  # superseded: its result is dropped
         self._wake.set()
 
+    def forget_fallback(self) -> None:
+        """After a device fault the engine stays on the CPU until this: the next weights
+        request goes to the device it names again (the status bar's way back)."""
+        with self._fault_lock:
+            self._fallback_device = None
+
     def post(self, job: Job) -> bool:
         """Queue a frame; returns True if it replaced one still waiting."""
         return self.mailbox.put(job)
