@@ -7,6 +7,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402 - after the environment is set
 
 
+@pytest.fixture(autouse=True, scope="session")
+def weights_record_in_a_temporary_folder(tmp_path_factory):
+    """The record of verified weights files (core/model/verified.py) never goes to the
+    user's own cache from a test."""
+    from alexnet_viewer.core.model import verified
+
+    verified.RECORD_DIR = tmp_path_factory.mktemp("user-cache")
+    yield
+    verified.RECORD_DIR = None
+
+
 @pytest.fixture(scope="session")
 def loaded_model():
     """One random-weights AlexNet for the whole run (building one takes about a second)."""

@@ -6,7 +6,9 @@ the GPU machine, and writes each bench's JSON, the pytest logs and JUnit files a
 summary, ``gpu_check.json``, under $OUT (else ./gpu_check_out). A bench mode this
 checkout does not have yet is reported and skipped. ``--device cpu`` is the dry run: the
 same steps with a few frames, and of tests/core only the Qt check and the accelerator
-code paths run on the CPU (tests/gpu skips), so CI keeps the script working.
+code paths run on the CPU (tests/gpu skips all but its tests that force the accelerator
+paths on the CPU, such as prepare/run from two threads), so CI keeps the script working.
+tests/gpu/test_cuda_syncs.py runs frames under torch.cuda.set_sync_debug_mode("error").
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Callable
 import torch
 from torchvision.models import AlexNet_Weights
 
+from alexnet_viewer.core.model.device_gate import device_work
 from alexnet_viewer.core.atlas.pictures import batches
 from alexnet_viewer.core.errors import ViewerError
 from alexnet_viewer.core.pictures.picture_files import list_pictures
@@ -279,7 +280,7 @@ def evaluate_folder(
             raise EvaluationCancelled(f"Stopped after {len(labels) + len(failures)} of {len(items)} pictures.")
         failures += [Failure(paths[position], message) for position, message in chunk.errors]
         if chunk.pictures is not None:
-            with torch.inference_mode():
+            with device_work(loaded.device), torch.inference_mode():  # alone on MPS
                 logits = network(chunk.pictures.to(loaded.device, non_blocking=pin))
                 top = logits.topk(TOP_K, dim=1).indices.cpu()
             labels += [items[position] for position in chunk.indices]

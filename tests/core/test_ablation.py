@@ -164,3 +164,21 @@ def test_export_ablate_flag(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].endswith("conv5 has channels 0…255; 300 is not one of them") and "Traceback" not in "".join(err)
     assert not (tmp_path / "bad").exists()
+
+
+def test_the_channel_indices_go_to_the_device_once_per_spec(engine, frame, monkeypatch):
+    """A tensor from a Python list every frame is a synchronous host copy on CUDA: cached."""
+    from alexnet_viewer.core.frame import ablation
+
+    made = []
+    real = torch.tensor
+
+    def counting(*args, **kwargs):
+        made.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ablation.torch, "tensor", counting)
+    first, other = (("conv4", (5, 11)), ("pool5", (2,))), (("conv2", (17,)),)  # specs no other test uses
+    results = [engine.process(frame, FrameRequest(ablations=spec)) for spec in (first, first, other, first, other)]
+    assert sorted(made) == [(2,), (5, 11), (17,)]  # one per layer of each spec, once
+    assert np.array_equal(results[0].activations["fc8"], results[3].activations["fc8"])

@@ -42,7 +42,7 @@ def test_other_failures_are_not_device_faults(error):
     assert not is_device_fault(error)
 
 
-def test_a_simulated_oom_mid_frame_is_a_device_fault_and_the_cpu_engine_carries_on(engine, frame, monkeypatch):
+def test_a_simulated_oom_is_told_as_a_device_fault_and_a_rebuilt_cpu_engine_gives_the_same_top5(engine, frame, monkeypatch):
     expected = [p.index for p in engine.process(frame).top5]
     failing = Engine(load_model(WeightsSpec.random(seed=0), device="cpu"))
 

@@ -184,7 +184,7 @@ def test_a_frames_captured_values_give_the_same_maps_as_a_fresh_forward(engine, 
     fresh = explainer.class_maps(batch, [top1, 7], "relu4")
     reused = explainer.class_maps(None, [top1, 7], "relu4", activations=result.activations)
     for name in fresh:
-        np.testing.assert_allclose(reused[name], fresh[name], rtol=1e-5, atol=1e-6 * float(np.abs(fresh[name]).max()))
+        np.testing.assert_allclose(reused[name], fresh[name], rtol=1e-5, atol=1e-5 * float(np.abs(fresh[name]).max()))
     np.testing.assert_allclose(
         explainer.unit_map(None, "pool2", 9, activations=result.activations), explainer.unit_map(batch, "pool2", 9),
         rtol=1e-5, atol=1e-9,
@@ -195,9 +195,11 @@ def test_several_classes_in_one_call_equal_one_at_a_time(explainer, frame_and_ba
     _, batch = frame_and_batch
     stacked = explainer.class_maps(batch, [3, 999], methods=("gradcam", "guided_backprop"))
     assert stacked["gradcam"].shape == (2, 13, 13) and stacked["guided_backprop"].shape == (2, 3, 224, 224)
-    np.testing.assert_allclose(stacked["gradcam"][1], explainer.gradcam(batch, 999), rtol=1e-5, atol=1e-12)
+    # Relative to the map's maximum, as the captum oracle (values ~1e-7: batched and single float32 passes differ ~1e-11).
+    gradcam = explainer.gradcam(batch, 999)
+    np.testing.assert_allclose(stacked["gradcam"][1], gradcam, rtol=1e-5, atol=1e-5 * float(np.abs(gradcam).max()))
     single = explainer.guided_backprop(batch, 999)
-    np.testing.assert_allclose(stacked["guided_backprop"][1], single, rtol=1e-5, atol=1e-6 * float(np.abs(single).max()))
+    np.testing.assert_allclose(stacked["guided_backprop"][1], single, rtol=1e-5, atol=1e-5 * float(np.abs(single).max()))
 
 
 class _GuidedReLU(torch.autograd.Function):

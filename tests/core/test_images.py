@@ -288,8 +288,9 @@ def test_limit_in_megapixels_is_worded_as_such(tmp_path):
 
 
 def test_global_pillow_state_is_left_alone(tmp_path):
-    before = (Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES, list(warnings.filters))
     write(tmp_path, "ok.png", encode(quadrants(), "PNG"))
+    load_image(tmp_path / "ok.png")  # the first decode files Pillow's warnings, once
+    before = (Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES, list(warnings.filters))
     load_image(tmp_path / "ok.png")
     with pytest.raises(ImageLoadError):
         load_image(write(tmp_path, "bomb.png", png_claiming(30000, 30000)))
@@ -342,9 +343,9 @@ def jpeg_with_app1(payload: bytes) -> bytes:
     ],
 )
 def test_corrupted_exif_keeps_the_image(tmp_path, payload):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # and Pillow's "Corrupt EXIF" chatter stays quiet
+    with warnings.catch_warnings(record=True) as caught:  # the process's filters, as they are
         loaded = load_image(write(tmp_path, "odd_exif.jpg", jpeg_with_app1(payload)))
+    assert [str(w.message) for w in caught] == []  # Pillow's "Corrupt EXIF" chatter stays quiet
     assert loaded.mode == "RGB"
     assert loaded.size == (32, 16)
     assert close_to(loaded.getpixel((2, 8)), (255, 0, 0))
@@ -631,8 +632,9 @@ def test_module_stays_free_of_qt_and_torch():
 def test_concurrent_loads_leave_the_warning_filters_as_they_were(tmp_path):
     import threading
 
-    before = list(warnings.filters)
     path = write(tmp_path, "ok.png", encode(quadrants(), "PNG"))
+    load_image(path)  # the first decode files Pillow's warnings, once
+    before = list(warnings.filters)
     sizes, errors = [], []
 
     def load_many():
@@ -649,3 +651,39 @@ def test_concurrent_loads_leave_the_warning_filters_as_they_were(tmp_path):
         thread.join()
     assert not errors and len(sizes) == 80
     assert list(warnings.filters) == before
+
+
+def test_two_threads_decode_at_the_same_time(tmp_path):
+    """No process-wide decode lock: each decode reads its file only once the other one is
+    reading too (a lock would leave one waiting at the barrier, which then breaks)."""
+    import io
+    import threading
+
+    from alexnet_viewer.core.pictures import images
+
+    data = encode(quadrants(), "PNG")
+    both_reading = threading.Barrier(2, timeout=10)
+
+    class MeetingFile(io.BytesIO):
+        met = False
+
+        def read(self, *args):
+            if not self.met:
+                self.met = True
+                both_reading.wait()
+            return super().read(*args)
+
+    sizes, errors = [], []
+
+    def decode():
+        try:
+            sizes.append(images._decode(MeetingFile(data), "meeting.png", images.MAX_PIXELS).size)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=decode) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and sizes == [(16, 16)] * 2

@@ -1,5 +1,4 @@
 import threading
-import time
 
 import pytest
 
@@ -16,17 +15,28 @@ def test_newest_item_wins_and_replaced_ones_are_counted():
     assert box.counts() == MailboxCounts(posted=3, taken=1, dropped=2)
 
 
-def test_take_waits_for_a_producer():
+def test_take_gets_what_another_thread_puts():
     box = LatestMailbox()
-    threading.Timer(0.05, box.put, args=("frame",)).start()
-    assert box.take(timeout=5) == "frame"
+    got, waiting = [], threading.Event()
+
+    def consume():
+        waiting.set()
+        got.append(box.take(timeout=30))
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    waiting.wait(30)
+    box.put("frame")  # before or while the consumer waits: either way it gets the frame
+    consumer.join(timeout=30)
+    assert got == ["frame"]
 
 
 def test_close_wakes_a_waiting_consumer_and_ignores_later_puts():
     box = LatestMailbox()
-    raised = threading.Event()
+    raised, waiting = threading.Event(), threading.Event()
 
     def consume():
+        waiting.set()
         try:
             box.take()
         except MailboxClosed:
@@ -34,9 +44,9 @@ def test_close_wakes_a_waiting_consumer_and_ignores_later_puts():
 
     consumer = threading.Thread(target=consume)
     consumer.start()
-    time.sleep(0.05)
-    box.close()
-    consumer.join(timeout=5)
+    waiting.wait(30)
+    box.close()  # the consumer is waiting, or about to: either way it is told
+    consumer.join(timeout=30)
     assert raised.is_set() and not consumer.is_alive()
     assert box.put("late") is False
     with pytest.raises(MailboxClosed):
@@ -44,27 +54,31 @@ def test_close_wakes_a_waiting_consumer_and_ignores_later_puts():
 
 
 def test_a_slow_consumer_never_builds_a_backlog():
+    """The consumer takes one frame for every ten posted (in lockstep, not by timing)."""
     box = LatestMailbox()
     seen = []
+    may_take, took = threading.Semaphore(0), threading.Semaphore(0)
 
     def consume():
         while True:
+            may_take.acquire()
             try:
-                item = box.take()
+                item = box.take(timeout=30)
             except MailboxClosed:
                 return
             seen.append(item)
-            time.sleep(0.01)
+            took.release()
 
     consumer = threading.Thread(target=consume)
     consumer.start()
     for frame in range(200):
         box.put(frame)
-        time.sleep(0.0005)
-    time.sleep(0.05)
+        if frame % 10 == 9:
+            may_take.release()
+            assert took.acquire(timeout=30)
     box.close()
-    consumer.join(timeout=5)
-    assert seen[-1] == 199
-    assert len(seen) < 100
+    may_take.release()
+    consumer.join(timeout=30)
+    assert seen == list(range(9, 200, 10))
     counts = box.counts()
-    assert counts.posted == 200 and counts.taken + counts.dropped == 200
+    assert counts.posted == 200 and counts.taken == 20 and counts.dropped == 180

@@ -145,6 +145,42 @@ def test_cached_file_is_used_without_network(cache, checkpoint, monkeypatch):
     assert calls == []
 
 
+def test_a_cached_file_is_hashed_once_until_it_changes(cache, checkpoint, monkeypatch):
+    import os
+
+    from alexnet_viewer.core.model import verified
+
+    source, _ = checkpoint
+    cache.mkdir(parents=True)
+    cached = cache / source.name
+    cached.write_bytes(source.read_bytes())
+    use_url(monkeypatch, closed_port_url(source.name))
+    hashed = []
+    real_sha256 = download.sha256_of
+    monkeypatch.setattr(download, "sha256_of", lambda path: hashed.append(path) or real_sha256(path))
+    for _ in range(3):
+        load_model(WeightsSpec.pretrained(), device="cpu")
+    assert hashed == [cached]  # the first launch hashes; the record answers the next ones
+    assert verified.known_hash(cached) == real_sha256(cached)
+    data = bytearray(cached.read_bytes())
+    data[100] ^= 0xFF  # damaged later, same size: the new mtime makes it hash again
+    cached.write_bytes(bytes(data))
+    stamp = os.stat(cached)
+    os.utime(cached, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1_000_000_000))
+    with pytest.raises(WeightsError, match="damaged"):
+        load_model(WeightsSpec.pretrained(), device="cpu")
+    assert hashed == [cached, cached]
+
+
+def test_a_download_is_recorded_as_verified(cache, checkpoint, monkeypatch):
+    from alexnet_viewer.core.model import verified
+
+    source, url = checkpoint
+    use_url(monkeypatch, url)
+    load_model(WeightsSpec.pretrained(), device="cpu")
+    assert verified.known_hash(cache / source.name) == hashlib.sha256(source.read_bytes()).hexdigest()
+
+
 def test_damaged_cached_file_is_refused(cache, checkpoint, monkeypatch):
     source, _ = checkpoint
     cache.mkdir(parents=True)

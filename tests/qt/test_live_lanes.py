@@ -79,3 +79,11 @@ def test_a_stale_timing_is_measured_again():
     planner.ran(planner.single, 12.0)  # the load went away: a fresh figure, not averaged in
     assert planner.frame_ms(planner.single) == 12.0
     assert planner.plan() == LanePlan(1, 2)
+
+
+def test_without_openmp_the_planner_keeps_one_lane():
+    planner = planner_at(fps=60.0, cores=4)
+    planner.ran(planner.single, 100.0)  # one lane cannot keep up: more would be chosen
+    assert planner.plan() == planner.multi != planner.single
+    planner.one_lane_only()
+    assert planner.plan() == planner.single and planner.multi == planner.single

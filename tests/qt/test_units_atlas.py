@@ -4,7 +4,7 @@ and a click on a patch opens its picture."""
 
 from __future__ import annotations
 
-import time
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -87,9 +87,12 @@ def test_cancelling_a_build_mid_way_writes_no_atlas(window, qtbot, tmp_path, mon
     for i in range(12):
         write_picture(folder / f"p{i:02d}.png", seed=i)
     real = atlas_pictures.load_picture
+    loaded, clicked = [], threading.Event()
 
     def slow(*args, **kwargs):
-        time.sleep(0.15)
+        loaded.append(1)
+        if len(loaded) > 2:
+            clicked.wait(30)  # later pictures wait for Cancel: the stop lands mid-way, not by timing
         return real(*args, **kwargs)
 
     monkeypatch.setattr(atlas_pictures, "load_picture", slow)
@@ -100,6 +103,7 @@ def test_cancelling_a_build_mid_way_writes_no_atlas(window, qtbot, tmp_path, mon
         qtbot.waitUntil(lambda: jobs.dialog.value() >= 2, timeout=60000)
         button = next(b for b in jobs.dialog.findChildren(QPushButton) if b.text() == "Cancel")
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        clicked.set()
     assert stopped.args[0] == "Stopped: no atlas was written."
     assert window.statusBar().currentMessage() == stopped.args[0]
     assert jobs.current is None and jobs.dialog is None and not jobs.building

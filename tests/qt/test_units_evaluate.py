@@ -3,7 +3,7 @@ and a list of the mistakes that opens each picture on Enter or a double-click.""
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 from PySide6.QtCore import Qt
@@ -79,9 +79,12 @@ def test_stop_ends_an_evaluation_with_a_sentence(window, qtbot, tmp_path, monkey
     folder = labelled_folder(tmp_path)
     (folder / "empty").rmdir()
     real = atlas_pictures.load_picture
+    loaded, clicked = [], threading.Event()
 
     def slow(*args, **kwargs):
-        time.sleep(0.2)
+        loaded.append(1)
+        if len(loaded) > 1:
+            clicked.wait(30)  # later pictures wait for Stop: it lands mid-way, not by timing
         return real(*args, **kwargs)
 
     monkeypatch.setattr(atlas_pictures, "load_picture", slow)
@@ -91,6 +94,7 @@ def test_stop_ends_an_evaluation_with_a_sentence(window, qtbot, tmp_path, monkey
     assert panel.run()
     qtbot.waitUntil(lambda: panel.progress.value() >= 1, timeout=60000)
     panel.stop_button.click()
+    clicked.set()
     qtbot.waitUntil(lambda: not panel.busy, timeout=30000)
     assert panel.figures.text().startswith("Stopped after") and panel.report is None
     assert panel.mistakes.rowCount() == 0 and panel.run_button.isEnabled()

@@ -38,9 +38,9 @@ class Accelerator(EngineWrapper):
 
 
 class OutOfMemoryOnce(Accelerator):
-    def __init__(self, engine, events):
+    def __init__(self, engine, events, error=None):
         super().__init__(engine, events)
-        self.error = torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        self.error = error or torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
     def run(self, prepared, request, frame_id=0):
         if self.error is not None:
@@ -101,24 +101,30 @@ def test_on_an_accelerator_the_next_frame_is_prepared_while_one_runs(make_window
     assert events.index(("prepare", (20, 50, 3))) < events.index(("ran", (30, 40, 3)))
 
 
-def test_a_device_fault_falls_back_to_the_cpu_and_keeps_the_picture(make_window, qtbot, picture, shared_engine):
+def test_a_device_fault_falls_back_to_the_cpu_keeps_the_picture_and_offers_the_way_back(
+        make_window, qtbot, picture, shared_engine):
     events, devices, made = [], [], []
+    lost = RuntimeError("CUDA error: an illegal memory access was encountered")
 
     def factory(spec, device, progress, should_cancel):
         devices.append(device)
-        engine = EngineWrapper(shared_engine) if device == "cpu" else OutOfMemoryOnce(shared_engine, events)
+        if device == "cpu":
+            engine = EngineWrapper(shared_engine)
+        else:
+            engine = OutOfMemoryOnce(shared_engine, events, lost) if not made else Accelerator(shared_engine, events)
         made.append(engine)
         return engine
 
     window = make_window(factory=factory)
-    qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
-    assert window.device_label.text() == "device: cuda"
+    # The window's own state, not the worker's: has_engine turns true in the worker thread
+    # before weights_ready reaches the window and names the device.
+    qtbot.waitUntil(lambda: window.device_label.text() == "device: cuda", timeout=30000)
     frame = window.open_path(picture)
     wait_for_frame(qtbot, window, frame + 1)  # the window ran its picture again, on the CPU
     faulty, cpu = made
     assert window.error_banner.isVisible()
     assert window.error_banner.text == describe_device_fault(faulty.raised, "cuda")
-    assert "ran out of memory" in window.error_banner.text
+    assert "failed" in window.error_banner.text
     assert devices == [None, "cpu"]
     assert window.device_label.text() == "device: cpu"
     assert window.current_job.source.path == picture.absolute()
@@ -128,6 +134,41 @@ def test_a_device_fault_falls_back_to_the_cpu_and_keeps_the_picture(make_window,
     with qtbot.waitSignal(window.worker.weights_ready, timeout=30000):
         window.request_weights(WeightsSpec.random(3))
     assert devices[-1] == "cpu"
+    # The status bar offers the way back: the weights in use load on the GPU again.
+    assert window.back_to_gpu_button.isVisible()
+    with qtbot.waitSignal(window.worker.weights_ready, timeout=30000):
+        window.back_to_gpu_button.click()
+    assert devices[-1] is None and window.device_request is None
+    qtbot.waitUntil(lambda: window.device_label.text() == "device: cuda", timeout=30000)
+    assert not window.back_to_gpu_button.isVisible()
+    frame = window.open_path(write_picture(picture.parent / "again.png", size=(30, 20)))
+    wait_for_frame(qtbot, window, frame)
+    assert ("ran", (20, 30, 3)) in events  # on the GPU stand-in
+
+
+def test_out_of_memory_is_that_frames_error_and_the_next_picture_runs_on_the_gpu(
+        make_window, qtbot, tmp_path, shared_engine):
+    from alexnet_viewer.core.model.device_faults import describe_frame_out_of_memory
+
+    events, devices, made = [], [], []
+
+    def factory(spec, device, progress, should_cancel):
+        devices.append(device)
+        made.append(OutOfMemoryOnce(shared_engine, events))
+        return made[-1]
+
+    window = make_window(factory=factory)
+    qtbot.waitUntil(lambda: window.device_label.text() == "device: cuda", timeout=30000)
+    with qtbot.waitSignal(window.worker.picture_failed, timeout=30000) as failed:
+        window.open_path(write_picture(tmp_path / "huge.png", size=(64, 48)))
+    assert failed.args[1] == describe_frame_out_of_memory("cuda")
+    qtbot.waitUntil(lambda: window.error_banner.isVisible(), timeout=10000)
+    frame = window.open_path(write_picture(tmp_path / "next.png", size=(40, 30)))
+    wait_for_frame(qtbot, window, frame)
+    assert devices == [None] and len(made) == 1 and made[0].closed == 0  # no fallback, no reload
+    assert window.current_result.image.shape == (30, 40, 3)
+    assert ("ran", (30, 40, 3)) in events and window.device_label.text() == "device: cuda"
+    assert getattr(window, "back_to_gpu_button", None) is None
 
 
 def test_a_load_replaced_by_a_newer_request_is_closed_when_it_finishes(make_window, qtbot, shared_engine):

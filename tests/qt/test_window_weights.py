@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 import torch
@@ -166,38 +166,38 @@ def test_the_fallback_dialog_says_why(qtbot, reason, title):
 
 
 def test_download_progress_shows_a_cancellable_dialog(make_window, qtbot, shared_engine):
-    seen = []
+    seen, looked = [], threading.Event()
 
     def slow_download(spec, progress, should_cancel):
-        for done in range(0, 5):
+        progress(0, 200 * 2**20)
+        looked.wait(30)  # the rest comes once the test has seen the dialog, not after a fixed time
+        for done in range(1, 5):
             progress(done * 50 * 2**20, 200 * 2**20)
-            time.sleep(0.08)
         seen.append(should_cancel())
 
     window = make_window(factory=RecordingFactory(shared_engine, before=slow_download))
     qtbot.waitUntil(lambda: window._download_dialog is not None, timeout=30000)
     dialog = window._download_dialog
     assert dialog.isVisible() and "Downloading" in dialog.labelText()
+    looked.set()
     qtbot.waitUntil(lambda: window.worker.has_engine and window._download_dialog is None, timeout=30000)
     assert seen == [False]
 
 
 def test_cancelling_the_download_asks_the_worker_to_stop(make_window, qtbot, shared_engine):
-    cancelled = []
+    cancelled, clicked = [], threading.Event()
 
     def download_until_cancelled(spec, progress, should_cancel):
-        for _ in range(200):
-            progress(1, None)
-            if should_cancel():
-                cancelled.append(True)
-                return
-            time.sleep(0.02)
+        progress(1, None)
+        clicked.wait(30)  # until the test has pressed Cancel
+        cancelled.append(should_cancel())
 
     window = make_window(factory=RecordingFactory(shared_engine, before=download_until_cancelled))
     qtbot.waitUntil(lambda: window._download_dialog is not None, timeout=30000)
     cancel_button = window._download_dialog.findChild(QPushButton)
     assert cancel_button.text() == "Cancel"
     cancel_button.click()
+    clicked.set()
     qtbot.waitUntil(lambda: cancelled == [True], timeout=10000)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 from PySide6.QtCore import QTimer
@@ -162,13 +161,12 @@ def test_closing_during_a_stalled_download_is_quick(make_window, qtbot, shared_e
     window = make_window(weights=WeightsSpec.pretrained(),
                          factory=RecordingFactory(shared_engine, before=stall_ignoring_cancel))
     assert stalled.wait(30)
+    loads = [t for t in threading.enumerate() if t.name == "WeightsLoad"]
     try:
-        started = time.monotonic()
         window.close()
-        took = time.monotonic() - started
-        # The load is abandoned, not waited for (it would hang for a minute); nothing aborts.
-        assert took < 3, f"closing took {took:.1f} s"
+        # The load is abandoned, not waited for (it hangs until let go); nothing aborts.
         assert not window.worker.isRunning()
+        assert loads and all(t.is_alive() for t in loads)  # close returned while the load still hangs
     finally:
         let_go.set()
 
@@ -215,9 +213,8 @@ def test_a_stalled_download_is_cancelled_when_the_window_closes(make_window, qtb
         window = make_window(weights=WeightsSpec.pretrained(), factory=RecordingFactory(shared_engine))
         qtbot.waitUntil(lambda: window._download_dialog is not None, timeout=30000)
         loads = [t for t in threading.enumerate() if t.name == "WeightsLoad"]
-        started = time.monotonic()
         window.close()
-        assert time.monotonic() - started < 3
+        assert not window.worker.isRunning()
         # The read that waits on the silent server is cut off: the download ends, and no
         # partial file is left in the cache.
         qtbot.waitUntil(lambda: not any(t.is_alive() for t in loads), timeout=5000)

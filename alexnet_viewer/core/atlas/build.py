@@ -18,6 +18,7 @@ from time import monotonic, perf_counter
 import numpy as np
 import torch
 
+from alexnet_viewer.core.model.device_gate import device_work
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.model.weights_spec import WeightsSpec
 from alexnet_viewer.core.atlas import store
@@ -123,7 +124,8 @@ def build_atlas(
                     if on_bad is not None:
                         on_bad(message)
                 if batch.pictures is not None:
-                    values, positions = maxima.run(batch.pictures.to(device, non_blocking=True))
+                    with device_work(device):  # a batch at a time: alone on MPS, between frames
+                        values, positions = maxima.run(batch.pictures.to(device, non_blocking=True))
                     run.keep(np.array([mine[j][0] for j in batch.indices], np.int64), values, positions)
                 run.seen += len(batch.indices) + len(batch.errors)
             last = step == steps - 1

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from alexnet_viewer.core.model.device_gate import device_work
 from alexnet_viewer.core.explain import Explainer
 from alexnet_viewer.core.explain.display import gradient_image
 from alexnet_viewer.core.frame.preprocess import Preprocessor
@@ -26,8 +27,9 @@ class PatchMaker:
     def patches(self, unit: Unit, layer: str, channel: int) -> tuple[np.ndarray, np.ndarray]:
         """Raises ImageLoadError for a picture that no longer decodes."""
         normalised, crop = load_picture(Path(unit.path), self._preprocess, self._draft)
-        batch = normalised.unsqueeze(0).to(self._device)
-        deconv = self._explainer.unit_map(batch, layer, channel, unit.y, unit.x, method="deconv")
+        with device_work(self._device):  # alone on MPS (core/model/device_gate.py)
+            batch = normalised.unsqueeze(0).to(self._device)
+            deconv = self._explainer.unit_map(batch, layer, channel, unit.y, unit.x, method="deconv")
         top, left, bottom, right = unit.box
         pixels = np.ascontiguousarray(crop.permute(1, 2, 0).numpy()[top:bottom, left:right])
         # Scaled over the box alone, so the unit's own pattern has the full contrast.

@@ -3,8 +3,7 @@
 Each picture goes through the project's safe loader (JPEGs in draft mode, at the smallest
 reduced scale that still covers the resize) and the engine's own Preprocessor. A bad file
 becomes a message, not an exception, so one damaged picture never stops a build.
-Worker processes (not threads) because the safe loader decodes one picture at a time per
-process.
+The workers are torch DataLoader processes.
 """
 
 from __future__ import annotations

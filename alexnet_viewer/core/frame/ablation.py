@@ -5,7 +5,9 @@ channels zeroed, so the captured map shows them off and every later layer sees t
 hooks are installed once, ahead of every other hook of the module (``prepend=True``, so the
 capture hooks of hooks.py copy the ablated output), and what is off is per thread and per
 call (``with ablation.active(spec):``), so frames with different choices may run at once.
-With nothing active a hook costs one attribute lookup and returns.
+With nothing active a hook costs one attribute lookup and returns. The channel indices go
+to the device once per spec (cached): built from a Python list every frame, they would be a
+synchronous copy from pageable memory, a hidden host sync on CUDA.
 
 A spec is a tuple of ``(layer, channels)`` pairs, e.g. ``(("conv5", (3, 7)), ("relu2", (0,)))``.
 """
@@ -25,6 +27,7 @@ from alexnet_viewer.core.frame.hooks import layer_module
 from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS, check_layer_name
 
 AblationSpec = tuple[tuple[str, tuple[int, ...]], ...]
+CACHED_SPECS = 32  # index tensors kept per engine (a few kB each); the oldest goes first
 
 
 @lru_cache(maxsize=1)
@@ -83,6 +86,8 @@ class Ablation:
     def __init__(self, model: nn.Module) -> None:
         self._local = threading.local()
         self._device = next(model.parameters()).device
+        self._lock = threading.Lock()
+        self._indices: dict[AblationSpec, dict[str, torch.Tensor]] = {}
         self._handles = [
             layer_module(model, name).register_forward_hook(self._hook(name), prepend=True) for name in SPATIAL_LAYERS
         ]
@@ -108,11 +113,22 @@ class Ablation:
         """Within the block, forwards on this thread run with ``spec``'s channels off."""
         spec = check_ablations(spec)
         previous = getattr(self._local, "off", None)
-        self._local.off = {name: torch.tensor(channels, device=self._device) for name, channels in spec} or None
+        self._local.off = self._indices_for(spec) if spec else None
         try:
             yield
         finally:
             self._local.off = previous
+
+    def _indices_for(self, spec: AblationSpec) -> dict[str, torch.Tensor]:
+        """Each layer's channel indices on the device, made once per spec; never written."""
+        with self._lock:
+            cached = self._indices.pop(spec, None)
+            if cached is None:
+                cached = {name: torch.tensor(channels, device=self._device) for name, channels in spec}
+            self._indices[spec] = cached  # most recently used last
+            while len(self._indices) > CACHED_SPECS:
+                del self._indices[next(iter(self._indices))]
+            return cached
 
     def remove(self) -> None:
         for handle in self._handles:

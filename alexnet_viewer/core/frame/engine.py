@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from alexnet_viewer.core.model.device_gate import gated
 from alexnet_viewer.core.frame.ablation import Ablation, AblationSpec, check_ablations
 from alexnet_viewer.core.frame.hooks import ActivationCapture, layer_module
 from alexnet_viewer.core.frame.layers import LAYER_NAMES, check_layer_name
@@ -137,6 +138,7 @@ class Engine:
     ) -> Result:
         return self.run(self.prepare(image, timings=request.timings), request, frame_id)
 
+    @gated  # one thread at a time on MPS (device_gate.py)
     def prepare(self, image: np.ndarray | Image.Image, timings: bool = False) -> PreparedFrame:
         """Check, upload and preprocess a picture; queued on the device, nothing waited for."""
         started = perf_counter()
@@ -147,6 +149,7 @@ class Engine:
         clock.lap("preprocess")
         return PreparedFrame(array, batch, crop, clock, (perf_counter() - started) * 1000)
 
+    @gated
     def run(self, prepared: PreparedFrame, request: FrameRequest = FrameRequest(), frame_id: int = 0) -> Result:
         if self._loaded is None:
             raise RuntimeError("this engine was closed")

@@ -42,6 +42,34 @@ def is_device_fault(error: BaseException) -> bool:
     return isinstance(error, RuntimeError) and any(phrase in text for phrase in _FAULT_PHRASES)
 
 
+def is_out_of_memory(error: BaseException) -> bool:
+    """A device fault that is the accelerator's memory running out (a frame too big for
+    what is free now), rather than a failing device."""
+    if not is_device_fault(error):
+        return False
+    oom_error = getattr(sys.modules.get("torch"), "OutOfMemoryError", None)
+    text = str(error).lower()
+    return (oom_error is not None and isinstance(error, oom_error)) or any(p in text for p in _OUT_OF_MEMORY_PHRASES)
+
+
+def describe_frame_out_of_memory(device: object) -> str:
+    """One sentence for a frame that did not fit: the frame's own error, the device stays."""
+    return (f"The GPU ({device}) ran out of memory on this picture; it was not shown, and the next "
+            "picture runs on the GPU again.")
+
+
+def free_cached_memory(device: object) -> None:
+    """Hand the device's cached blocks back after an out-of-memory error (torch already loaded)."""
+    torch = sys.modules.get("torch")
+    kind = str(device).split(":", 1)[0]
+    backend = getattr(torch, kind, None) if torch is not None and kind in ("cuda", "mps") else None
+    try:
+        if backend is not None:
+            backend.empty_cache()
+    except Exception:  # noqa: BLE001 - only a tidy-up
+        pass
+
+
 def describe_device_fault(error: BaseException, device: object) -> str:
     """One sentence for the user: what happened on ``device`` and that work moves to the CPU."""
     oom_error = getattr(sys.modules.get("torch"), "OutOfMemoryError", None)

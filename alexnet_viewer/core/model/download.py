@@ -1,8 +1,9 @@
 """Fetching the pretrained checkpoint into torch's cache, verified, cancellable.
 
 torchvision's own loader trusts whatever sits in the cache; here the SHA-256 prefix that
-is part of the file name is checked on every use, and the download streams into a temp
-file that only becomes the cached file once it hashed correctly.
+is part of the file name is checked, and the download streams into a temp file that only
+becomes the cached file once it hashed correctly. The hash is taken once per file: a file
+whose size and mtime match the record of its last check (verified.py) is not read again.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from alexnet_viewer.core.errors import WeightsError, WeightsUnavailableError
+from alexnet_viewer.core.model import verified
 
 CHUNK_BYTES = 256 * 1024
 TIMEOUT_S = 30.0
@@ -56,6 +58,9 @@ def sha256_of(path: Path) -> str:
 
 def verify_cached(path: Path) -> None:
     prefix = expected_hash_prefix(path.name)
+    known = verified.known_hash(path)
+    if known is not None and known.startswith(prefix):
+        return  # hashed before, and the file has not changed since
     try:
         actual = sha256_of(path)
     except OSError as error:
@@ -65,6 +70,7 @@ def verify_cached(path: Path) -> None:
             f"The cached weights file {path} is damaged (its SHA-256 does not start with {prefix}); "
             "delete it so it can be downloaded again."
         )
+    verified.remember(path, actual)
 
 
 def offline_message(url: str, destination: Path, reason: str) -> str:
@@ -104,6 +110,7 @@ def download(
                 f"expected {prefix}...); it was deleted."
             )
         os.replace(temp, destination)
+        verified.remember(destination, digest)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

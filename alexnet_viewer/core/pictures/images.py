@@ -11,14 +11,15 @@ import io
 import os
 import re
 import stat
-import threading
 import warnings
+from collections.abc import Callable
 from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, features
 
 from alexnet_viewer.core.errors import ImageLoadError
+from alexnet_viewer.core.pictures.sniff import sniff_format as _sniff_format
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (
     ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp",
@@ -36,18 +37,41 @@ _ACCEPTED_DECODED = frozenset(_ALLOWED_FORMATS) | {"MPO"}
 _SNIFF_BYTES = 1024
 _HIGH_DEPTH_ROWS_BUDGET = 4_000_000  # pixels converted per block, to bound temporary memory
 
+# Pillow's warnings are filtered for the process instead of around every decode (which
+# would need a process-wide lock: warnings.catch_warnings swaps global state). Its
+# UserWarnings ("Corrupt EXIF data" and the like) are noise for a hostile file, and its
+# DecompressionBombWarning is redundant: MAX_PIXELS is below Pillow's threshold and
+# _check_size refuses a bigger picture before a pixel is decoded (bigger still, Pillow
+# raises DecompressionBombError itself, which becomes the same sentence).
+_PILLOW_FILTERS = (
+    ("ignore", None, UserWarning, re.compile(r"PIL(\..*)?$"), 0),
+    ("ignore", None, Image.DecompressionBombWarning, None, 0),
+)
 
-_DECODE_LOCK = threading.Lock()
+
+def _quiet_pillow() -> None:
+    """Put the filters in place, once (and again only if something reset the filter list,
+    as a warnings.catch_warnings block around the import does when it ends)."""
+    if not all(entry in warnings.filters for entry in _PILLOW_FILTERS):
+        for action, _message, category, module, _line in _PILLOW_FILTERS:
+            warnings.filterwarnings(action, category=category, module=module.pattern if module else "")
+
+
+Shrink = Callable[[int, int], int]  # (width, height) from the header → a whole reduction factor
 
 
 def load_image(
-    path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, draft: tuple[int, int] | None = None
+    path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, draft: tuple[int, int] | None = None,
+    shrink: Shrink | None = None,
 ) -> Image.Image:
     """Decode the picture at ``path`` into a new RGB image, or raise ImageLoadError.
 
     ``draft=(width, height)``: a JPEG is decoded at the smallest of its built-in reduced
     scales (1/2, 1/4, 1/8) that is still at least that size (Pillow's draft mode), which is
     several times faster for a photo much bigger than needed; other formats decode in full.
+    ``shrink(width, height)``: a whole factor k to reduce the picture by on the host (a JPEG
+    decodes at its reduced scale up to k, then ``Image.reduce`` does the rest; see
+    core/pictures/working.py for the factor that keeps the network's crop unchanged).
     """
     name = _display_name(path)
     try:
@@ -60,11 +84,11 @@ def load_image(
     if info.st_size == 0:
         raise _error(name, "empty file")
     with _open_regular_file(path, name) as fp:
-        return _decode(fp, name, max_pixels, draft)
+        return _decode(fp, name, max_pixels, draft, shrink)
 
 
 def load_image_bytes(
-    data: bytes, name: str = "pasted image", *, max_pixels: int = MAX_PIXELS
+    data: bytes, name: str = "pasted image", *, max_pixels: int = MAX_PIXELS, shrink: Shrink | None = None
 ) -> Image.Image:
     """Decode an in-memory picture (clipboard, drag and drop) into a new RGB image."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -72,7 +96,7 @@ def load_image_bytes(
     data = bytes(data)
     if not data:
         raise _error(name, "empty file")
-    return _decode(io.BytesIO(data), name, max_pixels)
+    return _decode(io.BytesIO(data), name, max_pixels, None, shrink)
 
 
 def image_to_array(image: Image.Image) -> np.ndarray:
@@ -118,25 +142,17 @@ def _open_regular_file(path: str | os.PathLike, name: str) -> BinaryIO:
         raise _error(name, _os_reason(exc)) from exc
 
 
-def _decode(fp: BinaryIO, name: str, max_pixels: int, draft: tuple[int, int] | None = None) -> Image.Image:
-    # warnings.catch_warnings swaps process-wide state: two decodes at once could leave
-    # each other's filters behind. Decoding is short; one at a time costs little.
-    with _DECODE_LOCK:
-        return _decode_unlocked(fp, name, max_pixels, draft)
-
-
-def _decode_unlocked(fp: BinaryIO, name: str, max_pixels: int, draft: tuple[int, int] | None) -> Image.Image:
+def _decode(fp: BinaryIO, name: str, max_pixels: int, draft: tuple[int, int] | None = None,
+            shrink: Shrink | None = None) -> Image.Image:
+    """Any number of threads may decode at once (no lock; the global Image.MAX_IMAGE_PIXELS
+    stays untouched)."""
+    _quiet_pillow()
     try:
         head = fp.read(_SNIFF_BYTES)
         fp.seek(0)
-        # Local filters only: the global Image.MAX_IMAGE_PIXELS stays untouched. Pillow's
-        # UserWarnings ("Corrupt EXIF data" and the like) are noise for a hostile file.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = _open_and_load(fp, head, name, max_pixels, draft)
-            image = _apply_exif_orientation(image)
-            rgb = _to_rgb(image)
+        image = _open_and_load(fp, head, name, max_pixels, draft, shrink)
+        image = _apply_exif_orientation(image)
+        rgb = _to_rgb(image)
     except ImageLoadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -150,7 +166,8 @@ def _decode_unlocked(fp: BinaryIO, name: str, max_pixels: int, draft: tuple[int,
 
 
 def _open_and_load(
-    fp: BinaryIO, head: bytes, name: str, max_pixels: int, draft: tuple[int, int] | None
+    fp: BinaryIO, head: bytes, name: str, max_pixels: int, draft: tuple[int, int] | None,
+    shrink: Shrink | None = None,
 ) -> Image.Image:
     try:
         image = Image.open(fp, formats=list(_ALLOWED_FORMATS))
@@ -162,11 +179,16 @@ def _open_and_load(
         raise _error(name, f"unsupported format ({image.format})")
     _check_size(image, name, max_pixels)
     image.seek(0)
+    width, height = image.size
+    factor = max(1, int(shrink(width, height))) if shrink is not None else 1
+    if factor > 1 and draft is None:
+        draft = (-(-width // factor), -(-height // factor))
     if draft is not None and image.format in ("JPEG", "MPO"):
         image.draft(image.mode, draft)  # before load(); only ever shrinks, keeps the mode
     image.load()  # truncated or corrupt data fails here, not later in a worker
     _check_size(image, name, max_pixels)  # a few decoders settle the size while loading
-    return image
+    rest = factor // max(1, round(width / image.width))  # what the JPEG scale left to do
+    return image.reduce(rest) if rest > 1 else image
 
 
 def _check_size(image: Image.Image, name: str, max_pixels: int) -> None:
@@ -344,73 +366,3 @@ def _decoder_available(kind: str) -> bool:
         return feature is None or bool(features.check(feature))
     except Exception:  # noqa: BLE001
         return False
-
-
-_BMP_HEADER_SIZES = (12, 16, 40, 52, 56, 64, 108, 124)
-
-# Signatures of formats we refuse, so the message can say what the file really is.
-_FOREIGN_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x00\x00\x01\x00", "ICO"),
-    (b"\x00\x00\x02\x00", "CUR"),
-    (b"8BPS", "PSD"),
-    (b"icns", "ICNS"),
-    (b"DDS ", "DDS"),
-    (b"qoif", "QOI"),
-    (b"gimp xcf", "XCF"),
-    (b"%PDF", "PDF"),
-    (b"%!PS", "EPS"),
-    (b"\xc5\xd0\xd3\xc6", "EPS"),
-    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG 2000"),
-    (b"\xff\x4f\xff\x51", "JPEG 2000"),
-    (b"\xff\x0a", "JPEG XL"),
-    (b"\x00\x00\x00\x0cJXL \r\n\x87\n", "JPEG XL"),
-    (b"SIMPLE  =", "FITS"),
-    (b"\x59\xa6\x6a\x95", "Sun raster"),
-    (b"\x01\xda", "SGI"),
-    (b"\x76\x2f\x31\x01", "OpenEXR"),
-    (b"#?RADIANCE", "Radiance HDR"),
-    (b"#?RGBE", "Radiance HDR"),
-    (b"farbfeld", "farbfeld"),
-    (b"BLP1", "BLP"),
-    (b"BLP2", "BLP"),
-    (b"FTEX", "FTEX"),
-    (b"\x53\x80\xf6\x34", "Cineon"),
-    (b"SDPX", "DPX"),
-    (b"XPDS", "DPX"),
-)
-
-
-def _sniff_format(head: bytes) -> str | None:
-    """Name the format from its magic bytes; used only to word error messages."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "GIF"
-    if head.startswith((b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")):
-        return "TIFF"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WEBP"
-    if head[:2] == b"BM" and len(head) >= 18:
-        if int.from_bytes(head[14:18], "little") in _BMP_HEADER_SIZES:
-            return "BMP"
-    for signature, kind in _FOREIGN_SIGNATURES:
-        if head.startswith(signature):
-            return kind
-    if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in (b"avif", b"avis"):
-            return "AVIF"
-        if brand in (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1"):
-            return "HEIF"
-    if re.match(rb"P[1-7]\s", head[:3]) or head[:3] in (b"PF\n", b"Pf\n"):
-        return "PNM"
-    if len(head) >= 4 and head[0] == 0x0A and head[1] in (0, 2, 3, 4, 5) and head[2] == 1:
-        return "PCX"
-    if head[:4] == b"FORM" and head[8:12] in (b"ILBM", b"PBM "):
-        return "IFF"
-    text = head.lstrip().lower()
-    if text.startswith(b"<svg") or (text.startswith(b"<?xml") and b"<svg" in text):
-        return "SVG"
-    return None

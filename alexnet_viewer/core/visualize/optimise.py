@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 import torch
 
+from alexnet_viewer.core.model.device_gate import device_work
 from alexnet_viewer.core.errors import ViewerError
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.frame.result import frozen_array
@@ -110,7 +111,7 @@ def measure_activations(loaded: "LoadedModel", layer: str, channel: int, images:
 
 
 def _channel_mean(network: torch.nn.Module, loaded: "LoadedModel", channel: int, image: np.ndarray) -> float:
-    with torch.inference_mode():
+    with device_work(loaded.device), torch.inference_mode():
         batch, _ = Preprocessor(loaded.transforms, loaded.device)(image)
         return float(network(batch)[0, channel].mean())
 
@@ -125,15 +126,16 @@ def _optimise(network, loaded, channel, steps, seed, progress, cancelled) -> tup
     for step in range(steps):
         if cancelled is not None and cancelled():
             raise VisualizeCancelled(f"Stopped after {step} of {steps} steps.")
-        optimiser.zero_grad(set_to_none=True)
-        crop = view.crop(picture.picture())
-        seen = view.normalise(random_view(crop, generator) if step < robust_steps else crop)
-        objective = network(seen)[0, channel].mean()
-        (-objective).backward()
-        optimiser.step()
-        history.append(float(objective.detach()))
+        with device_work(loaded.device):  # a step at a time: alone on MPS, between frames
+            optimiser.zero_grad(set_to_none=True)
+            crop = view.crop(picture.picture())
+            seen = view.normalise(random_view(crop, generator) if step < robust_steps else crop)
+            objective = network(seen)[0, channel].mean()
+            (-objective).backward()
+            optimiser.step()
+            history.append(float(objective.detach()))
         if progress is not None:
             progress(step + 1, steps, history[-1])
-    with torch.no_grad():
+    with device_work(loaded.device), torch.no_grad():
         pixels = picture.picture()[0].permute(1, 2, 0).mul(255).round().clamp(0, 255)
-    return pixels.to(torch.uint8).cpu().numpy(), tuple(history)
+        return pixels.to(torch.uint8).cpu().numpy(), tuple(history)

@@ -85,10 +85,10 @@ class ExplainWorker(QObject):
 
     # The thread
     def _run(self) -> None:
-        import torch
+        from alexnet_viewer.core.frame.torch_threads import set_thread_count  # torch: not at import
 
         yield_to_the_gui(EXPLAIN_NICENESS)
-        torch.set_num_threads(max(1, usable_cores() // 2))  # this thread's own count
+        set_thread_count(usable_cores() // 2)  # this thread's own count, where torch has one
         while True:
             try:
                 job = self.mailbox.take()
@@ -103,6 +103,7 @@ class ExplainWorker(QObject):
     def _explain(self, job: ExplainJob) -> None:
         from alexnet_viewer.core.errors import ViewerError
         from alexnet_viewer.core.explain import ExplainCancelled
+        from alexnet_viewer.core.model.device_gate import device_work
 
         self.frames_explained.append(job.frame_id)
         last = [0.0]
@@ -119,7 +120,8 @@ class ExplainWorker(QObject):
             return job.serial <= self._cancel_serial or job.generation != self.generation or self.mailbox.closed
 
         try:
-            explanation = explain_job(self._explainer_for(job.loaded), job, progress, cancelled)
+            with device_work(job.loaded.device):  # alone on MPS (core/model/device_gate.py)
+                explanation = explain_job(self._explainer_for(job.loaded), job, progress, cancelled)
         except ExplainCancelled:
             self.cancelled.emit(job)
         except (ValueError, ViewerError) as error:

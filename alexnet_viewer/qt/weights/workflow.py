@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QPushButton
 
 from alexnet_viewer.core.model.weights_spec import WeightsSpec
 from alexnet_viewer.qt.weights import dialogs as weights_dialogs
@@ -59,7 +59,10 @@ class WeightsMixin(QMainWindow):
             self.settings.set_weights(loaded.spec)
         self._remember_weights = None
         if loaded.fallback:
+            if self.device_request != "cpu":
+                self._device_before_fallback = self.device_request
             self.device_request = "cpu"
+            self._offer_the_way_back(loaded.spec)
         self.loading_banner.hide()
         self.top5_panel.set_busy(False)
         self.device_label.setText(f"device: {device}")
@@ -81,6 +84,24 @@ class WeightsMixin(QMainWindow):
             # What is on screen came from the old weights (or the picture failed on the
             # device); a picture not yet shown is still waiting in the mailbox otherwise.
             self._post_current()
+
+    def _offer_the_way_back(self, spec) -> None:
+        """A status-bar button that runs the weights on the device that failed again."""
+        button = getattr(self, "back_to_gpu_button", None)
+        if button is None:
+            button = self.back_to_gpu_button = QPushButton("Use the GPU again")
+            button.setToolTip("The GPU failed and AlexNet Viewer moved to the CPU; try the GPU again")
+            button.setFlat(True)
+            button.clicked.connect(self.back_to_gpu)
+            self.statusBar().addPermanentWidget(button)
+        button.show()
+
+    def back_to_gpu(self) -> None:
+        """Leave the CPU fallback: the weights in use load on the device asked for before."""
+        self.back_to_gpu_button.hide()
+        self.worker.forget_fallback()
+        self.device_request = getattr(self, "_device_before_fallback", None)
+        self.request_weights(self.weights_in_use or self.weights_choice)
 
     def _on_device_fault(self, message: str) -> None:
         self.show_error(message, about_picture=False)

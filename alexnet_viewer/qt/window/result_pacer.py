@@ -27,9 +27,11 @@ def screen_refresh_hz() -> float:
 
 class ResultPacer(QObject):
     def __init__(self, draw: Callable[[object, object], None], refresh_hz: float | None = None,
-                 parent=None) -> None:
+                 parent=None, clock: Callable[[], float] = time.perf_counter) -> None:
         super().__init__(parent)
         self._draw = draw
+        self._clock = clock  # tests inject their own
+        self.scheduled_ms: int | None = None  # the wait the last draw was scheduled with
         self._interval_s = 1.0 / (refresh_hz or screen_refresh_hz())
         self._pending: tuple[object, object] | None = None
         self._last_draw: float | None = None
@@ -49,12 +51,13 @@ class ResultPacer(QObject):
         if not self._timer.isActive():
             wait_s = 0.0
             if self._last_draw is not None:
-                wait_s = self._last_draw + self._interval_s - time.perf_counter()
-            self._timer.start(max(0, int(wait_s * 1000)))
+                wait_s = self._last_draw + self._interval_s - self._clock()
+            self.scheduled_ms = max(0, round(wait_s * 1000))
+            self._timer.start(self.scheduled_ms)
 
     def _draw_newest(self) -> None:
         if self._pending is None:
             return
         pending, self._pending = self._pending, None
-        self._last_draw = time.perf_counter()
+        self._last_draw = self._clock()
         self._draw(*pending)

@@ -23,6 +23,8 @@ import time
 from PySide6.QtCore import QThread, Signal
 
 from alexnet_viewer.core.frame.mailbox import LatestMailbox, MailboxClosed
+from alexnet_viewer.core.model.device_gate import pipelined
+from alexnet_viewer.core.frame.torch_threads import per_thread_counts, set_thread_count
 from alexnet_viewer.qt.worker.engine_slot import EngineSlot, close_engine
 from alexnet_viewer.qt.worker.handoff import Handoff
 from alexnet_viewer.qt.worker.jobs import (
@@ -91,6 +93,12 @@ class EngineWorker(FrameServing, QThread):
         if load is not None:
             load.cancel.set()  # superseded: its result is dropped
         self._wake.set()
+
+    def forget_fallback(self) -> None:
+        """After a device fault the engine stays on the CPU until this: the next weights
+        request goes to the device it names again (the status bar's way back)."""
+        with self._fault_lock:
+            self._fallback_device = None
 
     def post(self, job: Job) -> bool:
         """Queue a frame; returns True if it replaced one still waiting."""
@@ -187,7 +195,9 @@ class EngineWorker(FrameServing, QThread):
         engine = load.engine
         device = str(engine.device)
         self._spec = load.spec
-        self.pipelined = device != "cpu"
+        self.pipelined = pipelined(device)  # CUDA only: on MPS one thread talks to the device
+        if not per_thread_counts():
+            self.planner.one_lane_only()
         self._slot.replace(engine)  # the old engine is closed once its last frame is done
         self._start_lanes()
         with self._orders:
@@ -225,8 +235,6 @@ class EngineWorker(FrameServing, QThread):
         return "frame" if index < self.plan.lanes else None
 
     def _lane(self, index: int) -> None:
-        import torch
-
         yield_to_the_gui()
         threads = None
         try:
@@ -238,7 +246,7 @@ class EngineWorker(FrameServing, QThread):
                     continue
                 if role == "frame" and threads != self.plan.threads:
                     threads = self.plan.threads
-                    torch.set_num_threads(threads)  # this thread's own count
+                    set_thread_count(threads)  # this thread's own count, where torch has one
                 try:
                     {"frame": self._serve_frame, "prepare": self._serve_prepare, "run": self._serve_run}[role]()
                 except MailboxClosed:

@@ -77,40 +77,57 @@ def frame_request(view: ViewRequest):
     return FrameRequest(focus_layers=(view.layer,), channel_order=view.channel_order, ablations=view.ablations)
 
 
-def decode_picture(source: PictureSource) -> np.ndarray:
+def decode_picture(source: PictureSource, crop=None) -> tuple[np.ndarray, tuple[int, int] | None, int]:
+    """(array, full (width, height) or None, reduction factor): a picture file or pasted bytes
+    at its working size (core/pictures/working.py; enough pixels for ``crop``), a live frame
+    or an array as it is."""
     from alexnet_viewer.core.pictures import images
+    from alexnet_viewer.core.pictures.working import working_factor
+
     if source.frame is not None:
-        return source.frame.to_array()
+        return source.frame.to_array(), None, 1
     if source.array is not None:
-        return np.ascontiguousarray(source.array, dtype=np.uint8)
+        return np.ascontiguousarray(source.array, dtype=np.uint8), None, 1
+    chosen = []
+
+    def shrink(width: int, height: int) -> int:
+        chosen.append(((width, height), working_factor(width, height, crop)))
+        return chosen[-1][1]
+
     if source.path is not None:
-        image = images.load_image(source.path)
+        image = images.load_image(source.path, shrink=shrink)
     else:
-        image = images.load_image_bytes(source.data, name=source.label)
-    return images.image_to_array(image)
+        image = images.load_image_bytes(source.data, name=source.label, shrink=shrink)
+    size, factor = chosen[-1] if chosen else (None, 1)
+    return images.image_to_array(image), size, factor
 
 
 class PictureCache:
     """The last decoded picture and the last edited one, shared by the frame lanes.
 
     A layer change re-runs the same picture with the same edits: it is neither decoded
-    nor edited again. Each lookup reads one snapshot taken under the lock, so two lanes
+    nor edited again. A file is kept at its working size; a crop box that needs more pixels
+    than that decodes it again, finer. Each lookup reads one snapshot taken under the lock, so two lanes
     never mix one picture's token with another's array.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._decoded: tuple[int, np.ndarray] | None = None
+        self._decoded: tuple[int, np.ndarray, tuple[int, int] | None, int] | None = None
         self._edited: tuple[int, Edits, np.ndarray] | None = None
 
-    def decoded(self, source: PictureSource) -> np.ndarray:
+    def decoded(self, source: PictureSource, crop=None) -> np.ndarray:
+        from alexnet_viewer.core.pictures.working import working_factor
+
         with self._lock:
             cached = self._decoded
         if cached is not None and cached[0] == source.token:
-            return cached[1]
-        array = decode_picture(source)
+            _, array, size, factor = cached
+            if size is None or working_factor(*size, crop) >= factor:
+                return array
+        array, size, factor = decode_picture(source, crop)
         with self._lock:
-            self._decoded = (source.token, array)
+            self._decoded = (source.token, array, size, factor)
         return array
 
     def edited(self, token: int, original: np.ndarray, edits: Edits) -> np.ndarray:

@@ -87,6 +87,11 @@ class LanePlanner:
         self._ms: dict[LanePlan, float] = {}
         self._measured_at: dict[LanePlan, float] = {}
 
+    def one_lane_only(self) -> None:
+        """Keep the one-lane plan (torch threads cannot be set per thread here)."""
+        with self._lock:
+            self.multi = self.single
+
     def arrived(self, now: float, posted: int) -> None:
         with self._lock:
             self._arrivals.append((now, posted))

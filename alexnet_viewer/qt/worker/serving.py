@@ -110,7 +110,7 @@ class FrameServing:
     def _picture(self, job: Job):
         """(decoded, edited) arrays for ``job``, or None after saying why not."""
         try:
-            original = self._pictures.decoded(job.source)
+            original = self._pictures.decoded(job.source, job.edits.crop)
             return original, self._pictures.edited(job.source.token, original, job.edits)
         except ViewerError as error:
             if job.source.frame is not None:
@@ -123,10 +123,15 @@ class FrameServing:
         return None
 
     def _frame_failed(self, engine, job: Job, error: Exception) -> None:
-        from alexnet_viewer.core.model.device_faults import describe_device_fault, is_device_fault  # torch: not at import
+        from alexnet_viewer.core.model import device_faults as faults  # torch: not at import
 
-        if is_device_fault(error) and str(engine.device) != "cpu":
-            self._device_failed(engine, error, describe_device_fault(error, str(engine.device)))
+        if faults.is_out_of_memory(error) and str(engine.device) != "cpu":
+            # This frame's error only: the engine stays, and the next picture runs on the GPU.
+            log.warning("frame %d ran out of memory on %s: %s", job.frame_id, engine.device, error)
+            faults.free_cached_memory(engine.device)
+            self._job_failed(job, faults.describe_frame_out_of_memory(engine.device))
+        elif faults.is_device_fault(error) and str(engine.device) != "cpu":
+            self._device_failed(engine, error, faults.describe_device_fault(error, str(engine.device)))
         elif isinstance(error, ViewerError):
             self._job_failed(job, str(error))
         else:

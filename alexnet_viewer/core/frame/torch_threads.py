@@ -1,0 +1,39 @@
+"""Whether each thread may run torch on its own number of threads.
+
+``torch.set_num_threads`` sets the calling thread's count only where ATen's parallel backend
+is OpenMP (the count is an OpenMP per-thread setting); with the native thread pool or TBB it
+resizes one pool shared by the whole process, so two lanes (or a lane and the Explain
+worker) asking for different counts would keep undoing each other. Without OpenMP the
+engine keeps the one-lane plan (one frame at a time on every core) and nobody sets counts.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+
+def backend(info: str) -> str | None:
+    """The backend named by ``torch.__config__.parallel_info()``'s text, e.g. "OpenMP"."""
+    for line in info.splitlines():
+        name, colon, value = line.partition(":")
+        if colon and name.strip() == "ATen parallel backend":
+            return value.strip()
+    return None
+
+
+@lru_cache(maxsize=1)
+def per_thread_counts() -> bool:
+    """True where ``torch.set_num_threads`` sets only the calling thread's count."""
+    import torch  # not at import: the window imports this before torch has loaded
+
+    return backend(torch.__config__.parallel_info()) == "OpenMP"
+
+
+def set_thread_count(threads: int) -> bool:
+    """This thread's torch thread count, where that is per thread; False (nothing set) elsewhere."""
+    if not per_thread_counts():
+        return False
+    import torch
+
+    torch.set_num_threads(max(1, int(threads)))
+    return True
