@@ -7,6 +7,7 @@ module; each hook therefore reduces its layer at once, before the ReLU runs. Onl
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,3 +126,14 @@ def _relus_after_convs(model: nn.Module, blocks: tuple[LayerBlock, ...]) -> list
         if conv_place[0] == relu_place[0] and relu_place[1] == conv_place[1] + 1 and block.channels == conv.channels:
             pairs.append((block, conv))
     return pairs
+
+
+@functools.lru_cache(maxsize=4)
+def alexnet_layout(crop: tuple[int, int]) -> tuple[LayerBlock, ...]:
+    """The spatial layers of torchvision's AlexNet for a crop of ``crop`` (height, width),
+    from a network on the meta device (shapes only: nothing is allocated or initialised)."""
+    from torchvision.models import alexnet
+
+    with torch.device("meta"):
+        model = alexnet()
+    return channel_layout(model, (1, 3, *crop))
