@@ -7,7 +7,6 @@ module; each hook therefore reduces its layer at once, before the ReLU runs. Onl
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +14,7 @@ import torch
 from torch import nn
 
 from alexnet_viewer.core.frame.hooks import layer_module
+from alexnet_viewer.core.frame.layer_sizes import layer_shapes
 from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS, SPATIAL_LAYERS
 
 
@@ -128,12 +128,13 @@ def _relus_after_convs(model: nn.Module, blocks: tuple[LayerBlock, ...]) -> list
     return pairs
 
 
-@functools.lru_cache(maxsize=4)
-def alexnet_layout(crop: tuple[int, int]) -> tuple[LayerBlock, ...]:
-    """The spatial layers of torchvision's AlexNet for a crop of ``crop`` (height, width),
-    from a network on the meta device (shapes only: nothing is allocated or initialised)."""
-    from torchvision.models import alexnet
 
-    with torch.device("meta"):
-        model = alexnet()
-    return channel_layout(model, (1, 3, *crop))
+def alexnet_layout(crop: tuple[int, int]) -> tuple[LayerBlock, ...]:
+    """The spatial layers of torchvision's AlexNet for a crop of ``crop`` (height, width)."""
+    shapes = layer_shapes(tuple(crop))
+    blocks, offset = [], 0
+    for name in SPATIAL_LAYERS:
+        channels, height, width = shapes[name]
+        blocks.append(LayerBlock(name, channels, height, width, offset))
+        offset += channels
+    return tuple(blocks)
