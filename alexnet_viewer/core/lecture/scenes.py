@@ -154,15 +154,15 @@ def lecture_from_json(data, folder: Path) -> Lecture:
     items = data.get("scenes")
     if not isinstance(items, list):
         raise TypeError("it has no list of scenes")
-    scenes, skipped = [], []
+    scenes, damaged = [], []
     for number, item in enumerate(items, 1):
         try:
             scenes.append(_scene_from_json(item, folder, number))
         except ValueError as error:
-            skipped.append(f"{str(error)[0].upper()}{str(error)[1:]}; it was skipped.")
-    if skipped and not scenes:
-        raise ValueError(skipped[0].removesuffix("; it was skipped."))
-    return Lecture(tuple(scenes), tuple(skipped))
+            damaged.append(str(error))
+    if damaged and not scenes:
+        raise ValueError(damaged[0])
+    return Lecture(tuple(scenes), tuple(f"{text[0].upper()}{text[1:]}; it was skipped." for text in damaged))
 
 
 def _scene_from_json(item, folder: Path, number: int) -> Scene:
