@@ -62,8 +62,13 @@ def read_manifest(folder: Path) -> Manifest | None:
         if path.stat().st_size > MAX_MANIFEST_BYTES:
             raise AtlasError(f"The manifest of the atlas '{folder}' is too large to be one; {MEND}.")
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise AtlasError(f"Cannot read the atlas '{folder}': {_reason(error)}; {MEND}.") from None
+    except OSError as error:
+        raise AtlasError(f"Cannot read the atlas '{folder}': {_reason(error)}.") from None
+    except UnicodeDecodeError:
+        raise AtlasError(f"Cannot read the atlas '{folder}': its manifest is not text; {MEND}.") from None
+    except (ValueError, RecursionError) as error:
+        where = f" (line {error.lineno}, column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
+        raise AtlasError(f"Cannot read the atlas '{folder}': its manifest is not valid JSON{where}; {MEND}.") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise AtlasError(f"'{folder}' is not an alexnet-viewer atlas.")
     if data.get("version") != VERSION:
