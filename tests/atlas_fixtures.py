@@ -41,7 +41,7 @@ def atlas_by_path(out: Path) -> dict:
     names = np.array([entry.path for entry in manifest.files] + [""])
     records = {}
     for entry in manifest.files:
-        values, positions = read_records(out, manifest.shards[entry.shard], manifest.channels)
+        values, positions = read_records(out, manifest.shards[entry.shard], manifest)
         records[entry.path] = (values[entry.row], positions[entry.row])
     return {
         "paths": names[top.pictures()],

@@ -96,3 +96,23 @@ def test_the_app_exits_with_the_apt_line_instead_of_qts_abort(tmp_path):
     assert completed.returncode == qt_preflight.EXIT_MISSING_LIBRARIES == 3, completed.stderr
     assert "sudo apt install" in completed.stderr and missing[0] in completed.stderr
     assert "Reinstalling" not in completed.stderr and "Traceback" not in completed.stderr
+
+
+@pytest.mark.parametrize("environ", [{"XDG_SESSION_TYPE": "tty"}, {"QT_QPA_PLATFORM": "xcb", "DISPLAY": " "}, {}])
+def test_no_display_is_one_sentence_even_with_every_library_present(environ):
+    message = check_platform_libraries(environ, "linux", can_load=lambda soname: True)
+    assert message == qt_preflight.NO_DISPLAY
+    assert "\n" not in message and "DISPLAY is not set" in message and message.endswith(".")
+
+
+def test_the_app_without_a_display_exits_3_with_one_sentence(tmp_path):
+    """End to end: Qt would abort (exit 134); the preflight answers first."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the xcb platform is Linux's")
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY", "DISPLAY")}
+    completed = subprocess.run(
+        [sys.executable, "-m", "alexnet_viewer", "--random-weights"],
+        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
+    )
+    assert completed.returncode == qt_preflight.EXIT_MISSING_LIBRARIES == 3, completed.stderr
+    assert completed.stderr.strip() == qt_preflight.NO_DISPLAY

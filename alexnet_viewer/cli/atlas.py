@@ -141,6 +141,8 @@ def _build(args, device, comm) -> int:
         if line is not None:
             line.finish()
     if comm.is_root:
+        for note in report.repaired:
+            print(f"note: {note}", file=sys.stderr)
         print(_summary(report, args.out, comm.world), flush=True)
     comm.wait()  # torchrun stops every rank as soon as one exits
     return EXIT_BAD_ITEM if report.bad else EXIT_OK

@@ -1,6 +1,7 @@
 """Before the QApplication exists: are the system libraries Qt's xcb platform plugin links
 present? Without one (most often libxcb-cursor0) Qt aborts the process (exit 134) with
 "Reinstalling the application may fix this problem"; this names the packages instead.
+With no display at all Qt aborts the same way; this says so in one sentence.
 
 Imports no Qt: it finds PySide6 on disk, reads the NEEDED entries of the xcb plugin's ELF
 files and tries to load each library that PySide6 does not bundle.
@@ -16,7 +17,11 @@ import sys
 from pathlib import Path
 from typing import Callable, Mapping
 
-EXIT_MISSING_LIBRARIES = 3
+EXIT_MISSING_LIBRARIES = 3  # also: no display to open the window on
+NO_DISPLAY = (
+    "alexnet-viewer: there is no display to open the window on (DISPLAY is not set); start it in a desktop "
+    "session, or use --screenshot FILE or 'alexnet-viewer export', which need none."
+)
 
 # soname -> (Debian/Ubuntu package, Fedora package)
 PACKAGES: dict[str, tuple[str, str]] = {
@@ -101,6 +106,8 @@ def check_platform_libraries(
     """None when Qt can start its platform plugin as far as can be told, else the message."""
     if not uses_xcb(environ, platform):
         return None
+    if not environ.get("DISPLAY", "").strip():
+        return NO_DISPLAY
     missing = missing_libraries(can_load, qt_dir)
     return install_message(missing) if missing else None
 

@@ -11,7 +11,9 @@ import pytest
 from PIL import Image
 from PySide6.QtWidgets import QLabel
 
-from alexnet_viewer.core.frame.layers import LAYER_NAMES
+from pathlib import Path
+
+from alexnet_viewer.core.frame.layers import LAYER_NAMES, SPATIAL_LAYERS
 from alexnet_viewer.qt.export import slides
 from alexnet_viewer.qt.export.dialog import NO_RESULT, ExportDialog, show_export_dialog
 from tests.qt.inspect_helpers import gradient_picture, next_result, open_window
@@ -153,5 +155,79 @@ def test_the_file_menu_opens_the_dialog(shown, qtbot):
     assert show_export_dialog(window) is dialog  # one dialog, kept
     names = [dialog.target_combo.itemText(i) for i in range(dialog.target_combo.count())]
     assert names[:2] == ["Whole window", "Feature maps"] and "Formula" in names
-    assert "A/B compare" not in names  # behind another dock's tab: not on screen
+    assert "A/B compare (not on screen)" in names  # behind another dock's tab, and still offered
     dialog.close()
+
+
+def _hidden_view(window):
+    dock = next(dock for dock in window.docks if dock.widget() is window.stats_panel)
+    dock.hide()
+    return dock.windowTitle(), window.stats_panel
+
+
+@pytest.mark.parametrize("scale", [1, 2])
+def test_a_view_not_on_screen_exports_at_scale(shown, tmp_path, scale):
+    window, _ = shown
+    title, panel = _hidden_view(window)
+    assert not panel.isVisible()
+    dialog, _ = _dialog(window, tmp_path / "hidden.png")
+    dialog.target_combo.setCurrentText(f"{title} (not on screen)")
+    assert dialog.target is panel
+    dialog.scale_combo.setCurrentIndex(slides.SCALES.index(scale))
+    assert dialog.export("png") == tmp_path / "hidden.png"
+    with Image.open(tmp_path / "hidden.png") as picture:
+        assert picture.width >= slides.HIDDEN_SIZE.width() * scale and picture.height >= slides.HIDDEN_SIZE.height() * scale
+        pixels = np.asarray(picture.convert("RGB"))
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 20  # text and plots, not an empty page
+    assert not panel.isVisible()  # exporting it did not put it on screen
+
+
+def test_save_dialogs_start_in_the_folder_used_last(shown, tmp_path, monkeypatch):
+    from alexnet_viewer.qt.export import dialog as export_dialog
+    from alexnet_viewer.qt.settings import ViewerSettings
+
+    window, _ = shown
+    starts, answers = [], iter([tmp_path / "talk" / "a.csv", tmp_path / "talk" / "b.json"])
+
+    def save_dialog(parent, caption, start, filters):
+        starts.append(Path(start))
+        return str(next(answers)), filters
+
+    monkeypatch.setattr(export_dialog.QFileDialog, "getSaveFileName", save_dialog)
+    (tmp_path / "talk").mkdir()
+    dialog = ExportDialog(window)
+    assert dialog.export("csv") == tmp_path / "talk" / "a.csv"
+    assert dialog.export("json") == tmp_path / "talk" / "b.json"
+    assert starts[0].parent != tmp_path / "talk"
+    assert starts[1] == tmp_path / "talk" / "gradient-statistics.json"
+    window.settings.sync()
+    assert ViewerSettings(window.settings.path).export_folder() == tmp_path / "talk"
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".webp"])
+def test_an_animation_of_a_still_picture_sweeps_through_the_layers(shown, tmp_path, qtbot, suffix):
+    window, result = shown
+    dialog, _ = _dialog(window, tmp_path / f"still{suffix}")
+    dialog.target_combo.setCurrentText("Feature maps")
+    dialog.frames_spin.setValue(3)
+    dialog.interval_spin.setValue(20)
+    with qtbot.waitSignal(dialog.recorder.finished, timeout=30000):
+        dialog.export("animation")
+    assert "sweeps through the layers" in dialog.status_label.text()
+    with Image.open(tmp_path / f"still{suffix}") as animation:
+        assert animation.n_frames == len(SPATIAL_LAYERS) > 1
+        frames = []
+        for index in range(animation.n_frames):
+            animation.seek(index)
+            frames.append(np.asarray(animation.convert("RGB")))
+    assert all(not np.array_equal(a, b) for a, b in zip(frames, frames[1:]))
+
+
+def test_a_still_view_with_nothing_to_sweep_saves_nothing(qtbot, tmp_path):
+    label = QLabel("still")
+    qtbot.addWidget(label)
+    label.show()
+    recorder = slides.AnimationRecorder()
+    with qtbot.waitSignal(recorder.failed, timeout=20000) as failed:
+        recorder.start(label, tmp_path / "still.gif", frames=3, interval_ms=20)
+    assert "did not change" in failed.args[0] and not (tmp_path / "still.gif").exists()

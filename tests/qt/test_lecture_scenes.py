@@ -125,3 +125,18 @@ def test_show_edits_sets_every_control(make_window):
     assert window.edits.panel.edits == edits
     lecture_scenes.show_edits(window.edits.panel, Edits())
     assert window.edits.panel.edits == Edits()
+
+
+def test_a_scene_with_a_channel_the_layer_lacks_is_named_and_the_others_load(make_window, qtbot, course):
+    folder, red, blue = course
+    path = folder / "damaged.lecture.json"
+    save_lecture(Lecture((Scene("Good", red, "conv2", 5), Scene("Bad", blue, "conv5", 7))), path)
+    text = path.read_text(encoding="utf-8").replace('"channel": 7', '"channel": 999')
+    path.write_text(text, encoding="utf-8")
+    window = make_window()
+    assert window.presentation.lecture.open_lecture(path)
+    assert [scene.name for scene in window.presentation.lecture.lecture.scenes] == ["Good"]
+    message = window.error_banner.text
+    assert "Scene 2 is damaged: conv5 has channels 0…255, not 999 (the scene 'Bad'); it was skipped." in message
+    qtbot.waitUntil(lambda: window.current_path == red.absolute(), timeout=30000)
+    assert window.layer == "conv2"

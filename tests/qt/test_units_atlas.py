@@ -132,7 +132,8 @@ def test_a_broken_atlas_is_one_sentence_and_the_window_keeps_working(window, qtb
     (damaged / open_atlas(damaged).top).write_bytes(b"PK not a zip")
     with qtbot.waitSignal(jobs.failed, timeout=30000) as failed:
         jobs.open(damaged)
-    assert failed.args[0].startswith("Cannot read 'top-") and failed.args[0].count(".") >= 1
+    assert failed.args[0].startswith("The file 'top-") and "is damaged: it is not a NumPy archive" in failed.args[0]
+    assert "atlas build" in failed.args[0] and "\n" not in failed.args[0]
     (tmp_path / "no-pictures").mkdir()
     with qtbot.waitSignal(jobs.failed, timeout=30000) as failed:
         assert jobs.build(tmp_path / "no-pictures")
@@ -168,3 +169,14 @@ def test_rebuilding_with_other_weights_keeps_the_old_atlas(window, qtbot, tmp_pa
     assert window.settings.atlas_for_folder(folder) == outcome.atlas.folder
     assert outcome.atlas.manifest.weights["sha256"] == open_atlas(outcome.atlas.folder).weights["sha256"]
     assert outcome.atlas.manifest.weights["sha256"] != open_atlas(old).weights["sha256"]
+
+
+def test_building_over_a_damaged_atlas_starts_it_again(window, qtbot, tmp_path, loaded_model):
+    folder = make_folder(tmp_path, count=3)
+    out = tmp_path / "damaged-atlas"
+    build_atlas(loaded_model, [folder], out, BuildOptions(batch_size=4), spec=WeightsSpec.random(0))
+    (out / "manifest.json").write_text('{"format": "alexnet-viewer atlas", "version": 1, "top_k": "nine"}')
+    window.settings.set_atlas_for_folder(folder, out)
+    outcome = _build(qtbot, window, folder)
+    assert outcome.atlas.folder == out.absolute() and outcome.report.pictures == 3
+    assert open_atlas(out).top_k == outcome.atlas.manifest.top_k

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from time import monotonic, perf_counter
 
@@ -56,6 +56,7 @@ class BuildReport:
     bad: int = 0  # files that could not be used (all ranks)
     seconds: float = 0.0  # the pass: decoding, forward, merging and writing
     up_to_date: bool = False
+    repaired: list[str] = field(default_factory=list)  # damaged files found, and what was done
 
 
 Progress = Callable[[int, int], None]  # (pictures done, pictures to do)
@@ -98,7 +99,7 @@ def build_atlas(
     if shared[0] is not None:
         raise AtlasError(shared[0])
     up_to_date, carried_bad, todo = shared[1]
-    report = BuildReport(up_to_date=up_to_date, bad=carried_bad)
+    report = BuildReport(up_to_date=up_to_date, bad=carried_bad, repaired=list(plan.repaired) if plan is not None else [])
     if plan is not None:
         report.reused, report.dropped, report.pictures = len(plan.recorded), plan.dropped, len(plan.recorded)
     if up_to_date:

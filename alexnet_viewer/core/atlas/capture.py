@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from alexnet_viewer.core.frame.hooks import layer_module
+from alexnet_viewer.core.frame.layer_sizes import layer_shapes
 from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS, SPATIAL_LAYERS
 
 
@@ -125,3 +126,15 @@ def _relus_after_convs(model: nn.Module, blocks: tuple[LayerBlock, ...]) -> list
         if conv_place[0] == relu_place[0] and relu_place[1] == conv_place[1] + 1 and block.channels == conv.channels:
             pairs.append((block, conv))
     return pairs
+
+
+
+def alexnet_layout(crop: tuple[int, int]) -> tuple[LayerBlock, ...]:
+    """The spatial layers of torchvision's AlexNet for a crop of ``crop`` (height, width)."""
+    shapes = layer_shapes(tuple(crop))
+    blocks, offset = [], 0
+    for name in SPATIAL_LAYERS:
+        channels, height, width = shapes[name]
+        blocks.append(LayerBlock(name, channels, height, width, offset))
+        offset += channels
+    return tuple(blocks)

@@ -10,7 +10,8 @@ from torchvision.transforms.functional import _compute_resized_output_size
 
 from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
 from alexnet_viewer.core.inspect.receptive_field import receptive_field
-from alexnet_viewer.core.atlas.store import AtlasError, Manifest, read_manifest, read_top
+from alexnet_viewer.core.atlas.capture import alexnet_layout
+from alexnet_viewer.core.atlas.store import MEND, AtlasError, Manifest, read_manifest, read_top
 from alexnet_viewer.core.atlas.topk import NO_PICTURE
 
 
@@ -35,9 +36,13 @@ class Unit:
 
 
 def open_atlas(folder: Path) -> Manifest:
+    """The atlas's manifest, its layers checked against AlexNet's; AtlasError (one sentence)."""
     manifest = read_manifest(folder)
     if manifest is None:
         raise AtlasError(f"'{folder}' is not an atlas (it has no manifest.json).")
+    crop = tuple((list(manifest.preprocess["crop"]) * 2)[:2])
+    if tuple(manifest.layers) != alexnet_layout(crop):
+        raise AtlasError(f"The atlas '{folder}' has a damaged manifest (its layers are not AlexNet's); {MEND}.")
     return manifest
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,7 @@ from alexnet_viewer.core.atlas.store import (
     BadFile,
     FileEntry,
     Manifest,
+    check_records,
     is_own_file,
     read_manifest,
     read_records,
@@ -38,6 +39,7 @@ class Plan:
     manifest: Manifest  # the atlas being built: its files are filled in at each commit
     top: TopK  # over ``recorded``, indices into ``paths``
     up_to_date: bool = False
+    repaired: list[str] = field(default_factory=list)  # what was damaged, and what is done about it
 
 
 def check_folders(folders: list[Path]) -> None:
@@ -69,13 +71,20 @@ def _stat(path: str) -> tuple[int, int]:
     return int(info.st_size), int(info.st_mtime_ns)
 
 
-def open_atlas_folder(out: Path) -> Manifest | None:
-    """The atlas already in ``out`` (None for a new or empty folder); AtlasError if unusable."""
+def open_atlas_folder(out: Path, force: bool = False) -> Manifest | None:
+    """The atlas already in ``out`` (None for a new or empty folder, or, with ``force``, for
+    a damaged atlas to start again in); AtlasError if unusable."""
     reason = unusable_folder_reason(out)
     if reason is not None:
         raise AtlasError(f"Cannot write the atlas to '{out}': {reason}.")
-    manifest = read_manifest(out)
-    if manifest is None and any(not name.startswith(".") and not is_own_file(name) for name in os.listdir(out)):
+    foreign = any(not name.startswith(".") and not is_own_file(name) for name in os.listdir(out))
+    try:
+        manifest = read_manifest(out)
+    except AtlasError:
+        if force and not foreign:
+            return None  # a damaged atlas of ours: --force starts it again
+        raise
+    if manifest is None and foreign:
         raise AtlasError(f"'{out}' is not an atlas (it has no manifest.json) and is not empty; choose a new or empty folder.")
     return manifest
 
@@ -85,7 +94,7 @@ def make_plan(
 ) -> Plan:
     paths = list_folders(folders)
     stats = [_stat(path) for path in paths]
-    old = open_atlas_folder(out)
+    old = open_atlas_folder(out, force)
     if old is not None and not force:
         _check_compatible(out, old, weights, preprocess, layers)
     elif old is not None:
@@ -103,13 +112,39 @@ def make_plan(
                 i = index.get(entry.path)
                 if i is not None and stats[i] == (entry.size, entry.mtime_ns) and stats[i][0] >= 0:
                     kept[i] = entry
+    repaired = [] if old is None else _drop_damaged_records(out, old, recorded)
+    top, reused_top, damaged = _initial_top(out, old, recorded, index, len(paths), manifest, repaired)
+    for i in damaged:
+        del recorded[i]
     todo = [i for i in range(len(paths)) if i not in recorded and i not in bad]
     dropped = 0 if old is None else len(old.files) - len(recorded)
-    top, reused_top = _initial_top(out, old, recorded, index, len(paths), manifest)
-    plan = Plan(paths, stats, recorded, bad, todo, dropped, manifest, top)
+    plan = Plan(paths, stats, recorded, bad, todo, dropped, manifest, top, repaired=repaired)
     same_bad = old is not None and len(bad) == len(old.bad)
     plan.up_to_date = bool(old is not None and old.complete and not todo and not dropped and reused_top and same_bad)
     return plan
+
+
+def _drop_damaged_records(out: Path, old: Manifest, recorded: dict[int, FileEntry]) -> list[str]:
+    """Forget the pictures whose records file is damaged (a look at its headers), so that
+    they are decoded again; one sentence per damaged file."""
+    rows: dict[int, int] = {}
+    for entry in recorded.values():
+        rows[entry.shard] = max(rows.get(entry.shard, 0), entry.row + 1)
+    notes = []
+    for shard, needed in sorted(rows.items()):
+        try:
+            check_records(out, old.shards[shard], old, needed)
+        except AtlasError as error:
+            lost = [i for i, entry in recorded.items() if entry.shard == shard]
+            for i in lost:
+                del recorded[i]
+            notes.append(_repair_note(error, len(lost)))
+    return notes
+
+
+def _repair_note(error: AtlasError, pictures: int) -> str:
+    what = str(error).split("; run ")[0]
+    return f"{what}; its {pictures:,} picture(s) are processed again."
 
 
 def _check_compatible(out: Path, old: Manifest, weights: dict, preprocess: dict, layers) -> None:
@@ -124,38 +159,49 @@ def _check_compatible(out: Path, old: Manifest, weights: dict, preprocess: dict,
         )
 
 
-def _initial_top(out: Path, old: Manifest | None, recorded: dict[int, FileEntry], index: dict[str, int], count: int, manifest: Manifest) -> tuple[TopK, bool]:
+def _initial_top(out: Path, old: Manifest | None, recorded: dict[int, FileEntry], index: dict[str, int], count: int,
+                 manifest: Manifest, repaired: list[str]) -> tuple[TopK, bool, set[int]]:
     """The top-K over the still-valid records: the stored one renumbered when nothing in it
-    was dropped and K is the same, else recomputed from the records. (top, reused?)"""
+    was dropped, K is the same and it reads back whole, else recomputed from the records.
+    (top, reused?, pictures whose records turned out damaged)"""
     channels, k = manifest.channels, manifest.top_k
     if old is None:
-        return TopK.empty(channels, k), False
+        return TopK.empty(channels, k), False, set()
     if old.top_k == k and old.top:
-        stored = read_top(out, old)
-        mapping = np.full(len(old.files) + 1, NO_PICTURE, np.int64)
-        for position, entry in enumerate(old.files):
-            i = index.get(entry.path)
-            if i is not None and i in recorded:
-                mapping[position] = i
-        pictures = stored.pictures()
-        filled = pictures != NO_PICTURE
-        if np.all(mapping[pictures[filled]] != NO_PICTURE):
-            return stored.renumbered(mapping), True
-    return recompute_top(out, old, recorded, channels, k), False
+        try:
+            stored = read_top(out, old)
+        except AtlasError as error:
+            repaired.append(str(error).split("; run ")[0] + "; it is recomputed from the records.")
+        else:
+            mapping = np.full(len(old.files) + 1, NO_PICTURE, np.int64)
+            for position, entry in enumerate(old.files):
+                i = index.get(entry.path)
+                if i is not None and i in recorded:
+                    mapping[position] = i
+            pictures = stored.pictures()
+            filled = pictures != NO_PICTURE
+            if np.all(mapping[pictures[filled]] != NO_PICTURE):
+                return stored.renumbered(mapping), True, set()
+    top, damaged = recompute_top(out, old, recorded, channels, k, repaired)
+    return top, False, damaged
 
 
-def recompute_top(out: Path, old: Manifest, recorded: dict[int, FileEntry], channels: int, k: int) -> TopK:
-    """Exact top-K from the stored records of ``recorded``, one records file at a time."""
+def recompute_top(out: Path, old: Manifest, recorded: dict[int, FileEntry], channels: int, k: int,
+                  repaired: list[str]) -> tuple[TopK, set[int]]:
+    """Exact top-K from the stored records of ``recorded``, one records file at a time; a
+    damaged records file is left out and its pictures returned, to be decoded again."""
     top = TopK.empty(channels, k)
+    damaged: set[int] = set()
     by_shard: dict[int, list[tuple[int, int]]] = {}
     for i, entry in recorded.items():
         by_shard.setdefault(entry.shard, []).append((entry.row, i))
     for shard, rows in sorted(by_shard.items()):
-        if not 0 <= shard < len(old.shards):
-            raise AtlasError(f"The atlas '{out}' has a damaged manifest (no records file {shard}).")
-        values, positions = read_records(out, old.shards[shard], channels)
         picked = np.array([row for row, _ in rows])
-        if picked.max() >= len(values):
-            raise AtlasError(f"The records '{old.shards[shard]}' of the atlas '{out}' are shorter than its manifest says.")
+        try:
+            values, positions = read_records(out, old.shards[shard], old, int(picked.max()) + 1)
+        except AtlasError as error:
+            damaged.update(i for _, i in rows)
+            repaired.append(_repair_note(error, len(rows)))
+            continue
         top = top.add(values[picked], positions[picked], np.array([i for _, i in rows]))
-    return top
+    return top, damaged

@@ -21,85 +21,36 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from alexnet_viewer.core.output_files import write_atomically, write_json
 from alexnet_viewer.core.errors import ViewerError
-from alexnet_viewer.core.atlas.capture import LayerBlock
+from alexnet_viewer.core.npz_files import DamagedArchive, Want, read_arrays, read_headers
+from alexnet_viewer.core.atlas.manifest import (
+    FORMAT,
+    MAX_MANIFEST_BYTES,
+    MAX_PICTURES,
+    MAX_TOP_K,
+    VERSION,
+    BadFile,
+    FileEntry,
+    Manifest,
+    is_own_file,
+    manifest_from_json,
+)
 from alexnet_viewer.core.atlas.topk import TopK
 
-FORMAT = "alexnet-viewer atlas"
-VERSION = 1
+__all__ = ["AtlasError", "BadFile", "FileEntry", "Manifest", "MANIFEST", "is_own_file", "read_manifest"]
+
 MANIFEST = "manifest.json"
-_OWN_FILE = re.compile(r"^\.?(manifest\.json|(records|top)-[0-9a-f]+\.npz)(\..*\.tmp)?$")
+MEND = "run 'alexnet-viewer atlas build' on it again to rebuild the damaged part, or with --force to start again"
 
 
 class AtlasError(ViewerError):
     """An atlas folder that cannot be read or written; ``str`` is one sentence."""
-
-
-@dataclass(frozen=True)
-class FileEntry:
-    path: str
-    size: int
-    mtime_ns: int
-    shard: int  # index into Manifest.shards
-    row: int
-
-
-@dataclass(frozen=True)
-class BadFile:
-    """A picture that could not be used, kept so that an unchanged one is not decoded again."""
-
-    path: str
-    size: int
-    mtime_ns: int
-    reason: str
-
-
-@dataclass
-class Manifest:
-    weights: dict
-    preprocess: dict
-    top_k: int
-    layers: tuple[LayerBlock, ...]
-    folders: list[str]
-    files: list[FileEntry] = field(default_factory=list)  # sorted by path
-    shards: list[str] = field(default_factory=list)
-    bad: list[BadFile] = field(default_factory=list)  # sorted by path
-    top: str = ""
-    complete: bool = False
-
-    @property
-    def channels(self) -> int:
-        return sum(block.channels for block in self.layers)
-
-    def block(self, layer: str) -> LayerBlock:
-        for block in self.layers:
-            if block.name == layer:
-                return block
-        raise KeyError(layer)
-
-    def to_json(self) -> dict:
-        return {
-            "format": FORMAT,
-            "version": VERSION,
-            "complete": self.complete,
-            "weights": self.weights,
-            "preprocess": self.preprocess,
-            "top_k": self.top_k,
-            "layers": [asdict(block) for block in self.layers],
-            "folders": self.folders,
-            "top": self.top,
-            "shards": self.shards,
-            "files": [asdict(entry) for entry in self.files],
-            "bad": [asdict(entry) for entry in self.bad],
-        }
 
 
 def read_manifest(folder: Path) -> Manifest | None:
@@ -108,37 +59,24 @@ def read_manifest(folder: Path) -> Manifest | None:
     if not path.is_file():
         return None
     try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise AtlasError(f"The manifest of the atlas '{folder}' is too large to be one; {MEND}.")
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+    except OSError as error:
         raise AtlasError(f"Cannot read the atlas '{folder}': {_reason(error)}.") from None
+    except UnicodeDecodeError:
+        raise AtlasError(f"Cannot read the atlas '{folder}': its manifest is not text; {MEND}.") from None
+    except (ValueError, RecursionError) as error:
+        where = f" (line {error.lineno}, column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
+        raise AtlasError(f"Cannot read the atlas '{folder}': its manifest is not valid JSON{where}; {MEND}.") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise AtlasError(f"'{folder}' is not an alexnet-viewer atlas.")
     if data.get("version") != VERSION:
         raise AtlasError(f"The atlas '{folder}' has format version {data.get('version')!r}; this program reads {VERSION}.")
     try:
-        manifest = Manifest(
-            weights=dict(data["weights"]),
-            preprocess=dict(data["preprocess"]),
-            top_k=int(data["top_k"]),
-            layers=tuple(LayerBlock(**block) for block in data["layers"]),
-            folders=[str(name) for name in data["folders"]],
-            files=[FileEntry(**entry) for entry in data["files"]],
-            shards=[str(name) for name in data["shards"]],
-            bad=[BadFile(**entry) for entry in data.get("bad", [])],
-            top=str(data["top"]),
-            complete=bool(data["complete"]),
-        )
-    except (KeyError, TypeError, ValueError) as error:
-        raise AtlasError(f"The atlas '{folder}' has a damaged manifest ({_reason(error)}).") from None
-    for name in [manifest.top, *manifest.shards]:
-        if not _OWN_FILE.match(name) or "/" in name:
-            raise AtlasError(f"The atlas '{folder}' has a damaged manifest (bad file name {name!r}).")
-    return manifest
-
-
-def is_own_file(name: str) -> bool:
-    """A name this format writes (the manifest, top-K and records files, their temporaries)."""
-    return bool(_OWN_FILE.match(name))
+        return manifest_from_json(data)
+    except (ValueError, TypeError) as error:
+        raise AtlasError(f"The atlas '{folder}' has a damaged manifest ({_reason(error)}); {MEND}.") from None
 
 
 def new_name(kind: str) -> str:
@@ -153,12 +91,21 @@ def _save_npz(path: Path, **arrays: np.ndarray) -> None:
     write_atomically(path, write)
 
 
-def _load_npz(path: Path, names: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+def _position_limits(manifest: Manifest) -> np.ndarray:
+    """Per channel, one past its largest flat position (height * width of its layer)."""
+    return np.repeat([block.height * block.width for block in manifest.layers], [block.channels for block in manifest.layers])
+
+
+def _load(folder: Path, name: str, wanted: dict[str, Want]) -> dict[str, np.ndarray]:
     try:
-        with np.load(path, allow_pickle=False) as data:
-            return tuple(np.asarray(data[name]) for name in names)
-    except (OSError, KeyError, ValueError) as error:
-        raise AtlasError(f"Cannot read '{path.name}' of the atlas '{path.parent}': {_reason(error)}.") from None
+        return read_arrays(folder / name, wanted)
+    except DamagedArchive as error:
+        raise AtlasError(f"The file '{name}' of the atlas '{folder}' is damaged: {error}; {MEND}.") from None
+
+
+def _records_wanted(channels: int) -> dict[str, Want]:
+    most = MAX_PICTURES * channels
+    return {"values": Want("f", 2, most), "positions": Want("iu", 2, most)}
 
 
 def write_records(folder: Path, values: np.ndarray, positions: np.ndarray) -> str:
@@ -168,21 +115,57 @@ def write_records(folder: Path, values: np.ndarray, positions: np.ndarray) -> st
     return name
 
 
-def read_records(folder: Path, name: str, channels: int) -> tuple[np.ndarray, np.ndarray]:
-    values, positions = _load_npz(folder / name, ("values", "positions"))
-    if values.ndim != 2 or values.shape[1] != channels or positions.shape != values.shape:
-        raise AtlasError(f"The records '{name}' of the atlas '{folder}' do not match its layers.")
+def read_records(folder: Path, name: str, manifest: Manifest, rows: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A records file, checked: (pictures ≥ ``rows``, channels), finite, positions inside their layers."""
+    arrays = _load(folder, name, _records_wanted(manifest.channels))
+    values, positions = arrays["values"], arrays["positions"]
+    damaged = _records_fault(values.shape, positions.shape, manifest.channels, rows)
+    if damaged is None and not np.all(np.isfinite(values)):
+        damaged = "it holds values that are not finite numbers"
+    if damaged is None and np.any((positions < 0) | (positions >= _position_limits(manifest)[None, :])):
+        damaged = "it holds positions outside their layers"
+    if damaged is not None:
+        raise AtlasError(f"The file '{name}' of the atlas '{folder}' is damaged: {damaged}; {MEND}.")
     return values.astype(np.float32, copy=False), positions.astype(np.int16, copy=False)
 
 
+def check_records(folder: Path, name: str, manifest: Manifest, rows: int) -> None:
+    """A cheap look at a records file (its arrays' headers only); AtlasError when damaged."""
+    try:
+        shapes = read_headers(folder / name, _records_wanted(manifest.channels))
+    except DamagedArchive as error:
+        raise AtlasError(f"The file '{name}' of the atlas '{folder}' is damaged: {error}; {MEND}.") from None
+    damaged = _records_fault(shapes["values"], shapes["positions"], manifest.channels, rows)
+    if damaged is not None:
+        raise AtlasError(f"The file '{name}' of the atlas '{folder}' is damaged: {damaged}; {MEND}.")
+
+
+def _records_fault(values: tuple, positions: tuple, channels: int, rows: int) -> str | None:
+    if values[1] != channels or positions != values:
+        return f"its arrays are {values} and {positions}, not (pictures, {channels})"
+    if values[0] < rows:
+        return f"it holds {values[0]} pictures where the manifest needs {rows}"
+    return None
+
+
 def read_top(folder: Path, manifest: Manifest) -> TopK:
-    """The top-K, with picture indices into ``manifest.files``."""
-    values, pictures, positions = _load_npz(folder / manifest.top, ("values", "pictures", "positions"))
+    """The top-K, with picture indices into ``manifest.files``; checked against the manifest."""
     shape = (manifest.channels, manifest.top_k)
+    most = manifest.channels * MAX_TOP_K
+    arrays = _load(folder, manifest.top, {"values": Want("f", 2, most), "pictures": Want("iu", 2, most), "positions": Want("iu", 2, most)})
+    values, pictures, positions = arrays["values"], arrays["pictures"], arrays["positions"]
+    filled = pictures != -1
+    damaged = None
     if values.shape != shape or pictures.shape != shape or positions.shape != shape:
-        raise AtlasError(f"The top-K of the atlas '{folder}' does not match its manifest.")
-    if pictures.size and (pictures.min() < -1 or pictures.max() >= len(manifest.files)):
-        raise AtlasError(f"The top-K of the atlas '{folder}' names pictures it does not list.")
+        damaged = f"its arrays are not ({manifest.channels} channels, K = {manifest.top_k})"
+    elif pictures.size and (pictures.min() < -1 or pictures.max() >= len(manifest.files)):
+        damaged = "it names pictures the manifest does not list"
+    elif not np.all(np.isfinite(values[filled])):
+        damaged = "it holds values that are not finite numbers"
+    elif np.any(filled & ((positions < 0) | (positions >= _position_limits(manifest)[:, None]))):
+        damaged = "it holds positions outside their layers"
+    if damaged is not None:
+        raise AtlasError(f"The top-K '{manifest.top}' of the atlas '{folder}' is damaged: {damaged}; {MEND}.")
     return TopK.from_arrays(values, pictures, positions)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from alexnet_viewer.core.output_files import os_reason, write_json
 from alexnet_viewer.core.pictures.edits import Edits
 from alexnet_viewer.core.errors import ViewerError
+from alexnet_viewer.core.frame.layer_sizes import layer_channels
 from alexnet_viewer.core.frame.layers import LAYER_NAMES
 
 FORMAT_NAME = "alexnet-viewer-lecture"
@@ -56,6 +57,7 @@ class Scene:
 @dataclass(frozen=True)
 class Lecture:
     scenes: tuple[Scene, ...] = ()
+    skipped: tuple[str, ...] = field(default=(), compare=False)  # damaged scenes of the file, one sentence each
 
     def __len__(self) -> int:
         return len(self.scenes)
@@ -152,7 +154,15 @@ def lecture_from_json(data, folder: Path) -> Lecture:
     items = data.get("scenes")
     if not isinstance(items, list):
         raise TypeError("it has no list of scenes")
-    return Lecture(tuple(_scene_from_json(item, folder, number) for number, item in enumerate(items, 1)))
+    scenes, damaged = [], []
+    for number, item in enumerate(items, 1):
+        try:
+            scenes.append(_scene_from_json(item, folder, number))
+        except ValueError as error:
+            damaged.append(str(error))
+    if damaged and not scenes:
+        raise ValueError(damaged[0])
+    return Lecture(tuple(scenes), tuple(f"{text[0].upper()}{text[1:]}; it was skipped." for text in damaged))
 
 
 def _scene_from_json(item, folder: Path, number: int) -> Scene:
@@ -164,17 +174,23 @@ def _scene_from_json(item, folder: Path, number: int) -> Scene:
             raise ValueError("it has no name")
         if picture is not None and (not isinstance(picture, str) or not picture):
             raise ValueError("its picture is not a path")
-        channel = item.get("channel")
-        return Scene(
+        layer, channel = item.get("layer", "conv1"), item.get("channel")
+        if not isinstance(layer, str) or layer not in LAYER_NAMES:
+            raise ValueError(f"unknown layer {layer!r}")
+        scene = Scene(
             name=name,
             picture=None if picture is None else folder / Path(picture),
-            layer=item.get("layer", "conv1"),
+            layer=layer,
             channel=channel,
             edits=edits_from_json(item.get("edits", {})),
             view=item.get("view", DEFAULT_VIEW),
         )
+        if channel is not None and channel >= layer_channels(layer):
+            raise ValueError(f"{layer} has channels 0…{layer_channels(layer) - 1}, not {channel}")
+        return scene
     except (ValueError, TypeError) as error:
-        raise ValueError(f"scene {number} is damaged: {error}") from None
+        named = f" (the scene '{item['name']}')" if isinstance(item, dict) and isinstance(item.get("name"), str) else ""
+        raise ValueError(f"scene {number} is damaged: {error}{named}") from None
 
 
 def save_lecture(lecture: Lecture, path: Path) -> None:

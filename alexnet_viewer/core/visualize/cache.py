@@ -1,8 +1,8 @@
 """Finished pictures on disk, keyed by the weights' contents and what was asked for.
 
 One ``.npz`` per picture under ``$XDG_CACHE_HOME/alexnet-viewer/visualize`` (default
-``~/.cache/...``). A damaged or foreign entry counts as a miss; a cache that cannot be
-written costs the next call its speed, never the picture.
+``~/.cache/...``). A damaged or foreign entry is deleted and counts as a miss (the picture
+is computed again); a cache that cannot be written costs the next call its speed, never the picture.
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ from pathlib import Path
 import numpy as np
 from torch import nn
 
+from alexnet_viewer.core.npz_files import DamagedArchive, Want, read_arrays
 from alexnet_viewer.core.output_files import write_atomically
 from alexnet_viewer.core.atlas.identity import state_dict_sha256
 
 # Bump when the optimisation changes, so old pictures are not served for new settings.
 ALGORITHM_VERSION = 2
+MAX_SIDE = 1024  # of a cached picture
+MAX_STEPS = 1_000_000
 
 _FINGERPRINTS: "weakref.WeakKeyDictionary[nn.Module, str]" = weakref.WeakKeyDictionary()
 
@@ -44,16 +47,33 @@ def entry_path(folder: Path, fingerprint: str, layer: str, channel: int, steps: 
     return folder / f"{layer}-{channel}-{key}.npz"
 
 
-def read_entry(path: Path) -> tuple[np.ndarray, float, tuple[float, ...]] | None:
-    """(image, activation, history) or None when absent or unreadable."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            image, activation, history = data["image"], data["activation"], data["history"]
-            if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3 or activation.shape != ():
-                return None
-            return np.array(image), float(activation), tuple(float(v) for v in history.reshape(-1))
-    except (OSError, ValueError, KeyError, EOFError):
+_WANTED = {
+    "image": Want("u", 3, MAX_SIDE * MAX_SIDE * 3),
+    "activation": Want("f", 0, 1),
+    "history": Want("f", 1, MAX_STEPS),
+}
+
+
+def read_entry(path: Path, steps: int | None = None) -> tuple[np.ndarray, float, tuple[float, ...]] | None:
+    """(image, activation, history) or None when absent; a damaged entry (unreadable, wrong
+    shapes or kinds, not finite, a history not ``steps`` long) is deleted and counts as a miss."""
+    if not path.is_file():
         return None
+    try:
+        arrays = read_arrays(path, _WANTED)
+    except DamagedArchive:
+        arrays = None
+    image, activation, history = (None, None, None) if arrays is None else (arrays["image"], arrays["activation"], arrays["history"])
+    if (
+        arrays is None
+        or image.dtype != np.uint8
+        or image.shape[2] != 3
+        or not (np.isfinite(activation) and np.all(np.isfinite(history)))
+        or (steps is not None and history.shape != (steps,))
+    ):
+        path.unlink(missing_ok=True)
+        return None
+    return image, float(activation), tuple(float(v) for v in history)
 
 
 def write_entry(path: Path, image: np.ndarray, activation: float, history: tuple[float, ...]) -> bool:

@@ -85,7 +85,7 @@ def visualize(
     steps, seed = int(steps), int(seed)
     folder = cache.default_cache_dir() if cache_dir is None else Path(cache_dir)
     entry = cache.entry_path(folder, cache.weights_fingerprint(loaded.model), layer, channel, steps, seed)
-    known = cache.read_entry(entry)
+    known = cache.read_entry(entry, steps)
     if known is not None:
         image, activation, history = known
         if progress is not None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from alexnet_viewer.core.output_files import os_reason
 from alexnet_viewer.qt.export import slides
+from alexnet_viewer.qt.export.sweep import layer_sweep_frames
 from alexnet_viewer.qt.panels.style import (
     apply_spacing,
     caption_label,
@@ -37,14 +38,25 @@ def _slug(text: str) -> str:
 
 
 def export_targets(window) -> list[tuple[str, object]]:
-    """(name, widget) for the whole window, the feature maps and every panel on screen now
-    (a dock behind another's tab has no size of its own to be pictured at)."""
+    """(name, widget) for the whole window, the feature maps and every other view, on screen
+    or not (one not on screen is laid out at a size of its own when it is pictured)."""
     targets = [("Whole window", window), ("Feature maps", window.feature_maps_panel)]
     for dock in window.docks:
         panel = dock.widget()
-        if panel is not None and panel.isVisible() and not panel.visibleRegion().isEmpty():
-            targets.append((dock.windowTitle(), panel))
+        if panel is not None and panel is not window.feature_maps_panel:
+            shown = panel.isVisible() and not panel.visibleRegion().isEmpty()
+            targets.append((dock.windowTitle() + ("" if shown else " (not on screen)"), panel))
     return targets
+
+
+def ask_save_path(parent, settings, caption: str, name: str, filters: str) -> Path | None:
+    """A save dialog that starts in the folder the last export went to; remembers the new one."""
+    start = settings.export_folder() or settings.last_folder() or Path.home()
+    chosen, _ = QFileDialog.getSaveFileName(parent, caption, str(Path(start) / name), filters)
+    if not chosen:
+        return None
+    settings.set_export_folder(Path(chosen).parent)
+    return Path(chosen)
 
 
 class ExportDialog(QDialog):
@@ -89,8 +101,12 @@ class ExportDialog(QDialog):
         layout.addLayout(grid)
         layout.addWidget(self.status_label)
         self.recorder.progress.connect(lambda done, wanted: self.say(f"Recording frame {done} of {wanted}…"))
-        self.recorder.finished.connect(lambda path: self.say(f"Saved {path}"))
+        self.recorder.finished.connect(self._saved_animation)
         self.recorder.failed.connect(self.say)
+
+    def _saved_animation(self, path: str) -> None:
+        still = " (the view was still, so it sweeps through the layers)" if self.recorder.swept else ""
+        self.say(f"Saved {path}{still}")
 
     def refresh_targets(self) -> None:
         """List the window and the panels shown now, keeping the choice if it is still there."""
@@ -117,8 +133,8 @@ class ExportDialog(QDialog):
         return _slug(Path(job.source.label).stem) if job is not None else "alexnet"
 
     def _ask_path(self, caption: str, suggested: str, filters: str) -> str:
-        path, _ = QFileDialog.getSaveFileName(self, caption, suggested, filters)
-        return path
+        path = ask_save_path(self, self.window_.settings, caption, suggested, filters)
+        return "" if path is None else str(path)
 
     def export(self, key: str) -> Path | None:
         """Ask for a file name and write ``key`` ("png", "animation", "csv", "json", "npz")."""
@@ -156,7 +172,9 @@ class ExportDialog(QDialog):
             self.say(f"Saved {path} ({image.width()}×{image.height()} px)")
             return
         if key == "animation":
-            self.recorder.start(self.target, path, self.frames_spin.value(), self.interval_spin.value(), self.scale)
+            scale, colours = self.scale, self.window_.feature_maps_panel.colormap_combo.currentText()
+            still = (lambda: layer_sweep_frames(result, scale, colours)) if result is not None else None
+            self.recorder.start(self.target, path, self.frames_spin.value(), self.interval_spin.value(), scale, still)
             return
         if key == "csv":
             slides.save_stats_csv(path, result)

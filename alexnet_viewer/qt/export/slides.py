@@ -16,24 +16,29 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QBuffer, QIODevice, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QPainter, QRegion
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QBuffer, QIODevice, QObject, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPainter, QRegion, QResizeEvent
+from PySide6.QtWidgets import QApplication, QWidget
 
 from alexnet_viewer.core.frame.result import Result
 from alexnet_viewer.core.lecture.slides_data import activation_arrays, stats_csv, stats_document
 from alexnet_viewer.core.output_files import os_reason, write_atomically, write_json
+from alexnet_viewer.qt.export.sweep import all_the_same
 
 SCALES = (1, 2)
 ANIMATION_FORMATS = {".gif": "GIF", ".webp": "WEBP"}
 DEFAULT_FRAMES = 20
 DEFAULT_INTERVAL_MS = 100
+HIDDEN_SIZE = QSize(960, 720)  # a view not on screen is pictured at least this large
 
 
 def render(widget: QWidget, scale: int = 1) -> QImage:
-    """The widget as it is on screen, at ``scale`` times its size in pixels."""
+    """The widget as it is on screen, at ``scale`` times its size in pixels; a view not on
+    screen (a closed dock, a tab behind another) is laid out at a size of its own first."""
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}, not {scale!r}")
+    if not widget.isVisible():
+        _lay_out_off_screen(widget)
     image = QImage(widget.size() * scale, QImage.Format.Format_ARGB32_Premultiplied)
     image.setDevicePixelRatio(scale)
     image.fill(Qt.GlobalColor.transparent)
@@ -44,6 +49,28 @@ def render(widget: QWidget, scale: int = 1) -> QImage:
     finally:
         painter.end()
     return image
+
+
+def _lay_out_off_screen(widget: QWidget) -> None:
+    """Give a view that is not on screen a size, and let its layouts and plots follow it
+    (Qt holds back a hidden widget's resize events until it is shown). The size goes to
+    its outermost hidden holder (a dock), whose layout would otherwise undo it."""
+    want = widget.size().expandedTo(widget.minimumSizeHint()).expandedTo(HIDDEN_SIZE)
+    holder = widget
+    while holder.parentWidget() is not None and not holder.parentWidget().isVisible():
+        holder = holder.parentWidget()
+    holder.ensurePolished()
+    for _attempt in range(3):  # a holder never shown has no size yet: its frame shows after one pass
+        if widget.size() == want and _attempt:
+            break
+        old = holder.size()
+        holder.resize(old + (want - widget.size()))
+        for child in [holder, *holder.findChildren(QWidget)]:
+            layout = child.layout()
+            if layout is not None:
+                layout.invalidate()  # activate() alone keeps a layout that thinks it is done
+                layout.activate()
+            QApplication.sendEvent(child, QResizeEvent(child.size(), old if child is holder else child.size()))
 
 
 def png_bytes(image: QImage) -> bytes:
@@ -133,7 +160,9 @@ class AnimationRecorder(QObject):
         return self._timer.isActive()
 
     def start(self, widget: QWidget, path: Path, frames: int = DEFAULT_FRAMES,
-              interval_ms: int = DEFAULT_INTERVAL_MS, scale: int = 1) -> None:
+              interval_ms: int = DEFAULT_INTERVAL_MS, scale: int = 1, still=None) -> None:
+        """Record; when every frame is the same (a still picture), ``still()`` gives the
+        frames to save instead (a sweep through the layers); never a one-frame file."""
         animation_format(path)  # a bad suffix is refused before anything is grabbed
         if frames < 2:
             raise ValueError(f"an animation needs at least 2 frames, not {frames}")
@@ -141,6 +170,7 @@ class AnimationRecorder(QObject):
             raise ValueError("an animation is being recorded already")
         self._widget, self._path, self._wanted = widget, Path(path), int(frames)
         self._scale, self._interval, self._frames = scale, int(interval_ms), []
+        self._still, self.swept = still, False
         self._grab()
         self._timer.start(self._interval)
 
@@ -149,15 +179,22 @@ class AnimationRecorder(QObject):
         self._frames = []
 
     def _grab(self) -> None:
-        widget = self._widget
-        if widget is None or not widget.isVisible():
+        try:
+            self._frames.append(to_rgb_array(render(self._widget, self._scale)))
+        except (RuntimeError, AttributeError):  # the panel was deleted meanwhile
             self.cancel()
             self.failed.emit("The panel being recorded was closed; nothing was saved")
             return
-        self._frames.append(to_rgb_array(render(widget, self._scale)))
         self.progress.emit(len(self._frames), self._wanted)
         if len(self._frames) >= self._wanted:
             self._timer.stop()
+            if all_the_same(self._frames):
+                self._frames, self.swept = (self._still() if self._still is not None else []), True
+                if len(self._frames) < 2:
+                    self._frames = []
+                    self.failed.emit("The view did not change while it was recorded and there is no picture "
+                                     "to sweep through the layers; nothing was saved")
+                    return
             self._encode()
 
     def _encode(self) -> None:

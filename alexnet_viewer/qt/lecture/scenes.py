@@ -175,10 +175,13 @@ class LectureController(QObject):
             self.presentation.say(f"{self.path.name} has no scenes.")
             return True
         self.go_to(0)
+        notes = [f"{self.path.name}: {sentence}" for sentence in lecture.skipped]
         if missing:
             names = ", ".join(f"'{scene.name}'" for scene in missing)
-            self.window.show_error(f"{len(missing)} of {len(lecture)} scenes have lost their picture ({names}); "
-                                   "they still show their other settings.", about_picture=False)
+            notes.append(f"{len(missing)} of {len(lecture)} scenes have lost their picture ({names}); "
+                         "they still show their other settings.")
+        if notes:
+            self.window.show_error(" ".join(notes), about_picture=False)
         return True
 
     def fill_menu(self, menu) -> None:

@@ -74,15 +74,16 @@ def default_atlas_folder(root: Path, pictures: Path, fingerprint: str) -> Path:
     return root / f"{name}-{key}"
 
 
-def _built_with(folder: Path) -> str | None:
-    """The weights' SHA-256 an existing atlas records, None when there is none (or it is unreadable)."""
+def _built_with(folder: Path) -> tuple[str | None, bool]:
+    """The weights' SHA-256 an existing atlas records (None when there is none), and
+    whether its manifest is damaged (then the build starts it again, like --force)."""
     from alexnet_viewer.core.atlas.store import AtlasError, read_manifest
 
     try:
         manifest = read_manifest(folder) if folder.is_dir() else None
     except AtlasError:
-        return None
-    return None if manifest is None else manifest.weights.get("sha256")
+        return None, True
+    return (None if manifest is None else manifest.weights.get("sha256")), False
 
 
 def open_atlas_folder(folder: Path) -> OpenedAtlas:
@@ -106,8 +107,10 @@ def build_work(loaded, spec, pictures: Path, remembered: Path | None, root: Path
     fingerprint = weights_fingerprint(loaded.model)
     task.check()
     out = remembered
-    if out is None or _built_with(out) not in (None, fingerprint):
+    if out is None or _built_with(out)[0] not in (None, fingerprint):
         out = default_atlas_folder(root, pictures, fingerprint)
+    if _built_with(out)[1]:
+        options = replace(options, force=True)  # a damaged manifest: start that atlas again
     made = not out.exists()
     private = replace(loaded, model=private_model(loaded.model))
     bad: list[str] = []
@@ -278,6 +281,8 @@ class AtlasJobs(QObject):
             text += f" ({report.processed:,} new or changed, {report.reused:,} unchanged)"
         if outcome.bad:
             text += f"; {len(outcome.bad)} file(s) could not be used, e.g. {outcome.bad[0]}"
+        if report.repaired:
+            text += f"; damaged atlas files were rebuilt ({report.repaired[0].rstrip('.')})"
         self._show(outcome.atlas)
         self.window.statusBar().showMessage(text + ".", 10000)
         self.built.emit(outcome)

@@ -26,12 +26,10 @@ def save_window_png(widget: QWidget, path: Path) -> None:
 
 def save_screenshot_dialog(window) -> None:
     """File › Save window screenshot: ask where, save, say so in the status bar."""
-    from PySide6.QtWidgets import QFileDialog
+    from alexnet_viewer.qt.export.dialog import ask_save_path
 
-    folder = window.settings.last_folder() or Path.home()
-    chosen, _ = QFileDialog.getSaveFileName(window, "Save window screenshot", str(folder / "alexnet-viewer.png"),
-                                            "PNG pictures (*.png)")
-    if not chosen:
+    chosen = ask_save_path(window, window.settings, "Save window screenshot", "alexnet-viewer.png", "PNG pictures (*.png)")
+    if chosen is None:
         return
     try:
         save_window_png(window, Path(chosen))

@@ -1,0 +1,40 @@
+"""The output shape of every layer of torchvision's AlexNet, from a network on the meta
+device (shapes only: nothing is allocated or initialised), so that read-back files (scenes,
+atlases) can be checked against the model without loading weights."""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+
+from alexnet_viewer.core.frame.hooks import layer_module
+from alexnet_viewer.core.frame.layers import LAYER_NAMES
+
+
+@functools.lru_cache(maxsize=4)
+def layer_shapes(crop: tuple[int, int] = (224, 224)) -> dict[str, tuple[int, ...]]:
+    """{layer: output shape without the batch} for a crop of ``crop`` (height, width)."""
+    from torchvision.models import alexnet
+
+    with torch.device("meta"):
+        model = alexnet()
+    shapes: dict[str, tuple[int, ...]] = {}
+    handles = [
+        layer_module(model, name).register_forward_hook(
+            lambda _m, _i, out, name=name: shapes.__setitem__(name, tuple(out.shape[1:]))
+        )
+        for name in LAYER_NAMES
+    ]
+    try:
+        with torch.inference_mode():
+            model(torch.zeros((1, 3, *crop), device="meta"))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return shapes
+
+
+def layer_channels(layer: str) -> int:
+    """How many channels (units, for fc layers) ``layer`` has."""
+    return layer_shapes()[layer][0]
