@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from alexnet_viewer.qt.app import GuiOptions, create_app
 from alexnet_viewer.qt.worker.lanes import LanePlan
 from alexnet_viewer.qt.live import SlideshowSource, SyntheticSource
 from alexnet_viewer.core.model.weights_spec import WeightsSpec
-from tests.qt.conftest import RecordingFactory, SlowEngine, write_picture
+from tests.qt.conftest import EngineWrapper, RecordingFactory, SlowEngine, write_picture
 from tests.qt.live_helpers import ManualSource, PrebuiltEngine, frame
 from tests.qt.video_files import write_mjpeg_avi
 
@@ -62,19 +63,42 @@ def test_synthetic_frames_reach_every_panel_and_the_rates_show(make_window, qtbo
     assert not source.running
 
 
+class HeldEngine(EngineWrapper):
+    """Each frame's run waits until the test lets it go: an engine slower than its source,
+    with no timing involved."""
+
+    def __init__(self, prebuilt):
+        super().__init__(prebuilt.engine)
+        self.prebuilt = prebuilt
+        self.may_run = threading.Semaphore(0)
+
+    def prepare(self, image, timings=False):
+        return self.prebuilt.prepare(image, timings)
+
+    def run(self, prepared, request=None, frame_id=0):
+        self.record(frame_id)
+        assert self.may_run.acquire(timeout=30)
+        return self.prebuilt.run(prepared, request, frame_id=frame_id)
+
+
 def test_a_slow_engine_drops_frames_instead_of_lagging(make_window, qtbot, prebuilt):
-    slow = SlowEngine(prebuilt, delay=0.2)
-    window = make_window(factory=RecordingFactory(prebuilt.engine, wrap=lambda engine: slow))
+    held = HeldEngine(prebuilt)
+    window = make_window(factory=RecordingFactory(prebuilt.engine, wrap=lambda engine: held))
     qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
-    source = SyntheticSource(fps=60, width=64, height=48)
+    source = ManualSource()
     window.live.use_source(source)
-    qtbot.waitUntil(lambda: len(slow.processed) >= 6, timeout=30000)
-    newest_posted = window._next_frame_id - 1
-    shown = window.current_job.frame_id
-    # 0.2 s per frame at 60 fps: about 12 frames arrive per frame processed; none wait in
-    # line. With one frame in flight per core, two lanes may take neighbouring frames.
-    assert newest_posted - shown <= 40
-    gaps = np.diff(sorted(slow.processed))
+    for round_ in range(5):  # 12 frames arrive while the engine is on one
+        for value in range(12):
+            source.push(frame(12 * round_ + value))
+        newest = window._next_frame_id - 1
+        qtbot.waitUntil(lambda: len(held.processed) > round_, timeout=30000)
+        held.may_run.release()
+    held.may_run.release(100)  # no lane left waiting
+    qtbot.waitUntil(lambda: window.current_job is not None and window.current_job.frame_id == max(held.processed),
+                    timeout=30000)
+    # None wait in line: far fewer frames ran than arrived, and what runs is (nearly) the newest.
+    assert len(held.processed) < 20 and newest - max(held.processed) <= 12
+    gaps = np.diff(sorted(held.processed))
     assert np.mean(gaps) >= 3  # most frames were skipped, not queued
     window.live.update_status()
     assert window.live.stats.snapshot().dropped > 0
