@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from skimage import data
 
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.pictures.images import image_to_array, load_image, load_image_bytes
+from alexnet_viewer.core.pictures.samples import list_samples
 from alexnet_viewer.core.pictures.working import SHORT_SIDE_MARGIN, resize_short_side, working_factor
 
 
@@ -25,7 +25,8 @@ def test_the_factor_divides_both_sides_and_keeps_the_margin():
 
 
 def test_a_reduced_jpeg_gives_the_network_the_same_crop_within_one_level(tmp_path, loaded_model):
-    big = Image.fromarray(data.astronaut()).resize((8192, 6144), Image.Resampling.BICUBIC)
+    astronaut = next(path for _, path in list_samples() if "astronaut" in path.name)  # a bundled photo
+    big = load_image(astronaut).resize((8192, 6144), Image.Resampling.BICUBIC)
     path = tmp_path / "big.jpg"
     big.save(path, quality=90)
     preprocess = Preprocessor(loaded_model.transforms, torch.device("cpu"))
