@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import functools
 
-import torch
-
-from alexnet_viewer.core.frame.hooks import layer_module
 from alexnet_viewer.core.frame.layers import LAYER_NAMES
 
 
 @functools.lru_cache(maxsize=4)
 def layer_shapes(crop: tuple[int, int] = (224, 224)) -> dict[str, tuple[int, ...]]:
     """{layer: output shape without the batch} for a crop of ``crop`` (height, width)."""
+    import torch  # here: importing this module (scenes, the window) must not import torch
     from torchvision.models import alexnet
+
+    from alexnet_viewer.core.frame.hooks import layer_module
 
     with torch.device("meta"):
         model = alexnet()

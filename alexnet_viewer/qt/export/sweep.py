@@ -6,11 +6,9 @@ exported as this sweep, never as a one-frame file."""
 from __future__ import annotations
 
 import numpy as np
-import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
-from alexnet_viewer.core.frame.mosaic import activation_mosaic
 from alexnet_viewer.core.frame.result import Result
 from alexnet_viewer.qt.panels.colormaps import DEFAULT_COLORMAP, mosaic_lookup_table
 from alexnet_viewer.qt.panels.style import PLOT_BACKGROUND
@@ -21,6 +19,10 @@ CAPTION = 40
 
 def layer_sweep_frames(result: Result, scale: int = 1, colormap: str = DEFAULT_COLORMAP) -> list[np.ndarray]:
     """(H, W, 3) uint8 frames, one per spatial layer of ``result``, all the same size."""
+    import torch  # here: importing the window must not import torch
+
+    from alexnet_viewer.core.frame.mosaic import activation_mosaic
+
     side, caption = SIDE * scale, CAPTION * scale
     table = mosaic_lookup_table(colormap, PLOT_BACKGROUND)
     background = tuple(int(v) for v in table[0])
