@@ -218,6 +218,7 @@ class StatsPanel(TitledPanel):
         self._means_count = None
         self._range_layer: dict = {}
         self._histogram_drawn = None
+        self._active = True  # shown: results are drawn as they come (else when shown again)
         self._select_row(self._layer)
         self._highlight_layer_bar()
         self._update_titles()
@@ -236,12 +237,23 @@ class StatsPanel(TitledPanel):
         self._select_row(name)
         self._highlight_layer_bar()
         self._histogram_drawn = None
-        if self._result is not None:
+        if self._result is not None and self._active:
             self._draw_layer_plots(self._result)
         self._update_titles()
 
+    def set_active(self, active: bool) -> None:
+        """While inactive (its dock hidden) results are only kept: a frame's statistics of
+        every layer are then not computed for nobody; the newest is drawn once active."""
+        if active == self._active:
+            return
+        self._active = active
+        if active and self._result is not None:
+            self.show_result(self._result)
+
     def show_result(self, result: Result) -> None:
         self._result = result
+        if not self._active:
+            return
         for row, name in enumerate(LAYER_NAMES):
             stats = result.stats.get(name)
             if stats is None:

@@ -151,7 +151,14 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
         if self._current_source is None or self._closed:
             return 0
         frame_id, self._next_frame_id = self._next_frame_id, self._next_frame_id + 1
-        self.worker.post(Job(frame_id, self._current_source, self._view, self.edits.current))
+        job = Job(frame_id, self._current_source, self._view, self.edits.current)
+        shown = self.current_job
+        if (
+            shown is not None and shown.source.token == job.source.token and shown.edits == job.edits
+            and shown.view.ablations == job.view.ablations
+        ):  # only the view changed: redrawn from the result on screen, no forward
+            job = replace(job, redraw=self.current_result, source_shape=shown.source_shape)
+        self.worker.post(job)
         return frame_id
 
     def set_layer(self, name: str) -> None:
@@ -176,6 +183,11 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
             return
         self._view = replace(self._view, channel_order=key)
         self._post_current()
+
+    def _on_statistics_shown(self, visible: bool) -> None:
+        """Every layer's statistics come with each frame only while the Statistics view is shown."""
+        self.stats_panel.set_active(visible)
+        self._view = replace(self._view, statistics=visible)
 
     def set_ablations(self, spec) -> None:
         """Run the following frames with ``spec``'s channels switched off (core AblationSpec)."""
