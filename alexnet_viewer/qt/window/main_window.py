@@ -28,6 +28,9 @@ from alexnet_viewer.qt.window.status import StatusMixin
 from alexnet_viewer.qt.worker.engine_worker import EngineWorker, Job, PictureSource, ViewRequest
 
 APP_TITLE = "AlexNet Viewer"
+# Live frames carry every layer's statistics at most this often (the Statistics view's
+# table and bars follow at that pace; its histogram and channel means follow every frame).
+LIVE_STATISTICS_INTERVAL_S = 0.25
 
 
 class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin, QMainWindow):
@@ -75,6 +78,7 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
         self._download_dialog = None
         self._closed = False
         self._view = ViewRequest()
+        self._statistics_posted = float("-inf")  # when a live frame last asked for every layer's statistics
         self._error_about_picture = True
         self.last_draw_ms = 0.0
 
@@ -152,6 +156,12 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
             return 0
         frame_id, self._next_frame_id = self._next_frame_id, self._next_frame_id + 1
         job = Job(frame_id, self._current_source, self._view, self.edits.current)
+        if job.view.statistics and job.source.frame is not None:
+            now = time.monotonic()
+            if now - self._statistics_posted < LIVE_STATISTICS_INTERVAL_S:
+                job = replace(job, view=replace(job.view, statistics=False))
+            else:
+                self._statistics_posted = now
         shown = self.current_job
         if (
             shown is not None and shown.source.token == job.source.token and shown.edits == job.edits
