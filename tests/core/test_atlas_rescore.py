@@ -53,3 +53,14 @@ def test_only_rows_near_a_top_k_are_rescored():
     values = np.array([[9.8, 1.0], [1.0, 2.0], [1.0, 12.0]], np.float32)
     rows = reaching_rows(top, np.array([1, 2, 3]), values, np.zeros((3, 2), np.int16))
     assert rows.tolist() == [0, 2]  # 9.8 is within 5 % of 10; 12 enters; row 1 is far from both
+
+
+def test_pictures_draft_decoding_leaves_alone_are_not_rescored(tmp_path):
+    from alexnet_viewer.core.atlas.rescore import draft_changes
+
+    sizes = {"big.jpg": (1024, 768), "camera.jpg": (640, 480), "big.png": (1024, 768)}
+    for name, size in sizes.items():
+        Image.new("RGB", size, (90, 30, 200)).save(tmp_path / name)
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not a JPEG")
+    verdicts = {name: draft_changes(tmp_path / name, (256, 256)) for name in [*sizes, "broken.jpg"]}
+    assert verdicts == {"big.jpg": True, "camera.jpg": False, "big.png": False, "broken.jpg": False}

@@ -109,7 +109,7 @@ def build_atlas(
     run = _Run(comm, plan, out, options, layers, len(todo), progress)
     maxima = SpatialMaxima(model, layers)
     if draft is not None and plan is not None:
-        run.rescore = full_decode_rescorer(maxima, loaded.transforms, device, plan.paths, options.batch_size)
+        run.rescore = full_decode_rescorer(maxima, loaded.transforms, device, plan.paths, options.batch_size, draft)
     try:
         mine = todo[comm.rank :: comm.world]
         per_rank = math.ceil(len(todo) / comm.world)
