@@ -38,3 +38,22 @@ def test_new_ablations_still_run_the_network(make_window, qtbot, picture, shared
     window.set_ablations((("conv1", (0, 1)),))
     wait_for_frame(qtbot, window, next_frame)
     assert len(engine.processed) == forwards + 1 and not engine.redrawn
+
+
+def test_live_frames_ask_for_every_layers_statistics_four_times_a_second(make_window, qtbot, monkeypatch):
+    from alexnet_viewer.qt.live.controller import LiveController
+
+    window = make_window(start=False)
+    monkeypatch.setattr(LiveController, "running", property(lambda _self: True))
+    posted, now = [], [50.0]
+    monkeypatch.setattr(window.worker, "post", lambda job: posted.append(job) or True)
+    window.clock = lambda: now[0]
+    window._on_statistics_shown(True)
+    frame = np.zeros((48, 64, 3), np.uint8)
+    for step in (0.0, 0.1, 0.1, 0.1, 0.1):
+        now[0] += step
+        window.post_frame(frame)
+    assert [job.view.statistics for job in posted] == [True, False, False, True, False]
+    window._on_statistics_shown(False)
+    window.post_frame(frame)
+    assert posted[-1].view.statistics is False

@@ -79,6 +79,7 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
         self._closed = False
         self._view = ViewRequest()
         self._statistics_posted = float("-inf")  # when a live frame last asked for every layer's statistics
+        self.clock = time.monotonic  # tests may set another
         self._error_about_picture = True
         self.last_draw_ms = 0.0
 
@@ -156,8 +157,8 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
             return 0
         frame_id, self._next_frame_id = self._next_frame_id, self._next_frame_id + 1
         job = Job(frame_id, self._current_source, self._view, self.edits.current)
-        if job.view.statistics and job.source.frame is not None:
-            now = time.monotonic()
+        if job.view.statistics and self.live.running:
+            now = self.clock()
             if now - self._statistics_posted < LIVE_STATISTICS_INTERVAL_S:
                 job = replace(job, view=replace(job.view, statistics=False))
             else:
