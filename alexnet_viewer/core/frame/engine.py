@@ -33,7 +33,7 @@ from PIL import Image
 from alexnet_viewer.core.model.device_gate import gated
 from alexnet_viewer.core.frame.ablation import Ablation, AblationSpec, check_ablations
 from alexnet_viewer.core.frame.hooks import ActivationCapture, layer_module
-from alexnet_viewer.core.frame.kept import KeptActivations, relu_off_tensors
+from alexnet_viewer.core.frame.kept import KeptActivations
 from alexnet_viewer.core.frame.layers import LAYER_NAMES, check_layer_name
 from alexnet_viewer.core.frame.mosaic import filter_images, grid_shape
 from alexnet_viewer.core.frame.preprocess import Preprocessor
@@ -171,8 +171,8 @@ class Engine:
             clock.lap("forward")
             probabilities, classes = torch.softmax(logits[0], dim=0).topk(TOP_K)
             parts, gaps = self._renderer.device_parts(
-                buffer, request.focus_layers, request.channel_order, plan, relu_off_tensors(relus, self._device),
-                lap=clock.lap,
+                buffer, request.focus_layers, request.channel_order, plan,
+                self._ablation.indices(relus), lap=clock.lap,
             )
             parts.update(buffer=buffer, probabilities=probabilities, classes=classes)
             parts["crop"] = prepared.crop.permute(1, 2, 0)
