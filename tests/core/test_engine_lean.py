@@ -102,6 +102,7 @@ def test_a_redraw_is_what_a_forward_would_show(engine, frame, request_):
     assert_same_views(redrawn, forward, request_.focus_layers)
     assert_same_stats(redrawn, forward)
     assert redrawn.top5 == forward.top5 and redrawn.kept is shown.kept
+    assert set(redrawn.timings_ms) == {"rerender", "total"}
 
 
 def _digest(result):
