@@ -40,6 +40,7 @@ from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.frame.rerender import FrameRenderer, relu_spec
 from alexnet_viewer.core.frame.result import FilterTiles, Prediction, Result, WeightsInfo, frozen_array
 from alexnet_viewer.core.frame.stage_clock import StageClock
+from alexnet_viewer.core.frame.torch_threads import one_thread_on_cpu
 from alexnet_viewer.core.frame.transfer import to_host
 
 if TYPE_CHECKING:
@@ -169,11 +170,12 @@ class Engine:
             with self._ablation.active(request.ablations):
                 logits, buffer = self._capture.run(prepared.batch)
             clock.lap("forward")
-            probabilities, classes = torch.softmax(logits[0], dim=0).topk(TOP_K)
-            parts, gaps = self._renderer.device_parts(
-                buffer, request.focus_layers, request.channel_order, plan,
-                self._ablation.indices(relus), lap=clock.lap,
-            )
+            with one_thread_on_cpu(self._device):
+                probabilities, classes = torch.softmax(logits[0], dim=0).topk(TOP_K)
+                parts, gaps = self._renderer.device_parts(
+                    buffer, request.focus_layers, request.channel_order, plan,
+                    self._ablation.indices(relus), lap=clock.lap,
+                )
             parts.update(buffer=buffer, probabilities=probabilities, classes=classes)
             parts["crop"] = prepared.crop.permute(1, 2, 0)
             host = to_host(parts, self._packed)

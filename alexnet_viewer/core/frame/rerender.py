@@ -22,6 +22,7 @@ from alexnet_viewer.core.frame.layers import DERIVED_FROM, LAYER_NAMES
 from alexnet_viewer.core.frame.mosaic import grid_shape, shifted_mosaic
 from alexnet_viewer.core.frame.result import Mosaic, Result, frozen_array
 from alexnet_viewer.core.frame.stats import StatsPlan, host_layer_stats, make_histogram, shifted_histogram_counts, summarise
+from alexnet_viewer.core.frame.torch_threads import one_thread_on_cpu
 from alexnet_viewer.core.frame.transfer import to_host
 
 
@@ -102,7 +103,7 @@ class FrameRenderer:
         if not isinstance(kept, KeptActivations):
             raise ValueError("this result keeps no activations to draw from")
         plan = self.stats_plan(focus, statistics)
-        with torch.inference_mode():
+        with torch.inference_mode(), one_thread_on_cpu("cpu"):
             parts, gaps = self.device_parts(
                 kept.tensor(), focus, channel_order, plan, relu_off_tensors(kept.relu_spec, "cpu"), sync_free=False
             )
