@@ -14,6 +14,7 @@ for every layer's (``statistics``: the Statistics view is visible); ReLU layers 
 copied out of the forward but derived from their conv or fc output when read (hooks.py);
 the Result's statistics of other layers are computed on the host when first read
 (kept.py). ``rerender`` redraws a Result for another layer or order without a forward.
+On the CPU the small ops after the forward run on one torch thread (torch_threads.py).
 
 CUDA graphs are not used: the per-frame buffer and the hooks' Python copies, the
 requested layers and the ablations vary per frame, so one graph per request shape would
