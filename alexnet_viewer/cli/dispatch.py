@@ -96,6 +96,8 @@ def _bench_parser() -> argparse.ArgumentParser:
     parser.add_argument("--source-fps", type=float, default=None, metavar="N",
                         help="with --live: the synthetic camera's frame rate (default 60)")
     mode.add_argument("--startup", action="store_true", help="time launch to first paint and to first result")
+    mode.add_argument("--interact", action="store_true",
+                      help="time 40 layer/channel/order changes on a still picture in the real window, offscreen")
     mode.add_argument("--explain", action="store_true", help="frame plus Grad-CAM / guided backprop against a bare forward")
     mode.add_argument("--atlas", action="store_true", help="atlas build over camera-sized JPEGs against a bare batched forward")
     parser.add_argument("--batch", type=int, default=None, metavar="N", help="with --atlas: pictures per batch (default 64, 256 on a GPU)")
@@ -137,6 +139,10 @@ def run_bench(argv: list[str]) -> int:
         from alexnet_viewer.bench.live import run_live_bench
 
         return run_live_bench(args)
+    if args.interact:
+        from alexnet_viewer.bench.interact import run as run_interact_bench
+
+        return run_interact_bench(args)
     if args.explain:
         from alexnet_viewer.bench.explain import run as run_explain_bench
 

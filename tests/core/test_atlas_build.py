@@ -34,8 +34,9 @@ def build(loaded, folder, out, options=OPTIONS, **kwargs):
     return build_atlas(loaded, [folder], out, options, spec=WeightsSpec.random(0), **kwargs)
 
 
-def brute_force(loaded, paths, k):
-    """Each picture alone through a plain forward whose hooks clone every layer's output."""
+def brute_force(loaded, paths, k, draft=True):
+    """Each picture alone through a plain forward whose hooks clone every layer's output
+    (decoded as an atlas does in draft mode, or in full as the window does)."""
     preprocess = Preprocessor(loaded.transforms, torch.device("cpu"))
     outputs = {}
     handles = [
@@ -47,7 +48,7 @@ def brute_force(loaded, paths, k):
     maxima, where = [], []
     try:
         for path in paths:
-            batch, _ = load_picture(path, preprocess, draft_size(loaded.transforms))
+            batch, _ = load_picture(path, preprocess, draft_size(loaded.transforms) if draft else None)
             with torch.inference_mode():
                 loaded.model(batch.unsqueeze(0))
             maps = [outputs[name][0].flatten(1).numpy() for name in SPATIAL_LAYERS]

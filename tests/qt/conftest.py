@@ -71,6 +71,7 @@ class EngineWrapper:
     def __init__(self, engine):
         self.engine = engine
         self.processed: list[int] = []
+        self.redrawn: list[int] = []  # frames served from a shown result, without a forward
         self.threads: set[str] = set()
         self.closed = 0
         self._lock = threading.Lock()
@@ -89,6 +90,11 @@ class EngineWrapper:
     def run(self, prepared, request, frame_id=0):
         self.record(frame_id)
         return self.engine.run(prepared, request, frame_id=frame_id)
+
+    def rerender(self, result, request):
+        with self._lock:
+            self.redrawn.append(result.frame_id)
+        return self.engine.rerender(result, request)
 
     def close(self):
         with self._lock:

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from alexnet_viewer.core.frame.layers import LAYER_NAMES
 from alexnet_viewer.qt.panels import StatsPanel
-from alexnet_viewer.qt.panels.stats_panel import SPARSITY_Y_RANGE, format_number
+from alexnet_viewer.qt.panels.stats_panel import SPARSITY_Y_RANGE, format_number, row_texts
 from tests.qt.panel_results import process
 
 
@@ -138,3 +138,26 @@ def test_stats_title_can_be_hidden(panel):
     assert panel.title.isVisible()
     panel.set_title_visible(False)
     assert not panel.title.isVisible()
+
+
+def test_live_frames_without_every_layers_statistics_leave_the_table_until_it_is_stale(qtbot, engine):
+    from alexnet_viewer.core.frame.engine import FrameRequest
+    from tests.qt.panel_results import gradient_image
+
+    now = [100.0]
+    panel = StatsPanel()
+    qtbot.addWidget(panel)
+    panel.clock = lambda: now[0]
+    full = engine.process(gradient_image(), FrameRequest(statistics=True))
+    panel.show_result(full)
+    shown = panel.table.item(LAYER_NAMES.index("conv3"), 2).text()
+    lean = engine.process(gradient_image(phase=90), FrameRequest())
+    assert len(lean.stats.known) == 1
+    now[0] += 0.1
+    panel.show_result(lean)
+    assert len(lean.stats.known) == 1  # nothing computed on the GUI thread
+    assert panel.table.item(LAYER_NAMES.index("conv3"), 2).text() == shown
+    now[0] += 1.0
+    panel.show_result(lean)  # stale: read, and so computed
+    assert len(lean.stats.known) == len(LAYER_NAMES)
+    assert panel.table.item(LAYER_NAMES.index("conv3"), 2).text() == row_texts("conv3", lean.stats["conv3"])[2]

@@ -27,6 +27,7 @@ from alexnet_viewer.core.atlas.distributed import Solo
 from alexnet_viewer.core.atlas.identity import preprocess_identity, weights_identity
 from alexnet_viewer.core.atlas.pictures import batches, draft_size
 from alexnet_viewer.core.atlas.plan import Plan, make_plan
+from alexnet_viewer.core.atlas.rescore import full_decode_rescorer
 from alexnet_viewer.core.atlas.store import AtlasError, BadFile, FileEntry
 
 __all__ = ["AtlasError", "BuildOptions", "BuildReport", "build_atlas"]
@@ -38,7 +39,7 @@ class BuildOptions:
     batch_size: int = 64
     workers: int = 0  # decoding processes; 0 decodes in this process, between batches
     force: bool = False  # rebuild an atlas made with other weights or preprocessing
-    draft: bool = True  # decode JPEGs at a reduced scale that still covers the resize
+    draft: bool = True  # find candidates in JPEGs decoded at a reduced scale, rescore them in full (rescore.py)
     commit_seconds: float = 60.0
     flush_rows: int = 8192
 
@@ -107,6 +108,8 @@ def build_atlas(
     start = perf_counter()
     run = _Run(comm, plan, out, options, layers, len(todo), progress)
     maxima = SpatialMaxima(model, layers)
+    if draft is not None and plan is not None:
+        run.rescore = full_decode_rescorer(maxima, loaded.transforms, device, plan.paths, options.batch_size, draft)
     try:
         mine = todo[comm.rank :: comm.world]
         per_rank = math.ceil(len(todo) / comm.world)
@@ -161,6 +164,7 @@ class _Run:
         self._progress = progress
         self.processed = 0
         self.seen = 0
+        self.rescore = None  # (top, indices, values, positions) -> full-decode values (rank 0)
 
     def keep(self, indices: np.ndarray, values: np.ndarray, positions: np.ndarray) -> None:
         self._waiting.append((indices, values, positions))
@@ -195,6 +199,8 @@ class _Run:
         if len(indices):
             order = np.argsort(indices, kind="stable")  # the same records file for any world size
             indices, values, positions = indices[order], values[order], positions[order]
+            if self.rescore is not None:
+                values, positions = self.rescore(self._plan.top, indices, values, positions)
             self._record(indices, values, positions)
         if final or monotonic() - self._last_commit >= self._options.commit_seconds:
             self._commit(final)

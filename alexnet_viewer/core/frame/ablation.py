@@ -119,6 +119,11 @@ class Ablation:
         finally:
             self._local.off = previous
 
+    def indices(self, spec: AblationSpec) -> dict[str, torch.Tensor]:
+        """Each ablated layer's channel indices on the device (what the engine zeroes in the
+        ReLU layers it derives); cached, never to be written."""
+        return self._indices_for(check_ablations(spec)) if spec else {}
+
     def _indices_for(self, spec: AblationSpec) -> dict[str, torch.Tensor]:
         """Each layer's channel indices on the device, made once per spec; never written."""
         with self._lock:

@@ -9,6 +9,13 @@ asks (stage_clock.py, device events on an accelerator). Every device op keeps to
 with CPU, CUDA and MPS kernels (see preprocess.py, stats.py, mosaic.py): float32 values,
 uint8 pictures, int64 indices from ``topk`` and ``argsort``, int32 histogram bins.
 
+A frame costs what is shown: statistics of the focus layers only, unless the request asks
+for every layer's (``statistics``: the Statistics view is visible); ReLU layers are not
+copied out of the forward but derived from their conv or fc output when read (hooks.py);
+the Result's statistics of other layers are computed on the host when first read
+(kept.py). ``rerender`` redraws a Result for another layer or order without a forward.
+On the CPU the small ops after the forward run on one torch thread (torch_threads.py).
+
 CUDA graphs are not used: the per-frame buffer and the hooks' Python copies, the
 requested layers and the ablations vary per frame, so one graph per request shape would
 be needed, and none of it could be checked without a GPU.
@@ -27,12 +34,14 @@ from PIL import Image
 from alexnet_viewer.core.model.device_gate import gated
 from alexnet_viewer.core.frame.ablation import Ablation, AblationSpec, check_ablations
 from alexnet_viewer.core.frame.hooks import ActivationCapture, layer_module
+from alexnet_viewer.core.frame.kept import KeptActivations
 from alexnet_viewer.core.frame.layers import LAYER_NAMES, check_layer_name
-from alexnet_viewer.core.frame.mosaic import activation_mosaic, filter_images, grid_shape
+from alexnet_viewer.core.frame.mosaic import filter_images, grid_shape
 from alexnet_viewer.core.frame.preprocess import Preprocessor
-from alexnet_viewer.core.frame.result import FilterTiles, Mosaic, Prediction, Result, WeightsInfo, frozen_array
+from alexnet_viewer.core.frame.rerender import FrameRenderer, relu_spec
+from alexnet_viewer.core.frame.result import FilterTiles, Prediction, Result, WeightsInfo, frozen_array
 from alexnet_viewer.core.frame.stage_clock import StageClock
-from alexnet_viewer.core.frame.stats import StatsPlan, histogram_counts, host_layer_stats, make_histogram, summarise
+from alexnet_viewer.core.frame.torch_threads import one_thread_on_cpu
 from alexnet_viewer.core.frame.transfer import to_host
 
 if TYPE_CHECKING:
@@ -50,6 +59,7 @@ class FrameRequest:
     channel_order: str = "index"
     ablations: AblationSpec = ()  # channels switched off, e.g. (("conv5", (3, 7)),); see ablation.py
     timings: bool = False  # per-stage times in Result.timings_ms (always: "total")
+    statistics: bool = False  # every layer's statistics now (else the focus layers', the rest when read)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ablations", check_ablations(self.ablations))
@@ -60,7 +70,7 @@ class FrameRequest:
 
     @classmethod
     def everything(cls, channel_order: str = "index") -> "FrameRequest":
-        return cls(focus_layers=LAYER_NAMES, channel_order=channel_order)
+        return cls(focus_layers=LAYER_NAMES, channel_order=channel_order, statistics=True)
 
 
 @dataclass(frozen=True)
@@ -103,7 +113,7 @@ class Engine:
         self._sync_free = self._packed  # histograms without bincount's host read-back go with it
         self._capture = ActivationCapture(self._model, self._preprocess.batch_shape)
         self._ablation = Ablation(self._model)
-        self._stats_plan = StatsPlan(self._capture.layout)
+        self._renderer = FrameRenderer(self._capture.layout, sync_free=self._sync_free)
         self._categories = tuple(loaded.categories)
         self._filters = self._filter_tiles()
 
@@ -155,64 +165,36 @@ class Engine:
             raise RuntimeError("this engine was closed")
         started = perf_counter()
         clock = StageClock(self._device, request.timings)
+        relus = relu_spec(request.ablations)
+        plan = self._renderer.stats_plan(request.focus_layers, request.statistics)
         with torch.inference_mode():
             with self._ablation.active(request.ablations):
                 logits, buffer = self._capture.run(prepared.batch)
             clock.lap("forward")
-            summary = summarise(buffer, self._stats_plan)
-            focus = {name: self._capture.layout.view(buffer, name) for name in request.focus_layers}
-            levels = {name: summary.levels(name) for name in focus}
-            parts = {
-                f"histogram:{name}": histogram_counts(focus[name], levels[name], self._sync_free) for name in focus
-            }
-            probabilities, classes = torch.softmax(logits[0], dim=0).topk(TOP_K)
-            clock.lap("stats")
-            gaps = {}
-            for name, activation in focus.items():
-                order = None
-                if request.channel_order == "mean":
-                    order = parts[f"order:{name}"] = summary.channel_sums(name).argsort(descending=True, stable=True)
-                parts[f"mosaic:{name}"], gaps[name] = activation_mosaic(activation, levels[name], order)
-            clock.lap("mosaics")
-            parts.update(buffer=buffer, reductions=summary.reductions, probabilities=probabilities, classes=classes)
+            with one_thread_on_cpu(self._device):
+                probabilities, classes = torch.softmax(logits[0], dim=0).topk(TOP_K)
+                parts, gaps = self._renderer.device_parts(
+                    buffer, request.focus_layers, request.channel_order, plan,
+                    self._ablation.indices(relus), lap=clock.lap,
+                )
+            parts.update(buffer=buffer, probabilities=probabilities, classes=classes)
             parts["crop"] = prepared.crop.permute(1, 2, 0)
             host = to_host(parts, self._packed)
             clock.lap("transfer")
-        timings = {**prepared.clock.read(), **clock.read()}
-        return self._assemble(frame_id, prepared, host, gaps, timings, started)
-
-    def _assemble(self, frame_id, prepared, host: dict, gaps: dict, timings: dict, started) -> Result:
-        layout = self._capture.layout
-        buffer = frozen_array(host["buffer"])
-        activations = {name: layout.view_array(buffer, name) for name in LAYER_NAMES}
-        stats = host_layer_stats(self._stats_plan, host["reductions"])
-        histograms = {
-            name: make_histogram(host[f"histogram:{name}"], stats[name].min, stats[name].max) for name in gaps
-        }
-        mosaics = {}
-        for name, gap in gaps.items():
-            shape = activations[name].shape
-            count = shape[0]
-            order = host.get(f"order:{name}")
-            mosaics[name] = Mosaic(
-                image=frozen_array(host[f"mosaic:{name}"]),
-                levels=(stats[name].min, stats[name].max),
-                grid=grid_shape(count),
-                tile=tuple(shape[1:]) if len(shape) == 3 else (1, 1),
-                gap=gap,
-                order=tuple(order.tolist()) if order is not None else tuple(range(count)),
-            )
+        kept = KeptActivations(host["buffer"], self._capture.layout, relus)
+        stats, histograms, mosaics = self._renderer.finish(host, gaps, plan, kept)
         top5 = tuple(
             Prediction(int(index), self._categories[int(index)], float(p))
             for p, index in zip(host["probabilities"], host["classes"])
         )
+        timings = {**prepared.clock.read(), **clock.read()}
         timings["total"] = prepared.prepare_ms + (perf_counter() - started) * 1000
         return Result(
             frame_id=frame_id,
             image=frozen_array(prepared.image),
             crop=frozen_array(host["crop"]),
             top5=top5,
-            activations=activations,
+            activations=kept,
             stats=stats,
             histograms=histograms,
             mosaics=mosaics,
@@ -220,4 +202,10 @@ class Engine:
             weights=self.weights,
             device=self.device,
             timings_ms=timings,
+            kept=kept,
         )
+
+    def rerender(self, result: Result, request: FrameRequest) -> Result:
+        """``result`` redrawn for ``request``'s layers, order and statistics from its kept
+        activations: no forward. The request's ablations must be those ``result`` ran with."""
+        return self._renderer.rerender(result, request.focus_layers, request.channel_order, request.statistics)

@@ -30,6 +30,16 @@ MODULE_LOCATIONS: dict[str, tuple[str, int]] = {name: (attr, idx) for name, attr
 SPATIAL_LAYERS: tuple[str, ...] = LAYER_NAMES[: LAYER_NAMES.index("pool5") + 1]
 
 
+# ReLU layers whose values are their conv or fc layer's output clamped at 0 (torchvision's
+# ReLUs run in place): the engine derives them on demand instead of keeping a copy.
+DERIVED_FROM: dict[str, str] = {
+    "relu1": "conv1", "relu2": "conv2", "relu3": "conv3", "relu4": "conv4",
+    "relu5": "conv5", "relu6": "fc6", "relu7": "fc7",
+}
+# The layers the engine keeps (copies out of the forward): every one that is not derived.
+KEPT_LAYERS: tuple[str, ...] = tuple(name for name in LAYER_NAMES if name not in DERIVED_FROM)
+
+
 def check_layer_name(name: str) -> str:
     if name not in MODULE_LOCATIONS:
         raise ValueError(f"unknown layer {name!r}; choose one of: {', '.join(LAYER_NAMES)}")

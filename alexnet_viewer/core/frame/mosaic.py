@@ -36,22 +36,25 @@ def spatial_tiles(activation: torch.Tensor) -> torch.Tensor:
     return activation if activation.dim() == 3 else activation.reshape(-1, 1, 1)
 
 
-def to_levels_uint8(values: torch.Tensor, levels: torch.Tensor) -> torch.Tensor:
-    """Map [levels[0], levels[1]] linearly onto 1..255; 0 stays free for gaps."""
-    low, high = levels[0], levels[1]
-    span = (high - low).clamp_min(torch.finfo(values.dtype).tiny)
-    return ((values - low) / span * 254 + 1).round_().clamp_(1, 255).to(torch.uint8)
+def shifted_mosaic(shifted: torch.Tensor, span: torch.Tensor, order: torch.Tensor | None) -> tuple[torch.Tensor, int]:
+    """``activation_mosaic`` from ``activation - levels[0]`` and ``levels[1] - levels[0]``
+    already made (the histogram shares that pass): the same pixels, op for op."""
+    tiles = spatial_tiles(shifted)
+    if order is not None:
+        tiles = tiles.index_select(0, order)
+    # Levels map linearly onto 1..255; 0 stays free for gaps. In place after the first
+    # op, which leaves the shared difference intact.
+    span = span.clamp_min(torch.finfo(shifted.dtype).tiny)
+    pixels = tiles.div(span).mul_(254).add_(1).round_().clamp_(1, 255).to(torch.uint8)
+    gap = MOSAIC_GAP if tiles.shape[1] > 1 else 0
+    return tile(pixels, gap, GAP_VALUE), gap
 
 
 def activation_mosaic(
     activation: torch.Tensor, levels: torch.Tensor, order: torch.Tensor | None
 ) -> tuple[torch.Tensor, int]:
     """The uint8 mosaic of a layer (device tensor) and the gap it was built with."""
-    tiles = spatial_tiles(activation)
-    if order is not None:
-        tiles = tiles.index_select(0, order)
-    gap = MOSAIC_GAP if tiles.shape[1] > 1 else 0
-    return tile(to_levels_uint8(tiles, levels), gap, GAP_VALUE), gap
+    return shifted_mosaic(activation - levels[0], levels[1] - levels[0], order)
 
 
 def filter_images(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -131,7 +132,14 @@ class Result:
     weights: WeightsInfo
     device: str
     timings_ms: Mapping[str, float] = field(default_factory=dict)
+    # The engine's kept activations (kept.KeptActivations), from which rerender.py draws
+    # another layer or order without a forward; None for results made by hand.
+    kept: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("activations", "stats", "histograms", "mosaics", "timings_ms"):
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+            value = getattr(self, name)
+            # Read-only mappings (the engine's lazy ones) are kept as they are: copying
+            # them into a dict would compute what nobody asked for.
+            if isinstance(value, dict) or not isinstance(value, Mapping):
+                object.__setattr__(self, name, MappingProxyType(dict(value)))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from alexnet_viewer.core.frame.hooks import BufferLayout
+from alexnet_viewer.core.frame.hooks import BufferLayout, layer_tensor
 from alexnet_viewer.core.frame.result import Histogram, LayerStats, frozen_array
 
 HISTOGRAM_BINS = 64
@@ -31,36 +31,46 @@ HISTOGRAM_BINS = 64
 
 @dataclass(frozen=True)
 class Run:
-    """Layers that lie next to each other in the buffer with equal-sized channels.
+    """Kept layers that lie next to each other in the buffer with equal-sized channels, or
+    one derived (ReLU) layer.
 
-    AlexNet's 18 outputs form 5 such runs (55x55, 27x27, 13x13, 6x6 and the fc units), so
-    the statistics of all layers take 5 reductions of each kind instead of 18.
+    AlexNet's 11 kept outputs form 5 such runs (55x55, 27x27, 13x13, 6x6 and the fc units),
+    so their statistics take 5 reductions of each kind instead of 11. Each channel is
+    reduced on its own, so how layers are grouped does not change a value.
     """
 
-    start: int  # offset in the buffer
+    start: int  # offset in the buffer (kept layers)
     channels: int
     per_channel: int
     first_channel: int  # of the run, in the summary's channel order
+    derived: str | None = None  # a derived layer's name: its values are made, not viewed
 
 
 class StatsPlan:
-    """Where each layer's channels are, in the buffer and in the summary (built once)."""
+    """Where each of ``names``' channels are, in the buffer and in the summary (built once)."""
 
-    def __init__(self, layout: BufferLayout) -> None:
+    def __init__(self, layout: BufferLayout, names: tuple[str, ...] | None = None) -> None:
         self.layout = layout
-        self.names = tuple(layout.slots)
-        self.layer_channels = np.array([layout.slots[name].shape[0] for name in self.names])
-        per_layer = np.array([math.prod(layout.slots[name].shape[1:]) for name in self.names])
-        self.starts = np.concatenate([[0], np.cumsum(self.layer_channels)[:-1]])
+        self.names = tuple(layout.shapes) if names is None else tuple(names)
+        shapes = [layout.shapes[name] for name in self.names]
+        self.layer_channels = np.array([shape[0] for shape in shapes])
+        per_layer = np.array([math.prod(shape[1:]) for shape in shapes])
+        self.starts = np.concatenate([[0], np.cumsum(self.layer_channels)[:-1]]).astype(np.int64)
         self.counts = (self.layer_channels * per_layer).astype(np.float64)
         self.per_channel = np.repeat(per_layer, self.layer_channels).astype(np.float64)
         self.channels = int(self.layer_channels.sum())
         runs: list[Run] = []
         for name, first in zip(self.names, self.starts):
-            slot = layout.slots[name]
-            channels, per_channel = slot.shape[0], math.prod(slot.shape[1:])
+            slot = layout.slots.get(name)
+            channels, per_channel = layout.shapes[name][0], math.prod(layout.shapes[name][1:])
+            if slot is None:
+                runs.append(Run(-1, channels, per_channel, int(first), derived=name))
+                continue
             last = runs[-1] if runs else None
-            if last and last.per_channel == per_channel and last.start + last.channels * per_channel == slot.offset:
+            if (
+                last and last.derived is None and last.per_channel == per_channel
+                and last.start + last.channels * per_channel == slot.offset
+            ):
                 runs[-1] = Run(last.start, last.channels + channels, per_channel, last.first_channel)
             else:
                 runs.append(Run(slot.offset, channels, per_channel, int(first)))
@@ -89,11 +99,18 @@ class DeviceSummary:
         return self.reductions[0, first:last]
 
 
-def summarise(buffer: torch.Tensor, plan: StatsPlan) -> DeviceSummary:
+def summarise(
+    buffer: torch.Tensor, plan: StatsPlan, relu_off: dict[str, torch.Tensor] | None = None
+) -> DeviceSummary:
+    """Per-channel reductions of the plan's layers; derived layers are made from their
+    source (with ``relu_off``'s channels zeroed, see hooks.layer_tensor) as they are reduced."""
     reductions = buffer.new_empty((5, plan.channels))
     sums, deviations, lows, highs, nonzero = reductions
     for run in plan.runs:
-        values = buffer[run.start : run.start + run.channels * run.per_channel].view(run.channels, -1)
+        if run.derived is not None:
+            values = layer_tensor(buffer, plan.layout, run.derived, relu_off).view(run.channels, -1)
+        else:
+            values = buffer[run.start : run.start + run.channels * run.per_channel].view(run.channels, -1)
         rows = slice(run.first_channel, run.first_channel + run.channels)
         torch.sum(values, dim=1, out=sums[rows])
         # One fused pass for the squared deviations (a norm, squared): sub, square and sum apart cost more.
@@ -121,7 +138,7 @@ def host_layer_stats(plan: StatsPlan, reductions: np.ndarray) -> dict:
     for k, name in enumerate(plan.names):
         first, count = plan.starts[k], plan.layer_channels[k]
         stats[name] = LayerStats(
-            shape=tuple(plan.layout.slots[name].shape),
+            shape=tuple(plan.layout.shapes[name]),
             mean=float(means[k]),
             std=float(stds[k]),
             min=float(lows[k]),
@@ -139,12 +156,16 @@ def histogram_counts(activation: torch.Tensor, levels: torch.Tensor, sync_free: 
     2**24 values): bincount reads its input's min and max back to the host on CUDA, a sync
     per frame. On the CPU, where nothing waits, int32 bincount is 1.5x faster.
     """
-    # A constant layer gets numpy's range of value +- 0.5.
-    pad = (levels[1] == levels[0]).to(activation.dtype) * 0.5
-    low, high = levels[0] - pad, levels[1] + pad
-    scale = HISTOGRAM_BINS / (high - low).clamp_min(torch.finfo(activation.dtype).tiny)
-    flat = activation.reshape(-1)
-    bins = ((flat - low) * scale).int().clamp_(0, HISTOGRAM_BINS - 1)
+    return shifted_histogram_counts(activation - levels[0], levels, sync_free)
+
+
+def shifted_histogram_counts(shifted: torch.Tensor, levels: torch.Tensor, sync_free: bool) -> torch.Tensor:
+    """``histogram_counts`` from ``activation - levels[0]`` already made (shared with the
+    mosaic). A constant layer gets numpy's range of value +- 0.5: its middle bin."""
+    pad = (levels[1] == levels[0]).to(shifted.dtype) * 0.5
+    scale = HISTOGRAM_BINS / ((levels[1] + pad) - (levels[0] - pad)).clamp_min(torch.finfo(shifted.dtype).tiny)
+    flat = shifted.reshape(-1)
+    bins = (flat + pad).mul_(scale).int().clamp_(0, HISTOGRAM_BINS - 1)
     if not sync_free:
         return torch.bincount(bins, minlength=HISTOGRAM_BINS)
     return flat.new_zeros(HISTOGRAM_BINS).index_add_(0, bins, torch.ones_like(flat))

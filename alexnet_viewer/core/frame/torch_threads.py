@@ -9,6 +9,8 @@ engine keeps the one-lane plan (one frame at a time on every core) and nobody se
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 
@@ -37,3 +39,22 @@ def set_thread_count(threads: int) -> bool:
 
     torch.set_num_threads(max(1, int(threads)))
     return True
+
+
+@contextmanager
+def one_thread_on_cpu(device) -> Iterator[None]:
+    """This thread's torch work on one thread within the block, on the CPU where counts are
+    per thread. For the many small ops after a forward: split over cores, each waits for the
+    slowest core, which on a busy machine is a scheduler time slice. Row-wise reductions are
+    computed row by row either way, so the values do not change."""
+    if getattr(device, "type", device) != "cpu" or not per_thread_counts():
+        yield
+        return
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -30,6 +32,9 @@ from alexnet_viewer.qt.panels.style import (
     title_label,
 )
 
+# A result without every layer's statistics (a live frame between those that carry them)
+# leaves the table as it is for this long; after that it is read (computed on the host).
+TABLE_STALE_S = 0.5
 COLUMNS = ("layer", "shape", "mean", "std", "max", "%0")
 COLUMN_TIPS = (
     "Layer of AlexNet, in the order the picture flows through them",
@@ -218,6 +223,9 @@ class StatsPanel(TitledPanel):
         self._means_count = None
         self._range_layer: dict = {}
         self._histogram_drawn = None
+        self._active = True  # shown: results are drawn as they come (else when shown again)
+        self._table_drawn_at = float("-inf")
+        self.clock = time.monotonic  # tests may set another
         self._select_row(self._layer)
         self._highlight_layer_bar()
         self._update_titles()
@@ -236,12 +244,34 @@ class StatsPanel(TitledPanel):
         self._select_row(name)
         self._highlight_layer_bar()
         self._histogram_drawn = None
-        if self._result is not None:
+        if self._result is not None and self._active:
             self._draw_layer_plots(self._result)
         self._update_titles()
 
-    def show_result(self, result: Result) -> None:
+    def set_active(self, active: bool) -> None:
+        """While inactive (its dock hidden) results are only kept: a frame's statistics of
+        every layer are then not computed for nobody; the newest is drawn once active."""
+        if active == self._active:
+            return
+        self._active = active
+        if active and self._result is not None:
+            self.show_result(self._result, complete=True)
+
+    def show_result(self, result: Result, *, complete: bool = False) -> None:
+        """Draw ``result``; the table and sparsity bars when it carries every layer's
+        statistics, when ``complete`` or when they are older than TABLE_STALE_S (then read,
+        computed on the host); else they keep the last drawn."""
         self._result = result
+        if not self._active:
+            return
+        self._draw_layer_plots(result)
+        self._update_titles()
+        known = getattr(result.stats, "known", None)  # the engine's lazy statistics
+        now = self.clock()
+        if not complete and known is not None and len(known) < len(LAYER_NAMES):
+            if now - self._table_drawn_at < TABLE_STALE_S:
+                return  # live frames: the next to carry them all comes within a quarter second
+        self._table_drawn_at = now
         for row, name in enumerate(LAYER_NAMES):
             stats = result.stats.get(name)
             if stats is None:
@@ -252,8 +282,6 @@ class StatsPanel(TitledPanel):
                     item.setText(text)
         heights = [result.stats[name].zero_fraction * 100 if name in result.stats else 0.0 for name in LAYER_NAMES]
         self.sparsity_bars.setOpts(height=heights)
-        self._draw_layer_plots(result)
-        self._update_titles()
 
     def _draw_layer_plots(self, result: Result) -> None:
         histogram = result.histograms.get(self._layer)

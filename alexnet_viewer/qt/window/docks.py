@@ -79,6 +79,7 @@ class DocksMixin(QMainWindow):
         self.feature_maps_panel.channel_order_changed.connect(self._on_channel_order_changed)
         self.filters_panel.filter_clicked.connect(self._on_filter_clicked)
         self.stats_panel.layer_selected.connect(self.feature_maps_panel.select_layer)
+        self.stats_dock.visibilityChanged.connect(self._on_statistics_shown)
         self.architecture_panel.layer_selected.connect(self.set_layer)
         self.feature_maps_panel.layer_changed.connect(self.architecture_panel.set_current_layer)
 

@@ -28,6 +28,9 @@ from alexnet_viewer.qt.window.status import StatusMixin
 from alexnet_viewer.qt.worker.engine_worker import EngineWorker, Job, PictureSource, ViewRequest
 
 APP_TITLE = "AlexNet Viewer"
+# Live frames carry every layer's statistics at most this often (the Statistics view's
+# table and bars follow at that pace; its histogram and channel means follow every frame).
+LIVE_STATISTICS_INTERVAL_S = 0.25
 
 
 class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin, QMainWindow):
@@ -75,6 +78,8 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
         self._download_dialog = None
         self._closed = False
         self._view = ViewRequest()
+        self._statistics_posted = float("-inf")  # when a live frame last asked for every layer's statistics
+        self.clock = time.monotonic  # tests may set another
         self._error_about_picture = True
         self.last_draw_ms = 0.0
 
@@ -151,7 +156,20 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
         if self._current_source is None or self._closed:
             return 0
         frame_id, self._next_frame_id = self._next_frame_id, self._next_frame_id + 1
-        self.worker.post(Job(frame_id, self._current_source, self._view, self.edits.current))
+        job = Job(frame_id, self._current_source, self._view, self.edits.current)
+        if job.view.statistics and self.live.running:
+            now = self.clock()
+            if now - self._statistics_posted < LIVE_STATISTICS_INTERVAL_S:
+                job = replace(job, view=replace(job.view, statistics=False))
+            else:
+                self._statistics_posted = now
+        shown = self.current_job
+        if (
+            shown is not None and shown.source.token == job.source.token and shown.edits == job.edits
+            and shown.view.ablations == job.view.ablations
+        ):  # only the view changed: redrawn from the result on screen, no forward
+            job = replace(job, redraw=self.current_result, source_shape=shown.source_shape)
+        self.worker.post(job)
         return frame_id
 
     def set_layer(self, name: str) -> None:
@@ -176,6 +194,11 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
             return
         self._view = replace(self._view, channel_order=key)
         self._post_current()
+
+    def _on_statistics_shown(self, visible: bool) -> None:
+        """Every layer's statistics come with each frame only while the Statistics view is shown."""
+        self.stats_panel.set_active(visible)
+        self._view = replace(self._view, statistics=visible)
 
     def set_ablations(self, spec) -> None:
         """Run the following frames with ``spec``'s channels switched off (core AblationSpec)."""

@@ -40,6 +40,7 @@ class ViewRequest:
     layer: str = "conv1"
     channel_order: str = "index"
     ablations: tuple = ()  # core AblationSpec: channels switched off, e.g. (("conv5", (3, 7)),)
+    statistics: bool = False  # the Statistics view is shown: every layer's statistics with the frame
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,9 @@ class Job:
     # Filled in by the worker on the Job it sends back: the decoded picture's (H, W)
     # before the edits, which the crop tool needs to map a box back onto it.
     source_shape: tuple[int, int] | None = None
+    # The Result on screen when only the view changed (layer, order, statistics) on the same
+    # picture, edits and ablations: the worker redraws it from its kept activations, no forward.
+    redraw: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,10 @@ class LoadedWeights:
 def frame_request(view: ViewRequest):
     from alexnet_viewer.core.frame.engine import FrameRequest
 
-    return FrameRequest(focus_layers=(view.layer,), channel_order=view.channel_order, ablations=view.ablations)
+    return FrameRequest(
+        focus_layers=(view.layer,), channel_order=view.channel_order, ablations=view.ablations,
+        statistics=view.statistics,
+    )
 
 
 def decode_picture(source: PictureSource, crop=None) -> tuple[np.ndarray, tuple[int, int] | None, int]:

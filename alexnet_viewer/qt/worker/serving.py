@@ -41,8 +41,26 @@ class FrameServing:
     def _serve_frame(self) -> None:
         """CPU: take the newest job and do all of it."""
         job, engine = self._take_job()
-        if engine is not None:
+        if engine is not None and not self._redrawn(job, engine):
             self._run_whole(job, engine)
+
+    def _redrawn(self, job: Job, engine) -> bool:
+        """Serve a view-only change from the Result on screen (no decoding, no forward);
+        False when ``job`` needs a forward. Releases ``engine`` when it served the job."""
+        shown, rerender = job.redraw, getattr(engine, "rerender", None)
+        if shown is None or rerender is None or shown.kept is None:
+            return False
+        if shown.weights != engine.weights or shown.device != engine.device:
+            return False  # new weights since: the picture runs again
+        try:
+            result = replace(rerender(shown, frame_request(job.view)), frame_id=job.frame_id)
+        except Exception:  # noqa: BLE001 - a forward does it instead
+            log.exception("redrawing frame %d failed", job.frame_id)
+            return False
+        self._slot.release(engine)
+        if not self._stopping.is_set():
+            self.result_ready.emit(result, replace(job, redraw=None))
+        return True
 
     def _run_whole(self, job: Job, engine) -> None:
         """Decode, prepare and run ``job`` on ``engine`` (held; released here)."""
@@ -67,7 +85,7 @@ class FrameServing:
         if not self._handoff.wait_free(POLL_S):
             return
         job, engine = self._take_job()
-        if engine is None:
+        if engine is None or self._redrawn(job, engine):
             return
         if not self.pipelined:
             # The engine moved to the CPU (a device fault) while this lane waited for a job:

@@ -1,0 +1,66 @@
+"""Atlas values are the viewer's values (issue 17, item 4): candidates found in draft-decoded
+JPEGs are rescored in full, so on real photos the atlas equals a brute-force ranking of
+fully decoded pictures, although the draft decoding alone would differ."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from alexnet_viewer.core.atlas.build import BuildOptions
+from alexnet_viewer.core.atlas.rescore import reaching_rows
+from alexnet_viewer.core.atlas.topk import TopK
+from tests.atlas_fixtures import atlas_by_path
+from tests.core.test_atlas_build import brute_force, build
+
+K = 3
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    """Real photos, large enough for draft decoding (short side >= 2 x the resize), as JPEGs."""
+    data = pytest.importorskip("skimage.data")
+    folder = tmp_path_factory.mktemp("photos")
+    pictures = {
+        "astronaut": data.astronaut(), "chelsea": data.chelsea(), "coffee": data.coffee(), "rocket": data.rocket(),
+        "hubble": data.hubble_deep_field(), "cells": data.immunohistochemistry(), "retina": data.retina(),
+    }
+    pictures["astronaut-flipped"] = pictures["astronaut"][:, ::-1]
+    pictures["coffee-flipped"] = pictures["coffee"][:, ::-1]
+    for name, array in pictures.items():
+        image = Image.fromarray(np.ascontiguousarray(array))
+        if min(image.size) < 512:
+            image = image.resize((image.width * 2, image.height * 2), Image.BICUBIC)
+        image.save(folder / f"{name}.jpg", quality=90)
+    return folder
+
+
+def test_the_atlas_equals_a_full_decode_ranking_of_real_photos(loaded_model, photos, tmp_path):
+    build(loaded_model, photos, tmp_path / "atlas", BuildOptions(top_k=K, batch_size=4, commit_seconds=0.0))
+    atlas = atlas_by_path(tmp_path / "atlas")
+    paths = sorted(photos.glob("*.jpg"), key=str)
+    maxima, where, order = brute_force(loaded_model, paths, K, draft=False)
+    channels = np.arange(maxima.shape[1])[:, None]
+    np.testing.assert_array_equal(atlas["paths"], np.array([[str(paths[i]) for i in row] for row in order]))
+    np.testing.assert_allclose(atlas["values"], maxima[order, channels], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(atlas["positions"], where[order, channels])
+    # The test can tell: draft decoding alone gives other values for these photos.
+    draft_maxima, _, _ = brute_force(loaded_model, paths, K, draft=True)
+    assert np.abs(draft_maxima - maxima).max() > 1e-3 * np.abs(maxima).max()
+
+
+def test_only_rows_near_a_top_k_are_rescored():
+    top = TopK.empty(2, 1).add(np.array([[10.0, 10.0]], np.float32), np.zeros((1, 2), np.int16), np.array([0]))
+    values = np.array([[9.8, 1.0], [1.0, 2.0], [1.0, 12.0]], np.float32)
+    rows = reaching_rows(top, np.array([1, 2, 3]), values, np.zeros((3, 2), np.int16))
+    assert rows.tolist() == [0, 2]  # 9.8 is within 5 % of 10; 12 enters; row 1 is far from both
+
+
+def test_pictures_draft_decoding_leaves_alone_are_not_rescored(tmp_path):
+    from alexnet_viewer.core.atlas.rescore import draft_changes
+
+    sizes = {"big.jpg": (1024, 768), "camera.jpg": (640, 480), "big.png": (1024, 768)}
+    for name, size in sizes.items():
+        Image.new("RGB", size, (90, 30, 200)).save(tmp_path / name)
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not a JPEG")
+    verdicts = {name: draft_changes(tmp_path / name, (256, 256)) for name in [*sizes, "broken.jpg"]}
+    assert verdicts == {"big.jpg": True, "camera.jpg": False, "big.png": False, "broken.jpg": False}
