@@ -18,10 +18,10 @@ from alexnet_viewer.core.errors import ViewerError
 
 
 class ExplainCancelled(ViewerError):
-    """The user stopped a long explanation (occlusion) before it finished."""
+    """The user stopped a long explanation (occlusion, SmoothGrad, ...) before it finished."""
 
-    def __init__(self) -> None:
-        super().__init__("The occlusion map was cancelled.")
+    def __init__(self, what: str = "occlusion map") -> None:
+        super().__init__(f"The {what} was cancelled.")
 
 
 @dataclass(frozen=True)
