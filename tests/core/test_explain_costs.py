@@ -24,7 +24,7 @@ def test_an_unknown_method_is_one_sentence():
         check_method("nope")
 
 
-def test_the_estimate_comes_from_frame_times_and_learns_the_backward():
+def test_the_estimate_comes_from_frame_times_and_is_corrected_by_runs():
     model = CostModel()
     assert model.estimate(Price(1, 1)) is None
     assert describe_seconds(None) == "time unknown until a frame has run"
@@ -33,8 +33,10 @@ def test_the_estimate_comes_from_frame_times_and_learns_the_backward():
     model.observe_frame({"total": 11.0})  # no forward time: the total stands in
     assert model.forward_seconds == pytest.approx(0.0115)
     assert model.estimate(Price(50, 50)) == pytest.approx(0.0115 * 50 * (1 + BACKWARD_PER_FORWARD))
-    model.observe_run(Price(1, 1), 0.0115 * 5)  # this device's backward: 4 forwards
-    assert model.backward_factor == pytest.approx(4.0)
-    assert model.estimate(Price(2, 1)) == pytest.approx(0.0115 * 6)
+    model.observe_run(Price(1, 1), 0.0115 * 1.5)  # batched passes ran twice as fast as estimated
+    model.observe_run(Price(10, 0), 0.0115 * 5)
+    model.observe_run(Price(1, 0), 0.0115 * 100)  # one slow outlier again
+    assert model.correction == pytest.approx(0.5)
+    assert model.estimate(Price(2, 1)) == pytest.approx(0.0115 * 4 * 0.5)
     assert describe_seconds(0.0456) == "≈ 46 ms" and describe_seconds(2.345) == "≈ 2.3 s"
     assert describe_seconds(150) == "≈ 2.5 min"

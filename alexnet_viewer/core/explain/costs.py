@@ -21,7 +21,7 @@ _KEEP = 15
 class CostModel:
     def __init__(self) -> None:
         self._forwards: deque[float] = deque(maxlen=_KEEP)
-        self._backward_factors: deque[float] = deque(maxlen=_KEEP)
+        self._corrections: deque[float] = deque(maxlen=_KEEP)
 
     def observe_frame(self, timings_ms) -> None:
         """A frame's ``Result.timings_ms``; frames without a time are ignored."""
@@ -30,27 +30,27 @@ class CostModel:
             self._forwards.append(float(value) / 1000.0)
 
     def observe_run(self, price, seconds: float) -> None:
-        """A method's measured time refines what a backward costs against a forward."""
-        forward = self.forward_seconds
-        if forward is None or price.backwards <= 0 or seconds <= 0:
-            return
-        factor = (seconds / forward - price.forwards) / price.backwards
-        self._backward_factors.append(min(max(factor, 0.25), 20.0))
+        """A method's measured time corrects every later estimate."""
+        raw = self._raw(price)
+        if raw and seconds > 0:
+            self._corrections.append(seconds / raw)
 
     @property
     def forward_seconds(self) -> float | None:
         return median(self._forwards) if self._forwards else None
 
     @property
-    def backward_factor(self) -> float:
-        return median(self._backward_factors) if self._backward_factors else BACKWARD_PER_FORWARD
+    def correction(self) -> float:
+        return median(self._corrections) if self._corrections else 1.0
 
     def estimate(self, price) -> float | None:
         """Seconds for one map, or None before any frame has been timed."""
+        raw = self._raw(price)
+        return None if raw is None else raw * self.correction
+
+    def _raw(self, price) -> float | None:
         forward = self.forward_seconds
-        if forward is None:
-            return None
-        return forward * (price.forwards + self.backward_factor * price.backwards)
+        return None if forward is None else forward * (price.forwards + BACKWARD_PER_FORWARD * price.backwards)
 
 
 def describe_seconds(seconds: float | None) -> str:
