@@ -110,3 +110,16 @@ def test_a_bad_class_is_one_sentence_and_no_model_waits(qtbot, loaded_model, res
     qtbot.addWidget(missing)
     assert missing.task is None and "weights are not loaded yet" in missing.caption.text()
     assert missing.table.item(ORDER.index("scorecam"), 1).text() == "1 + 1 per channel"
+
+
+def test_cancel_stops_the_map_under_way_with_a_sentence(qtbot, loaded_model, result):
+    state, view = make_view(qtbot, loaded_model)
+    view.follow_check.setChecked(False)
+    state.result = result
+    qtbot.waitUntil(lambda: view.task is None, timeout=60000)
+    view.select("scorecam")  # 257 forwards in batches of 64: time to cancel between them
+    assert view.cancel_button.isVisibleTo(view)
+    view.cancel_button.click()
+    qtbot.waitUntil(lambda: view.task is None, timeout=60000)
+    assert view.caption.text() == "The Score-CAM map was cancelled."
+    assert view.shown.request.method == "saliency" and not view.cancel_button.isVisibleTo(view)
