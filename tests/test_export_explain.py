@@ -118,3 +118,47 @@ def test_unit_and_class_parsing():
     assert resolve_class("tiger", categories) == 2  # exact beats the prefix of three
     assert resolve_class("tiger s", categories) == 3
     assert resolve_class("3", categories) == 3
+
+
+def test_explain_methods_write_named_maps_unnormalised_with_pngs(tmp_path, picture, loaded_model):
+    from alexnet_viewer.core.explain.methods import MethodRunner, Settings
+
+    out = tmp_path / "out"
+    flags = ["--explain-method", "smoothgrad", "--explain-method", "LayerCAM".lower(), "--explain-method", "saliency",
+             "--explain-class", "7", "--explain-layer", "conv3", "--smoothgrad-samples", "3", "--smoothgrad-noise", "0.2",
+             "--seed", "0"]
+    assert main(["export", str(picture), "--out", str(out), *RANDOM, *flags]) == 0
+    folder = out / picture.name / "explain"
+    assert sorted(p.stem for p in folder.glob("*.npy")) == ["layercam_conv3_7", "saliency_7", "smoothgrad_7"]
+    runner = MethodRunner(loaded_model)
+    batch, _ = Preprocessor(loaded_model.transforms, loaded_model.device)(image_to_array(load_image(picture)))
+    close(read(folder, "smoothgrad_7"), runner.run("smoothgrad", batch, 7, settings=Settings(samples=3, noise=0.2, seed=0)))
+    cam = read(folder, "layercam_conv3_7")
+    assert cam.shape == (13, 13)
+    close(cam, runner.run("layercam", batch, 7, "conv3"))
+    assert read(folder, "saliency_7").shape == (3, 224, 224)
+
+
+def test_explain_method_with_explain_adds_the_standard_four(tmp_path, picture):
+    out = tmp_path / "out"
+    assert main(["export", str(picture), "--out", str(out), *RANDOM, "--explain", "--explain-method", "grad_x_input",
+                 "--explain-class", "3"]) == 0
+    names = sorted(p.stem for p in (out / picture.name / "explain").glob("*.npy"))
+    assert names == ["deconv_3", "grad_x_input_3", "gradcam_relu5_3", "guided_backprop_3", "guided_gradcam_relu5_3"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--explain-method", "magic"], "--explain-method: Unknown explanation method 'magic'; choose one of gradcam,"),
+        (["--explain-method", "smoothgrad", "--smoothgrad-samples", "0"], "--smoothgrad-samples must be at least 1, not 0."),
+        (["--explain-method", "smoothgrad", "--smoothgrad-noise", "-1"], "--smoothgrad-noise must be between 0 and 10"),
+        (["--explain-method", "integrated_gradients", "--ig-steps", "0"], "--ig-steps must be at least 1, not 0."),
+    ],
+)
+def test_a_bad_method_or_setting_exits_2_with_one_sentence(tmp_path, picture, capsys, flags, message):
+    out = tmp_path / "out"
+    assert main(["export", str(picture), "--out", str(out), *RANDOM, *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {message}") and err.count("\n") == 1 and err.rstrip().endswith(".")
+    assert not out.exists()

@@ -6,8 +6,9 @@ captured values (``gradcam_ratio``, target <= 2.0) and plus guided backprop
 (``guided_ratio``, target <= 2.6); the Explainer alone from the picture (its own forward);
 and, where installed, Captum's LayerGradCam and GuidedBackprop and pytorch-grad-cam's
 GradCAM on the same input (each alone, on a copy with inplace=False ReLUs, as a user of
-those libraries would run them). Every figure is a median in milliseconds; ratios are ÷ the
-bare forward.
+those libraries would run them). Then every other method alone and its reference library's
+run (explain_methods.py). Every figure is a median in milliseconds; ratios are ÷ the bare
+forward.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from typing import Callable
 
 import torch
 
+from alexnet_viewer.bench.explain_methods import format_methods_report, out_of_place, run_methods_bench
 from alexnet_viewer.bench.frames import bare_model, bench_frame, interleaved_median_ms
 from alexnet_viewer.core.frame.engine import Engine, FrameRequest
 from alexnet_viewer.core.explain import Explainer
+from alexnet_viewer.core.explain.methods import Settings
 from alexnet_viewer.core.frame.hooks import layer_module
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 
@@ -27,7 +30,9 @@ TARGETS = {"gradcam_ratio": 2.0, "guided_ratio": 2.6}
 LAYER = "relu5"
 
 
-def run_explain_bench(engine: Engine, frames: int = 50, warmup: int = 3) -> dict:
+def run_explain_bench(engine: Engine, frames: int = 50, warmup: int = 3, settings: Settings = Settings(),
+                      method_layer: str = LAYER) -> dict:
+    """The frame figures over ``frames`` rounds, then every method (methods.py) over a tenth of them."""
     device = engine.loaded.device
     frame = bench_frame()
     batch, _ = Preprocessor(engine.loaded.transforms, device)(frame)
@@ -83,6 +88,7 @@ def run_explain_bench(engine: Engine, frames: int = 50, warmup: int = 3) -> dict
         "targets": TARGETS,
         "targets_met": {name: ratios[name] <= limit for name, limit in TARGETS.items()},
         "not_installed": missing,
+        "methods": run_methods_bench(engine, batch, top1, max(1, frames // 10), min(warmup, 1), method_layer, settings),
     }
 
 
@@ -95,7 +101,7 @@ def _other_libraries(engine: Engine, batch: torch.Tensor, top1: int) -> tuple[di
     except ImportError:
         missing.append("captum")
     else:
-        model = _out_of_place(bare_model(engine))
+        model = out_of_place(bare_model(engine))
         layer_gradcam = LayerGradCam(model, layer_module(model, LAYER))
         guided = GuidedBackprop(model)
         runs["captum_layergradcam"] = lambda: layer_gradcam.attribute(batch.clone().requires_grad_(True), top1)
@@ -106,18 +112,10 @@ def _other_libraries(engine: Engine, batch: torch.Tensor, top1: int) -> tuple[di
     except ImportError:
         missing.append("pytorch-grad-cam (grad-cam)")
     else:
-        model = _out_of_place(bare_model(engine))
+        model = out_of_place(bare_model(engine))
         cam = GradCAM(model=model, target_layers=[layer_module(model, LAYER)])
         runs["pytorch_grad_cam"] = lambda: cam(input_tensor=batch, targets=[ClassifierOutputTarget(top1)])
     return runs, missing
-
-
-def _out_of_place(model: torch.nn.Module) -> torch.nn.Module:
-    """The model with out-of-place ReLUs, so hooks on them see true values (weights still train)."""
-    for module in model.modules():
-        if isinstance(module, torch.nn.ReLU):
-            module.inplace = False
-    return model
 
 
 def format_explain_report(report: dict) -> str:
@@ -148,6 +146,8 @@ def format_explain_report(report: dict) -> str:
             lines.append(f"{'frame + ' + name[len('frame_plus_'):-len('_ratio')]:34}{'':10}{ratios[name]:9.2f}")
     if report["not_installed"]:
         lines.append("not installed (not compared): " + ", ".join(report["not_installed"]))
+    if "methods" in report:
+        lines += ["", format_methods_report(report["methods"])]
     return "\n".join(lines)
 
 

@@ -67,6 +67,14 @@ def _export_parser() -> argparse.ArgumentParser:
     explain.add_argument("--explain-class", action="append", default=[], metavar="N|NAME", help="explain this class instead (repeatable)")
     explain.add_argument("--explain-layer", metavar="LAYER", help="conv, relu or pool layer for the CAMs (default relu5)")
     explain.add_argument("--explain-unit", action="append", default=[], metavar="LAYER:C[@Y,X]", help="also a channel, or one neuron (repeatable)")
+    explain.add_argument("--explain-method", action="append", default=[], metavar="NAME",
+                         help="write this method's maps (repeatable): saliency, grad_x_input, smoothgrad, integrated_gradients, "
+                              "lrp_epsilon, lrp_composite, gradcam_pp, layercam, scorecam, gradcam, guided_backprop, deconv, "
+                              "guided_gradcam, occlusion")
+    explain.add_argument("--smoothgrad-samples", type=int, default=50, metavar="N", help="SmoothGrad's noisy copies (default 50)")
+    explain.add_argument("--smoothgrad-noise", type=float, default=0.15, metavar="F",
+                         help="SmoothGrad's noise sigma as a fraction of the input's range (default 0.15)")
+    explain.add_argument("--ig-steps", type=int, default=50, metavar="N", help="Integrated Gradients' steps (default 50)")
     add_weights_options(parser)
     return parser
 

@@ -12,8 +12,16 @@ LAYER:C[@Y,X]``, float32 ``.npy`` maps, unnormalised, each with a ``.png`` of th
 - ``guided_backprop_<layer>_<c>.npy`` / ``deconv_<layer>_<c>.npy`` for a unit, with
   ``_<y>_<x>`` for one neuron (a channel is seeded with its own activation).
 
-``<class>`` is the class index. Occlusion is not written: at the default window it costs
-144 forwards per class, against about three for everything above.
+``<class>`` is the class index. ``--explain-method NAME`` (repeatable; any name of
+core/explain/methods.py: ``saliency``, ``grad_x_input``, ``smoothgrad``,
+``integrated_gradients``, ``lrp_epsilon``, ``lrp_composite``, ``gradcam_pp``, ``layercam``,
+``scorecam`` and the four above, and ``occlusion``) writes just those maps, unless
+``--explain`` asks for the four as well: ``<name>_<class>.npy`` for an input map (its PNG
+DVT's raw view), ``<name>_<layer>_<class>.npy`` for a CAM (its PNG the map over the crop),
+``occlusion_<class>.npy`` the fall of the class probability per square position (its PNG
+that grid stretched over the crop). ``--smoothgrad-samples``, ``--smoothgrad-noise``,
+``--ig-steps`` and ``--seed`` (also the random weights' seed) set SmoothGrad and IG.
+Occlusion is never written unasked: at the default window it costs 145 forwards per class.
 """
 
 from __future__ import annotations
@@ -25,8 +33,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from alexnet_viewer.core.explain import DEFAULT_LAYER, UNIT_METHODS, Explainer, check_unit
-from alexnet_viewer.core.explain.display import gradient_image, heat_overlay
+from alexnet_viewer.core.explain import CLASS_METHODS, DEFAULT_LAYER, UNIT_METHODS, Explainer, check_unit
+from alexnet_viewer.core.explain.display import gradient_image, heat_levels, heat_overlay
+from alexnet_viewer.core.explain.methods import METHODS, MethodRunner, Settings, check_method, uses_layer
 from alexnet_viewer.core.frame.layers import LAYER_NAMES, SPATIAL_LAYERS
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.frame.result import Result
@@ -87,13 +96,22 @@ def resolve_class(text: str, categories: Sequence[str]) -> int:
 class ExplainExport:
     """Computes one image's maps (``compute``) and writes them into its folder (the returned writer)."""
 
-    def __init__(self, loaded, classes: Sequence[str] = (), layer: str | None = None, units: Sequence[str] = ()) -> None:
-        """Raises ValueError with one sentence for a class, layer or unit that does not exist."""
+    def __init__(
+        self, loaded, classes: Sequence[str] = (), layer: str | None = None, units: Sequence[str] = (),
+        methods: Sequence[str] = (), settings: Settings = Settings(), standard: bool | None = None,
+    ) -> None:
+        """Raises ValueError with one sentence for a class, layer, unit, method or setting that
+        does not exist; ``standard`` (the four maps of --explain) defaults to "no method named"."""
         self._layer = (layer or DEFAULT_LAYER).strip().lower()
         if self._layer not in SPATIAL_LAYERS:
             raise ValueError(f"--explain-layer must be a conv, relu or pool layer ({', '.join(SPATIAL_LAYERS)}), not {layer!r}.")
         self._classes = tuple(dict.fromkeys(resolve_class(text, loaded.categories) for text in classes))
+        self._methods = tuple(dict.fromkeys(check_method(name.strip().lower()).name for name in methods))
+        check_settings(settings)
+        self._settings = settings
+        self._standard = not self._methods if standard is None else standard
         self._explainer = Explainer(loaded)
+        self._runner = MethodRunner(loaded, self._explainer) if self._methods else None
         self._units = tuple(dict.fromkeys(parse_unit(text) for text in units))
         for unit in self._units:
             try:
@@ -106,14 +124,16 @@ class ExplainExport:
         """Every map for one picture; returns the function that writes them into a folder."""
         batch, _ = self._preprocess(array)
         classes = self._classes or (result.top5[0].index,)
-        maps = self._explainer.class_maps(batch, list(classes), self._layer)
         files: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for row, index in enumerate(classes):
-            cam = maps["gradcam"][row]
-            files[f"gradcam_{self._layer}_{index}"] = (cam, heat_overlay(result.crop, cam, 0.5, (0.0, max(float(cam.max()), 1e-30))))
-            for name, stem in (("guided_backprop", f"guided_backprop_{index}"), ("deconv", f"deconv_{index}"),
-                               ("guided_gradcam", f"guided_gradcam_{self._layer}_{index}")):
-                files[stem] = (maps[name][row], gradient_image(maps[name][row], "raw"))
+        if self._standard:
+            maps = self._explainer.class_maps(batch, list(classes), self._layer)
+            for row, index in enumerate(classes):
+                for name in CLASS_METHODS:
+                    files[self._stem(name, index)] = map_file(name, maps[name][row], result.crop)
+        for name in self._methods:
+            for index in classes:
+                values = self._runner.run(name, batch, index, self._layer, self._settings)
+                files[self._stem(name, index)] = map_file(name, values, result.crop)
         for unit in self._units:
             for method in UNIT_METHODS:
                 grad = self._explainer.unit_map(batch, unit.layer, unit.channel, unit.y, unit.x, method)
@@ -128,6 +148,28 @@ class ExplainExport:
 
         return write
 
+    def _stem(self, name: str, index: int) -> str:
+        return f"{name}_{self._layer}_{index}" if uses_layer(name) else f"{name}_{index}"
+
+
+def map_file(name: str, values: np.ndarray, crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the map, its picture): a CAM or occlusion grid over the crop, an input map as DVT's raw view."""
+    kind = METHODS[name].kind
+    if kind == "cam":
+        return values, heat_overlay(crop, values, 0.5, (0.0, max(float(values.max()), 1e-30)))
+    if kind == "occlusion":
+        return values, heat_overlay(crop, values, 0.5, heat_levels(values))
+    return values, gradient_image(values, "raw")
+
+
+def check_settings(settings: Settings) -> None:
+    if settings.samples < 1:
+        raise ValueError(f"--smoothgrad-samples must be at least 1, not {settings.samples}.")
+    if not 0 <= settings.noise <= 10:
+        raise ValueError(f"--smoothgrad-noise must be between 0 and 10 (a fraction of the input's range), not {settings.noise}.")
+    if settings.steps < 1:
+        raise ValueError(f"--ig-steps must be at least 1, not {settings.steps}.")
+
 
 def write_npy(path: Path, values: np.ndarray) -> None:
     def save(temporary: Path) -> None:
@@ -139,8 +181,15 @@ def write_npy(path: Path, values: np.ndarray) -> None:
 
 def explain_from_args(args, loaded) -> ExplainExport | None:
     """The exporter export's --explain* flags ask for (any of them turns it on), or None."""
-    if not (args.explain or args.explain_class or args.explain_layer or args.explain_unit):
+    methods = getattr(args, "explain_method", [])
+    if not (args.explain or args.explain_class or args.explain_layer or args.explain_unit or methods):
         return None
     if getattr(args, "ablate", None):
         raise ValueError("--explain explains the intact network, so it cannot be combined with --ablate.")
-    return ExplainExport(loaded, args.explain_class, args.explain_layer, args.explain_unit)
+    settings = Settings(samples=args.smoothgrad_samples, noise=args.smoothgrad_noise, steps=args.ig_steps, seed=args.seed)
+    try:
+        return ExplainExport(loaded, args.explain_class, args.explain_layer, args.explain_unit, methods, settings,
+                             standard=bool(args.explain) or not methods)
+    except ValueError as error:
+        text = str(error)
+        raise ValueError(f"--explain-method: {text}" if text.startswith("Unknown explanation method") else text) from None

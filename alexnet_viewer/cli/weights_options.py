@@ -29,7 +29,7 @@ def add_weights_options(parser: argparse.ArgumentParser, *, default_random: bool
         + ("" if default_random else " [default]"),
     )
     parser.set_defaults(random_weights=True if default_random else None)
-    parser.add_argument("--seed", type=int, default=0, help="seed for --random-weights (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for --random-weights and for SmoothGrad's noise (default 0)")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 or mps (default: best available)")
 
 

@@ -23,11 +23,11 @@ from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS, check_layer_name
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.explain.network import Network
 from alexnet_viewer.core.explain.occlusion import OcclusionMap, occlusion_map
+from alexnet_viewer.core.explain.registry import DEFAULT_LAYER
 
 Activations = Mapping[str, object]  # canonical layer name -> captured (C,H,W) / (N,) values
 Classes = int | Sequence[int]
 
-DEFAULT_LAYER = "relu5"
 CLASS_METHODS = ("gradcam", "guided_backprop", "deconv", "guided_gradcam")
 UNIT_METHODS = {"deconv": "deconv", "guided_backprop": "guided"}
 

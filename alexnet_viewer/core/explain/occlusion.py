@@ -15,13 +15,14 @@ import torch
 from torch import nn
 
 from alexnet_viewer.core.errors import ViewerError
+from alexnet_viewer.core.explain.registry import square_offsets
 
 
 class ExplainCancelled(ViewerError):
-    """The user stopped a long explanation (occlusion) before it finished."""
+    """The user stopped a long explanation (occlusion, SmoothGrad, ...) before it finished."""
 
-    def __init__(self) -> None:
-        super().__init__("The occlusion map was cancelled.")
+    def __init__(self, what: str = "occlusion map") -> None:
+        super().__init__(f"The {what} was cancelled.")
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,6 @@ class OcclusionMap:
     window: int
     stride: int
     offsets: tuple[int, ...]
-
-
-def square_offsets(size: int, window: int, stride: int) -> tuple[int, ...]:
-    if not 1 <= window <= size or stride < 1:
-        raise ValueError(f"occlusion needs 1 <= window <= {size} and stride >= 1, not {window} and {stride}")
-    return tuple(range(0, size - window + 1, stride))
 
 
 def occlusion_map(
