@@ -1,4 +1,5 @@
-"""Command line: the window (default), ``export``, ``bench``, ``info``, ``visualize``, ``evaluate`` and ``atlas``.
+"""Command line: the window (default), ``export``, ``bench``, ``info``, ``visualize``, ``evaluate``, ``atlas``
+and ``invariance``.
 
 Heavy imports (torch, Qt) happen inside each command so ``--help`` is instant and the
 window can paint before torch has finished importing.
@@ -19,7 +20,7 @@ def _gui_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="alexnet-viewer",
-        description="Watch AlexNet see a picture. Also: 'alexnet-viewer export -h', 'alexnet-viewer bench -h', 'alexnet-viewer info -h', 'alexnet-viewer visualize -h', 'alexnet-viewer evaluate -h', 'alexnet-viewer atlas build -h'.",
+        description="Watch AlexNet see a picture. Also: 'alexnet-viewer export -h', 'alexnet-viewer bench -h', 'alexnet-viewer info -h', 'alexnet-viewer visualize -h', 'alexnet-viewer evaluate -h', 'alexnet-viewer atlas build -h', 'alexnet-viewer invariance -h'.",
     )
     parser.add_argument("image", nargs="?", type=Path, help="picture or video to open (default: a bundled sample)")
     add_weights_options(parser)
@@ -198,6 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         return run(argv[1:])
     if argv and argv[0] == "atlas":
         from alexnet_viewer.cli.atlas import run
+
+        return run(argv[1:])
+    if argv and argv[0] == "invariance":
+        from alexnet_viewer.cli.invariance import run
 
         return run(argv[1:])
     return run_window(argv)
