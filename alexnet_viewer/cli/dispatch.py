@@ -68,6 +68,9 @@ def _export_parser() -> argparse.ArgumentParser:
     explain.add_argument("--explain-class", action="append", default=[], metavar="N|NAME", help="explain this class instead (repeatable)")
     explain.add_argument("--explain-layer", metavar="LAYER", help="conv, relu or pool layer for the CAMs (default relu5)")
     explain.add_argument("--explain-unit", action="append", default=[], metavar="LAYER:C[@Y,X]", help="also a channel, or one neuron (repeatable)")
+    from alexnet_viewer.cli.paper_options import add_paper_options
+
+    add_paper_options(parser)
     add_weights_options(parser)
     return parser
 
@@ -117,8 +120,9 @@ def run_export(argv: list[str]) -> int:
         return EXIT_BAD_WEIGHTS
     try:
         from alexnet_viewer.cli.explain_export import explain_from_args
+        from alexnet_viewer.cli.paper_export import extras_from_args
 
-        explain = explain_from_args(args, engine.loaded)
+        explain = extras_from_args(args, engine.loaded, explain_from_args(args, engine.loaded))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
