@@ -11,7 +11,7 @@ from collections import Counter
 
 import numpy as np
 
-from alexnet_viewer.core.explain.display import heat_levels, heat_rgb
+from alexnet_viewer.core.explain.display import heat_rgb
 
 # Twelve well-separated colours (Paul Tol's "muted" and "bright" schemes); later labels share grey.
 PALETTE = np.array([
@@ -28,9 +28,11 @@ def blocks(grid: np.ndarray, size: int = 224) -> np.ndarray:
 
 
 def grid_picture(values: np.ndarray, size: int = 224) -> np.ndarray:
-    """(rows, cols) values as an (H, W, 3) uint8 heat picture from 0 (or below) to the maximum."""
+    """(rows, cols) values as an (H, W, 3) uint8 jet picture stretched from their minimum (blue)
+    to their maximum (red): Fig. 7's maps differ by a few per cent of their level."""
     values = np.asarray(values, dtype=np.float32)
-    return blocks(heat_rgb(values, heat_levels(values)), size)
+    low, high = float(values.min()), float(values.max())
+    return blocks(heat_rgb(values, (low, high if high > low else low + 1e-6)), size)
 
 
 def label_legend(labels: np.ndarray) -> list[tuple[int, int, tuple[int, int, int]]]:
