@@ -68,3 +68,24 @@ def test_each_crop_top1_is_its_own_argmax(loaded_model, model):
     assert len(tops) == 10
     assert [index for index, _ in tops] == found.probabilities.argmax(axis=1).tolist()
     np.testing.assert_allclose(found.probabilities.mean(axis=0), found.mean, rtol=1e-6)
+
+
+def test_extreme_aspect_ratio_takes_the_bounded_path_within_one_level(loaded_model):
+    """A 10x700 picture would resize to 256x17920 (past RESIZE_PIXEL_LIMIT): each crop is then
+    resampled alone; it matches the crop of the whole resized frame within one level."""
+    import torch.nn.functional as nnf
+
+    from alexnet_viewer.core.frame.preprocess import RESIZE_PIXEL_LIMIT
+    from alexnet_viewer.core.papers.ten_crop import ten_crop_windows
+
+    preprocess = Preprocessor(loaded_model.transforms, torch.device("cpu"))
+    image = picture(10, 700)
+    size = preprocess.resized_size(image)
+    assert size[0] * size[1] > RESIZE_PIXEL_LIMIT
+    _, crops = ten_crop_batch(preprocess, image)
+    whole = nnf.interpolate(torch.from_numpy(image).permute(2, 0, 1)[None].float(), size=size, mode="bilinear",
+                            align_corners=False, antialias=True)[0].round().clamp(0, 255)
+    for crop, (top, left, mirrored) in zip(crops, ten_crop_windows(size, preprocess)):
+        expected = whole[:, top : top + 224, left : left + 224]
+        expected = expected.flip(-1) if mirrored else expected
+        assert (crop.float() - expected).abs().max() <= 1

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QGraphicsRectItem, QGridLayout, QLabel, QVBoxLayou
 
 from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
 from alexnet_viewer.qt.panels.style import CAPTION_POINT_SIZE, caption_label, title_label
-from alexnet_viewer.qt.panels.top5_panel import format_percent
 from alexnet_viewer.qt.papers.paper_view import PaperView
 
 WINDOW, STRIDE = 48, 16  # the Explain panel's occlusion map's
@@ -90,16 +89,16 @@ class OcclusionView(PaperView):
         self._square.setRect(left, top, found.window, found.window)
         self._square.setVisible(True)
         self.captions["input"].setText(
-            f"{categories[class_index]}: {format_percent(float(found.baseline))} without the square, "
-            f"{format_percent(float(found.probability[worst]))} with it here.")
+            f"{categories[class_index]}: {precise(found.baseline)} without the square, "
+            f"{precise(found.probability[worst])} with it here.")
         self._show("channel", grid_picture(found.channel_sum))
         self.captions["channel"].setText(
             f"Channel {found.channel}: {found.channel_sum.min():.4g} to {found.channel_sum.max():.4g} "
             f"(without the square {found.channel_baseline:.4g}); blue lowest, red highest.")
         self._show("probability", grid_picture(found.probability))
         self.captions["probability"].setText(
-            f"{categories[class_index]} (class {class_index}): {format_percent(float(found.probability.min()))} "
-            f"to {format_percent(float(found.probability.max()))}; blue lowest: evidence covered.")
+            f"{categories[class_index]} (class {class_index}): {precise(found.probability.min())} "
+            f"to {precise(found.probability.max())}; blue lowest: evidence covered.")
         self._show("labels", label_picture(found.labels))
         legend = label_legend(found.labels)
         self.captions["labels"].setText(f"{len(legend)} different classes over {found.labels.size} positions.")
@@ -121,3 +120,8 @@ class OcclusionView(PaperView):
         if key != "input":  # the grids are stretched over the crop's 224 pixels
             canvas.image_item.setRect(QRectF(0, 0, 224, 224))
         canvas.view_box.setRange(xRange=(0, 224), yRange=(0, 224), padding=0)
+
+
+def precise(probability) -> str:
+    """A probability with three significant digits: the maps differ in the third."""
+    return f"{float(probability) * 100:.3g} %"
