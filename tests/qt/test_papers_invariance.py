@@ -43,3 +43,16 @@ def test_cancel_stops_the_sweeps(qtbot, shared_engine):
     view.cancel_button.click()
     qtbot.waitUntil(lambda: not view.busy, timeout=60000)
     assert view.outcome is None and "Stopped" in view.status.text()
+
+
+def test_a_class_that_cannot_be_used_is_one_sentence_and_a_new_class_recomputes(qtbot, shared_engine):
+    state = ViewerState(explain_class=5000)
+    view = InvarianceView(state, lambda: shared_engine.loaded)
+    qtbot.addWidget(view)
+    view.show()
+    state.result = process(shared_engine)
+    qtbot.waitUntil(lambda: "out of range" in view.status.text(), timeout=60000)
+    assert view.outcome is None and not view.progress.isVisible()
+    state.explain_class = 3
+    qtbot.waitUntil(lambda: view.outcome is not None and not view.busy, timeout=60000)
+    assert view.outcome[0].class_index == 3

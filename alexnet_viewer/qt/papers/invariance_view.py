@@ -22,6 +22,7 @@ AXIS_POINT_SIZE = 12
 class InvarianceView(PaperView):
     TITLE = "Invariance to translation, scale and rotation (Zeiler & Fergus 2014, Fig. 5)"
     JOB = "Invariance sweeps"
+    FOLLOWS_CLASS = True
 
     def __init__(self, state, model, parent=None) -> None:
         super().__init__(state, model, parent)

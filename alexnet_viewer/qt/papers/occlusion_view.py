@@ -28,6 +28,7 @@ LEGEND_ROWS = 12
 class OcclusionView(PaperView):
     TITLE = "The occlusion experiment (Zeiler & Fergus 2014, Fig. 7)"
     JOB = "Occlusion experiment"
+    FOLLOWS_CLASS = True
 
     def __init__(self, state, model, parent=None) -> None:
         super().__init__(state, model, parent)

@@ -22,6 +22,7 @@ from alexnet_viewer.qt.papers.latest import Latest, follow
 class PaperView(TitledPanel):
     TITLE = ""
     JOB = "The experiment"
+    FOLLOWS_CLASS = False  # recompute when the Explain panel's class changes
 
     def __init__(self, state, model: Callable[[], object], parent=None) -> None:
         super().__init__(parent)
@@ -45,6 +46,8 @@ class PaperView(TitledPanel):
         self._job = Latest(self.JOB, self._run, self._done, self._failed, self)
         self._job.progressed = self._progressed
         follow(self, state.events.result, self._on_result)
+        if self.FOLLOWS_CLASS:
+            follow(self, state.events.explain_class, self._on_class)
         self._pending = state.result
 
     # following the picture ---------------------------------------------------------------
@@ -54,6 +57,9 @@ class PaperView(TitledPanel):
         self._pending = result
         if self.isVisible():
             self.refresh()
+
+    def _on_class(self, _new=None, _old=None) -> None:
+        self._on_result(self.state.result)
 
     def refresh(self) -> None:
         """Compute the newest picture (the window's "recompute", and the view being shown)."""
