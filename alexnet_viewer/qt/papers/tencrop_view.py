@@ -33,6 +33,7 @@ class TenCropView(PaperView):
             grid.addWidget(caption, 2 * (index // 5) + 1, index % 5)
             self.canvases.append(canvas)
             self.captions.append(caption)
+        grid.setRowStretch(4, 1)  # the crops stay square at the top; spare height goes below
         row.addLayout(grid, 3)
         side = QVBoxLayout()
         side.addWidget(title_label("Averaged over the ten", squeezable=False))
@@ -50,6 +51,11 @@ class TenCropView(PaperView):
         side.addStretch(1)
         row.addLayout(side, 2)
         self.body.addLayout(row, 1)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        for canvas in self.canvases:  # square crops: as tall as they are wide
+            canvas.setFixedHeight(max(CROP_SIDE, canvas.width()))
 
     def compute(self, loaded, result, task):
         from alexnet_viewer.core.frame.preprocess import Preprocessor
