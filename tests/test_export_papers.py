@@ -75,7 +75,7 @@ def test_occlusion_files_equal_brute_force(loaded_model, exported):
 
 @pytest.mark.parametrize("arguments, words", [
     (["--occlusion", "--occlusion-window", "300"], "--occlusion-window must be 1..224"),
-    (["--occlusion", "--occlusion-stride", "0"], "--occlusion-stride at least 1"),
+    (["--occlusion-stride", "0"], "--occlusion-stride at least 1"),  # the flag alone turns --occlusion on
     (["--ten-crop", "--ablate", "conv1:0"], "cannot be combined with --ablate"),
 ])
 def test_bad_flags_are_one_sentence_exit_2(tmp_path, exported, capsys, arguments, words):

@@ -131,10 +131,12 @@ def all_of(writers: list[Writer]) -> Writer:
 
 def extras_from_args(args, loaded, explain):
     """The exporter the --explain*, --ten-crop and --occlusion* flags ask for, or None."""
-    if not (args.ten_crop or args.occlusion):
+    occlusion = args.occlusion or args.occlusion_window is not None or args.occlusion_stride is not None
+    if not (args.ten_crop or occlusion):
         return explain
     if getattr(args, "ablate", None):
         raise ValueError("--ten-crop and --occlusion use the intact network, so they cannot be combined with --ablate.")
-    papers = PaperExport(loaded, args.ten_crop, args.occlusion, args.occlusion_window, args.occlusion_stride,
-                         args.explain_class)
+    window = 48 if args.occlusion_window is None else args.occlusion_window
+    stride = 16 if args.occlusion_stride is None else args.occlusion_stride
+    papers = PaperExport(loaded, args.ten_crop, occlusion, window, stride, args.explain_class)
     return Extras([explain, papers])

@@ -10,5 +10,5 @@ def add_paper_options(parser) -> None:
                        help="predictions.json's top-5 from the softmax averaged over ten crops (Krizhevsky 4.1)")
     group.add_argument("--occlusion", action="store_true",
                        help="explain/occlusion_*: probability, strongest relu5 map and label per square position (Zeiler & Fergus Fig. 7)")
-    group.add_argument("--occlusion-window", type=int, default=48, metavar="PX", help="the grey square's side (default 48)")
-    group.add_argument("--occlusion-stride", type=int, default=16, metavar="PX", help="its step (default 16)")
+    group.add_argument("--occlusion-window", type=int, metavar="PX", help="the grey square's side (default 48; turns --occlusion on)")
+    group.add_argument("--occlusion-stride", type=int, metavar="PX", help="its step (default 16; turns --occlusion on)")
