@@ -91,8 +91,11 @@ class PaperView(TitledPanel):
 
     # the job -----------------------------------------------------------------------------
     def _run(self, job, task):
+        from alexnet_viewer.core.model.device_gate import device_work
+
         loaded, result = job
-        return self.compute(loaded, result, task)
+        with device_work(loaded.device):  # alone on MPS (core/model/device_gate.py), as the explain worker
+            return self.compute(loaded, result, task)
 
     def _done(self, job, outcome) -> None:
         self._set_busy(False)
