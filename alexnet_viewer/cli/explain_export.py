@@ -12,8 +12,8 @@ LAYER:C[@Y,X]``, float32 ``.npy`` maps, unnormalised, each with a ``.png`` of th
 - ``guided_backprop_<layer>_<c>.npy`` / ``deconv_<layer>_<c>.npy`` for a unit, with
   ``_<y>_<x>`` for one neuron (a channel is seeded with its own activation).
 
-``<class>`` is the class index. Occlusion is not written: at the default window it costs
-144 forwards per class, against about three for everything above.
+``<class>`` is the class index. Occlusion is written only with ``--occlusion`` (cli/paper_export.py):
+at the default window it costs 144 forwards, against about three for everything above.
 """
 
 from __future__ import annotations
