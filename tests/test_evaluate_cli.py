@@ -65,3 +65,29 @@ def test_bad_folders_exit_2_with_one_sentence(labelled, tmp_path, capsys):
     assert main(["evaluate", str(labelled), *RANDOM]) == 2
     err = capsys.readouterr().err
     assert "Folder 'doggo'" in err and "Traceback" not in err and len(err.strip().splitlines()) == 2
+
+
+def test_ten_crop_accuracy_beside_the_centre_crop(loaded_model, tmp_path, capsys):
+    """Each picture filed under the class its ten crops agree on (computed one picture at a time):
+    ten-crop top-1 is 100%; the centre-crop figures are the plain run's."""
+    import torch
+
+    from alexnet_viewer.core.frame.preprocess import Preprocessor
+    from alexnet_viewer.core.papers.ten_crop import ten_crop
+    from alexnet_viewer.core.pictures.images import image_to_array, load_image
+    from alexnet_viewer.core.visualize.network import private_model
+
+    preprocess, model = Preprocessor(loaded_model.transforms, torch.device("cpu")), private_model(loaded_model.model)
+    root = tmp_path / "indices"
+    for path in SAMPLES[:4]:
+        best = ten_crop(model, preprocess, image_to_array(load_image(path))).top(1)[0][0]
+        (root / str(best)).mkdir(parents=True, exist_ok=True)
+        (root / str(best) / path.name).write_bytes(path.read_bytes())
+    plain, ten = tmp_path / "plain.json", tmp_path / "ten.json"
+    assert main(["evaluate", str(root), "--json", str(plain), "--workers", "0", *RANDOM]) == 0
+    assert main(["evaluate", str(root), "--json", str(ten), "--workers", "0", "--ten-crop", "--batch", "3", *RANDOM]) == 0
+    out = capsys.readouterr().out
+    assert "(ten crops, softmax averaged)" in out and "(centre crop)" in out
+    plain, ten = json.loads(plain.read_text()), json.loads(ten.read_text())
+    assert ten["ten_crop"] == {"top1": 1.0, "top5": 1.0} and "ten_crop" not in plain
+    assert (ten["top1"], ten["top5"], ten["mistakes"]) == (plain["top1"], plain["top5"], plain["mistakes"])

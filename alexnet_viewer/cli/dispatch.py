@@ -1,4 +1,5 @@
-"""Command line: the window (default), ``export``, ``bench``, ``info``, ``visualize``, ``evaluate`` and ``atlas``.
+"""Command line: the window (default), ``export``, ``bench``, ``info``, ``visualize``, ``evaluate``, ``atlas``
+and ``invariance``.
 
 Heavy imports (torch, Qt) happen inside each command so ``--help`` is instant and the
 window can paint before torch has finished importing.
@@ -19,7 +20,7 @@ def _gui_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="alexnet-viewer",
-        description="Watch AlexNet see a picture. Also: 'alexnet-viewer export -h', 'alexnet-viewer bench -h', 'alexnet-viewer info -h', 'alexnet-viewer visualize -h', 'alexnet-viewer evaluate -h', 'alexnet-viewer atlas build -h'.",
+        description="Watch AlexNet see a picture. Also: 'alexnet-viewer export -h', 'alexnet-viewer bench -h', 'alexnet-viewer info -h', 'alexnet-viewer visualize -h', 'alexnet-viewer evaluate -h', 'alexnet-viewer atlas build -h', 'alexnet-viewer invariance -h'.",
     )
     parser.add_argument("image", nargs="?", type=Path, help="picture or video to open (default: a bundled sample)")
     add_weights_options(parser)
@@ -75,6 +76,9 @@ def _export_parser() -> argparse.ArgumentParser:
     explain.add_argument("--smoothgrad-noise", type=float, default=0.15, metavar="F",
                          help="SmoothGrad's noise sigma as a fraction of the input's range (default 0.15)")
     explain.add_argument("--ig-steps", type=int, default=50, metavar="N", help="Integrated Gradients' steps (default 50)")
+    from alexnet_viewer.cli.paper_options import add_paper_options
+
+    add_paper_options(parser)
     add_weights_options(parser)
     return parser
 
@@ -126,8 +130,9 @@ def run_export(argv: list[str]) -> int:
         return EXIT_BAD_WEIGHTS
     try:
         from alexnet_viewer.cli.explain_export import explain_from_args
+        from alexnet_viewer.cli.paper_export import extras_from_args
 
-        explain = explain_from_args(args, engine.loaded)
+        explain = extras_from_args(args, engine.loaded, explain_from_args(args, engine.loaded))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -212,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         return run(argv[1:])
     if argv and argv[0] == "atlas":
         from alexnet_viewer.cli.atlas import run
+
+        return run(argv[1:])
+    if argv and argv[0] == "invariance":
+        from alexnet_viewer.cli.invariance import run
 
         return run(argv[1:])
     return run_window(argv)

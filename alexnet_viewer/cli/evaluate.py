@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
         help="decoding processes beside the forward (default as for 'atlas build': one on a CPU, the spare cores "
         "beside a GPU; 0 decodes between batches)",
     )
+    parser.add_argument("--ten-crop", action="store_true",
+                        help="also the accuracy of the softmax averaged over ten crops (Krizhevsky et al. 2012, 4.1)")
     add_weights_options(parser)
     return parser
 
@@ -74,7 +76,8 @@ def run(argv: list[str]) -> int:
 
     try:
         report = evaluate_folder(
-            loaded, args.folder, limit=args.limit, batch=args.batch, progress=progress, workers=workers
+            loaded, args.folder, limit=args.limit, batch=args.batch, progress=progress, workers=workers,
+            ten_crop=args.ten_crop,
         )
     except ViewerError as error:
         return _fail(str(error))
@@ -101,7 +104,9 @@ def summary(report) -> str:
     if not report.weights.trained:
         lines.append("UNTRAINED WEIGHTS: these accuracies are meaningless.")
     if report.count:
-        lines.append(f"top-1 {report.top1:.2%}   top-5 {report.top5:.2%}")
+        lines.append(f"top-1 {report.top1:.2%}   top-5 {report.top5:.2%}" + ("   (centre crop)" if report.ten_crop else ""))
+    if report.ten_crop and report.count:
+        lines.append(f"top-1 {report.ten_crop['top1']:.2%}   top-5 {report.ten_crop['top5']:.2%}   (ten crops, softmax averaged)")
     for figures in report.published.values():
         lines.append(
             f"  published: top-1 {figures['top1']:.2%}, top-5 {figures['top5']:.2%} ({figures['source']})"

@@ -186,6 +186,8 @@ def explain_from_args(args, loaded) -> ExplainExport | None:
         return None
     if getattr(args, "ablate", None):
         raise ValueError("--explain explains the intact network, so it cannot be combined with --ablate.")
+    if "occlusion" in methods and getattr(args, "occlusion", False):
+        raise ValueError("--explain-method occlusion and --occlusion both write occlusion_<class>.npy: ask for one of them.")
     settings = Settings(samples=args.smoothgrad_samples, noise=args.smoothgrad_noise, steps=args.ig_steps, seed=args.seed)
     try:
         return ExplainExport(loaded, args.explain_class, args.explain_layer, args.explain_unit, methods, settings,

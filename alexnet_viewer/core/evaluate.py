@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -29,6 +29,7 @@ from torchvision.models import AlexNet_Weights
 from alexnet_viewer.core.model.device_gate import device_work
 from alexnet_viewer.core.atlas.pictures import batches
 from alexnet_viewer.core.errors import ViewerError
+from alexnet_viewer.core.papers.ten_crop import CENTRE, average_softmax
 from alexnet_viewer.core.pictures.picture_files import list_pictures
 from alexnet_viewer.core.frame.result import WeightsInfo
 from alexnet_viewer.core.visualize.network import private_model
@@ -97,6 +98,7 @@ class EvaluationReport:
     mistakes: tuple[Mistake, ...]  # top-1 wrong, in folder order
     failures: tuple[Failure, ...]
     published: dict = field(default_factory=dict)
+    ten_crop: dict | None = None  # {"top1", "top5"}: the softmax averaged over ten crops (else centre crop)
 
     def to_json(self) -> dict:
         names = self.categories
@@ -113,6 +115,7 @@ class EvaluationReport:
             "top1": self.top1,
             "top5": self.top5,
             "published": self.published,
+            **({} if self.ten_crop is None else {"ten_crop": self.ten_crop}),
             "per_class": [vars(entry) for entry in self.per_class],
             "confused_pairs": [
                 {
@@ -256,8 +259,13 @@ def evaluate_folder(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     workers: int = 0,
+    ten_crop: bool = False,
 ) -> EvaluationReport:
     """Top-1/top-5 accuracy over the labelled folder; LayoutError for a bad layout or no pictures.
+
+    With ``ten_crop`` each picture's ten crops (core/papers/ten_crop.py) go through the network:
+    the report's figures stay the centre crop's (one of the ten, exactly the window's crop) and
+    ``ten_crop`` holds the accuracy of the softmax averaged over the ten.
 
     ``workers`` decoding processes run ahead of the forward (0: decode here, between batches).
     ``cancelled()`` is checked after every batch (EvaluationCancelled).
@@ -273,21 +281,31 @@ def evaluate_folder(
     network = private_model(loaded.model)
     paths = [path for path, _ in items]
     pin = loaded.device.type == "cuda"
-    labels, predictions, failures = [], [], []
+    labels, predictions, averaged, failures = [], [], [], []
     # The atlas's decoding: the safe loader and the engine's Preprocessor, ``workers`` processes ahead.
-    for chunk in batches(paths, loaded.transforms, batch, workers, None, pin_memory=pin):
+    for chunk in batches(paths, loaded.transforms, batch, workers, None, pin_memory=pin, ten_crop=ten_crop):
         if cancelled is not None and cancelled():
             raise EvaluationCancelled(f"Stopped after {len(labels) + len(failures)} of {len(items)} pictures.")
         failures += [Failure(paths[position], message) for position, message in chunk.errors]
         if chunk.pictures is not None:
             with device_work(loaded.device), torch.inference_mode():  # alone on MPS
-                logits = network(chunk.pictures.to(loaded.device, non_blocking=pin))
-                top = logits.topk(TOP_K, dim=1).indices.cpu()
+                pictures = chunk.pictures.to(loaded.device, non_blocking=pin)
+                if ten_crop:
+                    probabilities, mean = average_softmax(network, pictures)
+                    averaged += mean.topk(TOP_K, dim=1).indices.cpu().tolist()
+                    top = probabilities[:, CENTRE].topk(TOP_K, dim=1).indices.cpu()
+                else:
+                    top = network(pictures).topk(TOP_K, dim=1).indices.cpu()
             labels += [items[position] for position in chunk.indices]
             predictions += [tuple(row) for row in top.tolist()]
         if progress is not None:
             progress(len(labels) + len(failures), len(items))
-    return _report(Path(folder), layout, loaded, labels, predictions, failures)
+    report = _report(Path(folder), layout, loaded, labels, predictions, failures)
+    if not ten_crop:
+        return report
+    hits = [(true == top[0], true in top) for (_, true), top in zip(labels, averaged)]
+    figures = {name: sum(hit[k] for hit in hits) / len(hits) if hits else None for k, name in enumerate(("top1", "top5"))}
+    return replace(report, ten_crop=figures)
 
 
 def _report(folder, layout, loaded, labels, predictions, failures) -> EvaluationReport:

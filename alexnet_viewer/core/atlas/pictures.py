@@ -39,16 +39,22 @@ class Batch(NamedTuple):
 
 
 class _Pictures(Dataset):
-    def __init__(self, paths: Sequence[Path], transforms: object, draft: tuple[int, int] | None) -> None:
+    def __init__(self, paths: Sequence[Path], transforms: object, draft: tuple[int, int] | None, ten_crop: bool = False) -> None:
         self._paths = list(paths)
         self._preprocess = Preprocessor(transforms, torch.device("cpu"))
         self._draft = draft
+        self._ten_crop = ten_crop
 
     def __len__(self) -> int:
         return len(self._paths)
 
     def __getitem__(self, index: int):
         try:
+            if self._ten_crop:  # (10, 3, H, W): core/papers/ten_crop.py
+                from alexnet_viewer.core.papers.ten_crop import ten_crop_batch
+
+                array = image_to_array(load_image(self._paths[index], draft=self._draft))
+                return index, ten_crop_batch(self._preprocess, array)[0], None
             return index, load_picture(self._paths[index], self._preprocess, self._draft)[0], None
         except ImageLoadError as error:
             return index, None, str(error)
@@ -70,12 +76,14 @@ def batches(
     workers: int,
     draft: tuple[int, int] | None,
     pin_memory: bool = False,
+    ten_crop: bool = False,
 ) -> Iterator[Batch]:
-    """Consecutive batches of ``paths`` in order; ``workers`` processes decode ahead (0: inline)."""
+    """Consecutive batches of ``paths`` in order; ``workers`` processes decode ahead (0: inline).
+    With ``ten_crop`` each picture is its ten crops: pictures are (n, 10, 3, H, W)."""
     if not paths:
         return iter(())
     loader = DataLoader(
-        _Pictures(paths, transforms, draft),
+        _Pictures(paths, transforms, draft, ten_crop),
         batch_size=batch_size,
         shuffle=False,
         num_workers=workers,

@@ -57,13 +57,39 @@ class Preprocessor:
 
     def __call__(self, image: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """(normalised batch (1,3,224,224) float32, crop (3,224,224) uint8), both on the device."""
-        size = _compute_resized_output_size(list(image.shape[:2]), self._resize_size, None)
+        crop = self.crops_at(image, [self.centre_corner(self.resized_size(image))])[0]
+        return self.normalise(crop.unsqueeze(0)), crop
+
+    @property
+    def crop_size(self) -> tuple[int, int]:
+        return self._crop_size[0], self._crop_size[1]
+
+    def centre_corner(self, size: list[int], square: tuple[int, int] | None = None) -> tuple[int, int]:
+        """(top, left) of a centred crop (torchvision's center_crop rounding) of ``square``
+        (height, width; the network's crop by default) in a frame of ``size``."""
+        square = square or self.crop_size
+        return _crop_start(size[0], square[0]), _crop_start(size[1], square[1])
+
+    def resized_size(self, image: np.ndarray) -> list[int]:
+        """[height, width] of the picture resized by the weights' rule (short side 256)."""
+        return _compute_resized_output_size(list(image.shape[:2]), self._resize_size, None)
+
+    def crops_at(self, image: np.ndarray, corners: list[tuple[int, int]]) -> torch.Tensor:
+        """(n, 3, 224, 224) uint8 crops of the resized picture with these (top, left) corners,
+        rounded as the single centre crop is (the centre's corner gives exactly that crop)."""
+        size = self.resized_size(image)
+        height, width = self._crop_size[:2]
         if size[0] * size[1] > RESIZE_PIXEL_LIMIT:
-            crop = self._cut_out_crop(image, size)
-        else:
-            crop = self._resize_and_crop(self.upload(image), size)
-        batch = crop.unsqueeze(0).float().div_(255).sub_(self._mean).div_(self._std)
-        return batch, crop
+            return torch.stack([self._cut_out_crop(image, size, list(corner)) for corner in corners])
+        batch = self.upload(image).permute(2, 0, 1).unsqueeze(0)
+        resized = nnf.interpolate(batch.float() if self.float_resize else batch, size=size, mode="bilinear",
+                                  align_corners=False, antialias=self._antialias)[0]
+        crops = torch.stack([resized[:, top : top + height, left : left + width] for top, left in corners])
+        return _to_uint8(crops) if self.float_resize else crops
+
+    def normalise(self, crops: torch.Tensor) -> torch.Tensor:
+        """(n, 3, H, W) uint8 crops as the network's float32 input."""
+        return crops.float().div_(255).sub_(self._mean).div_(self._std)
 
     def upload(self, array: np.ndarray) -> torch.Tensor:
         """A uint8 picture or float32 array as a tensor on the device (zero-copy on the CPU)."""
@@ -76,18 +102,9 @@ class Preprocessor:
             return staging.to(self._device, non_blocking=True)
         return torch.from_numpy(np.ascontiguousarray(array)).to(self._device)
 
-    def _resize_and_crop(self, hwc: torch.Tensor, size: list[int]) -> torch.Tensor:
-        batch = hwc.permute(2, 0, 1).unsqueeze(0)  # (1, 3, H, W), channels-last in memory
-        if self.float_resize:
-            batch = batch.float()
-        resized = nnf.interpolate(batch, size=size, mode="bilinear", align_corners=False, antialias=self._antialias)
-        crop = F.center_crop(resized[0], self._crop_size)
-        return _to_uint8(crop) if self.float_resize else crop
-
-    def _cut_out_crop(self, image: np.ndarray, size: list[int]) -> torch.Tensor:
+    def _cut_out_crop(self, image: np.ndarray, size: list[int], corner: list[int]) -> torch.Tensor:
         (top, rows), (left, cols) = (
-            axis_weights(image.shape[axis], size[axis], _crop_start(size[axis], self._crop_size[axis]),
-                         self._crop_size[axis], self._antialias)
+            axis_weights(image.shape[axis], size[axis], corner[axis], self._crop_size[axis], self._antialias)
             for axis in (0, 1)
         )
         window = image[top : top + rows.shape[1], left : left + cols.shape[1]]

@@ -1,0 +1,64 @@
+"""The occlusion quad: the core's probability, strongest-relu5 and label grids of the picture on screen."""
+
+import numpy as np
+import torch
+
+from alexnet_viewer.core.explain import Explainer
+from alexnet_viewer.core.frame.preprocess import Preprocessor
+from alexnet_viewer.core.papers.occlusion_pictures import label_legend
+from alexnet_viewer.core.session import ViewerState
+from alexnet_viewer.qt.papers.occlusion_view import STRIDE, WINDOW, OcclusionView
+from tests.qt.panel_results import gradient_image, process
+
+
+def test_quad_shows_the_one_pass_of_the_top1(qtbot, shared_engine):
+    loaded = shared_engine.loaded
+    state = ViewerState()
+    view = OcclusionView(state, lambda: loaded)
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    result = process(shared_engine, phase=60)
+    state.result = result
+    qtbot.waitUntil(lambda: view.outcome is not None and not view.busy, timeout=60000)
+    found, class_index, categories = view.outcome
+    assert class_index == result.top5[0].index
+    batch = Preprocessor(loaded.transforms, torch.device("cpu"))(gradient_image(phase=60))[0]
+    expected = Explainer(loaded).occlusion(batch, class_index, WINDOW, STRIDE)
+    np.testing.assert_allclose(found.probability, expected.probability, rtol=1e-5)
+    np.testing.assert_allclose(found.channel_sum, expected.channel_sum, rtol=1e-5, atol=1e-6 * expected.channel_baseline)
+    assert np.array_equal(found.labels, expected.labels) and found.channel == expected.channel
+    legend = label_legend(found.labels)
+    assert categories[legend[0][0]] in view.legend.text()
+    assert f"Channel {found.channel}" in view.captions["channel"].text()
+    worst = np.unravel_index(int(np.argmin(found.probability)), found.probability.shape)
+    rect = view._square.rect()
+    assert (rect.top(), rect.left(), rect.width()) == (found.offsets[worst[0]], found.offsets[worst[1]], WINDOW)
+    view.grab().save("/tmp/shots/papers/occlusion.png")
+
+
+def test_every_convolution_runs_inside_the_device_gate(qtbot, shared_engine, monkeypatch):
+    """On MPS one thread talks to the device: serial mode forced on the CPU proves it."""
+    import threading
+
+    from alexnet_viewer.core.model import device_gate
+
+    outside = []
+    real = torch.nn.Conv2d._conv_forward
+
+    def watched(self, *args, **kwargs):
+        if not device_gate.held_here():
+            outside.append(threading.current_thread().name)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.Conv2d, "_conv_forward", watched)
+    device_gate.force_serial(True)
+    try:
+        view = OcclusionView(ViewerState(), lambda: shared_engine.loaded)
+        qtbot.addWidget(view)
+        view.show()
+        view.state.result = process(shared_engine)
+        qtbot.waitUntil(lambda: view.outcome is not None and not view.busy, timeout=60000)
+    finally:
+        device_gate.force_serial(None)
+    assert outside == []

@@ -1,0 +1,51 @@
+"""The Ten-crop view: follows the picture on screen off the GUI thread, shows the core's answer."""
+
+import numpy as np
+import pytest
+
+from alexnet_viewer.core.frame.preprocess import Preprocessor
+from alexnet_viewer.core.papers.ten_crop import ten_crop
+from alexnet_viewer.core.session import ViewerState
+from alexnet_viewer.core.visualize.network import private_model
+from alexnet_viewer.qt.papers.tencrop_view import TenCropView
+from alexnet_viewer.qt.panels.top5_panel import format_percent
+from tests.qt.panel_results import process
+
+
+@pytest.fixture()
+def state():
+    return ViewerState()
+
+
+def test_shows_each_crop_and_the_averaged_top5_of_the_newest_picture(qtbot, shared_engine, state):
+    loaded = shared_engine.loaded
+    view = TenCropView(state, lambda: loaded)
+    qtbot.addWidget(view)
+    view.resize(1200, 600)
+    view.show()
+    assert "Open a picture" in view.status.text()
+    first, second = process(shared_engine, phase=0, frame_id=1), process(shared_engine, phase=90, frame_id=2)
+    state.result = first
+    state.result = second  # arrives while the first runs: only the newest is shown
+    qtbot.waitUntil(lambda: view.outcome is not None and not view.busy, timeout=20000)
+    found, categories = view.outcome
+    expected = ten_crop(private_model(loaded.model), Preprocessor(loaded.transforms, loaded.device), second.image)
+    assert np.array_equal(found.crops, expected.crops)
+    top = expected.top(5)
+    assert [name.text() for name in view.names] == [categories[index] for index, _ in top]
+    assert view.bars[0].text == format_percent(top[0][1])
+    assert view.captions[9].text().startswith(categories[expected.crop_top1()[9][0]])
+    view.grab().save("/tmp/shots/papers/tencrop.png")
+
+
+def test_waits_for_the_weights_and_stays_idle_while_hidden(qtbot, shared_engine, state):
+    model = {"loaded": None}
+    view = TenCropView(state, lambda: model["loaded"])
+    qtbot.addWidget(view)
+    state.result = process(shared_engine)
+    assert not view.busy and view.outcome is None  # hidden: nothing computed
+    view.show()
+    assert "Waiting for the weights" in view.status.text()
+    model["loaded"] = shared_engine.loaded
+    view.refresh()
+    qtbot.waitUntil(lambda: view.outcome is not None, timeout=20000)
