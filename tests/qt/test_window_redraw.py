@@ -57,3 +57,19 @@ def test_live_frames_ask_for_every_layers_statistics_four_times_a_second(make_wi
     window._on_statistics_shown(False)
     window.post_frame(frame)
     assert posted[-1].view.statistics is False
+
+
+def test_bench_interact_times_view_changes_with_no_forward(make_window, qtbot, picture):
+    from PySide6.QtWidgets import QApplication
+
+    from alexnet_viewer.bench.interact import format_report, measure_changes
+
+    window = make_window()
+    wait_for_frame(qtbot, window, window.open_path(picture))
+    report = measure_changes(QApplication.instance(), window, changes=6)
+    assert report["forwards_during_changes"] == 0
+    assert report["change_kinds"] == {"layer": 3, "channel": 2, "order": 1}
+    assert 0 <= report["switch_median_ms"] <= report["switch_p95_ms"] <= report["switch_max_ms"]
+    text = format_report({**report, "device": "cpu", "torch": "x", "threads": 2, "weights": "random, seed 0",
+                          "bare_forward_ms": 10.0, "switch_ratio": report["switch_p95_ms"] / 10.0})
+    assert "switch ratio" in text and "target <= 0.3" in text
