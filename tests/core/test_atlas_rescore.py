@@ -1,6 +1,6 @@
 """Atlas values are the viewer's values (issue 17, item 4): candidates found in draft-decoded
-JPEGs are rescored in full, so on real photos the atlas equals a brute-force ranking of
-fully decoded pictures, although the draft decoding alone would differ."""
+JPEGs are rescored in full, so on real photos (the bundled samples) the atlas equals a
+brute-force ranking of fully decoded pictures, although the draft decoding alone would differ."""
 
 import numpy as np
 import pytest
@@ -17,20 +17,22 @@ K = 3
 
 @pytest.fixture(scope="module")
 def photos(tmp_path_factory):
-    """Real photos, large enough for draft decoding (short side >= 2 x the resize), as JPEGs."""
-    data = pytest.importorskip("skimage.data")
+    """The bundled sample photos (scikit-image's), flipped too, large enough for draft
+    decoding (short side >= 2 x the resize), as JPEGs."""
+    from alexnet_viewer.core.pictures.samples import list_samples
+
+    samples = list_samples()
+    if not samples:
+        pytest.skip("no bundled sample photos")
     folder = tmp_path_factory.mktemp("photos")
-    pictures = {
-        "astronaut": data.astronaut(), "chelsea": data.chelsea(), "coffee": data.coffee(), "rocket": data.rocket(),
-        "hubble": data.hubble_deep_field(), "cells": data.immunohistochemistry(), "retina": data.retina(),
-    }
-    pictures["astronaut-flipped"] = pictures["astronaut"][:, ::-1]
-    pictures["coffee-flipped"] = pictures["coffee"][:, ::-1]
-    for name, array in pictures.items():
-        image = Image.fromarray(np.ascontiguousarray(array))
+    for _, path in samples:
+        with Image.open(path) as opened:
+            image = opened.convert("RGB")
         if min(image.size) < 512:
-            image = image.resize((image.width * 2, image.height * 2), Image.BICUBIC)
-        image.save(folder / f"{name}.jpg", quality=90)
+            scale = -(-512 // min(image.size))
+            image = image.resize((image.width * scale, image.height * scale), Image.BICUBIC)
+        image.save(folder / f"{path.stem}.jpg", quality=90)
+        image.transpose(Image.FLIP_LEFT_RIGHT).save(folder / f"{path.stem}-flipped.jpg", quality=90)
     return folder
 
 
