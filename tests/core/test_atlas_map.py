@@ -2,44 +2,21 @@
 
 import numpy as np
 import pytest
-import skimage.data
-from PIL import Image
 from sklearn.manifold import trustworthiness
 
 import alexnet_viewer.core.atlas.embedding as embedding
-from alexnet_viewer.core.atlas.build import BuildOptions, build_atlas
 from alexnet_viewer.core.atlas.embedding import Placer, cache_path, draw_map, embed, read_cached
 from alexnet_viewer.core.atlas.neighbours import load_codes
 from alexnet_viewer.core.atlas.store import AtlasError
 from alexnet_viewer.core.model.loader import WeightsSpec, load_model
-
-PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry", "hubble_deep_field", "colorwheel", "logo")
-
-
-def photo_folder(root):
-    """Real photos, each also flipped and cropped twice: 32 pictures in 8 families."""
-    folder = root / "photos"
-    folder.mkdir()
-    for name in PHOTOS:
-        pixels = getattr(skimage.data, name)()[..., :3]
-        h, w = pixels.shape[:2]
-        variants = {
-            "whole": pixels,
-            "flip": pixels[:, ::-1],
-            "top": pixels[: h * 3 // 4, : w * 3 // 4],
-            "bottom": pixels[h // 4 :, w // 4 :],
-        }
-        for kind, array in variants.items():
-            Image.fromarray(np.ascontiguousarray(array)).save(folder / f"{name}-{kind}.png")
-    return folder
+from tests.photo_fixtures import photo_atlas
 
 
 @pytest.fixture(scope="module")
 def atlas(tmp_path_factory):
     root = tmp_path_factory.mktemp("map")
     loaded = load_model(WeightsSpec.random(0), device="cpu")
-    build_atlas(loaded, [photo_folder(root)], root / "atlas", BuildOptions(top_k=2, batch_size=16), spec=WeightsSpec.random(0))
-    return load_codes(root / "atlas"), loaded
+    return load_codes(photo_atlas(root, loaded)), loaded
 
 
 def test_the_map_keeps_neighbours_on_real_photos(atlas):

@@ -153,3 +153,12 @@ def code_of(loaded, batch: torch.Tensor) -> np.ndarray:
         return capture.codes_of(batch.to(loaded.device))[0]
     finally:
         capture.remove()
+
+
+def result_query(atlas: AtlasCodes, result, path: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(relu7 code, crop) of a Result on screen; an unchanged atlas picture's own (``path``,
+    given when the picture is a file shown unedited and unablated) so it lands at 0."""
+    index = None if path is None else atlas.stored(path)
+    if index is not None:
+        return atlas.codes[index], atlas.crop(index)
+    return np.asarray(result.activations["relu7"], np.float32).reshape(-1), np.asarray(result.crop)
