@@ -105,9 +105,13 @@ class Placer:
 
         affinities = affinity.PerplexityBasedNN(atlas.codes, perplexity=perplexity_for(len(atlas)), random_state=SEED, n_jobs=1)
         self._embedding = TSNEEmbedding(np.asarray(xy, np.float64), affinities, random_state=SEED)
-        self._k = max(1, min(25, len(atlas) - 1))
+        self._xy = np.asarray(xy, np.float64)
+        self._k = max(1, min(10, len(atlas) - 1))  # the start is the median of these neighbours
 
-    def place(self, code: np.ndarray) -> tuple[float, float]:
+    def place(self, code: np.ndarray, index: int | None = None) -> tuple[float, float]:
+        """Where ``code`` lands; an atlas picture's own place when ``index`` says which it is."""
+        if index is not None:
+            return float(self._xy[index, 0]), float(self._xy[index, 1])
         point = self._embedding.transform(np.asarray(code, np.float32)[None], perplexity=min(5.0, self._k / 3), k=self._k)
         return float(point[0, 0]), float(point[0, 1])
 
