@@ -73,7 +73,7 @@ def test_the_drawing_shows_each_crop_at_its_place(atlas):
     codes, _ = atlas
     xy = embed(codes)
     picture = draw_map(codes, xy, size=512, thumb=32)
-    assert picture.shape == (512, 512, 3)
+    assert max(picture.shape[:2]) == 512 and picture.shape[2] == 3
     corner = embedding.layout(xy, 512, 32)[-1]
     x, y = corner
     assert (picture[y : y + 32, x : x + 32] != 255).any()

@@ -124,11 +124,14 @@ def layout(xy: np.ndarray, size: int, thumb: int) -> np.ndarray:
 
 
 def draw_map(atlas: AtlasCodes, xy: np.ndarray, size: int = 2048, thumb: int = 96) -> np.ndarray:
-    """The map as an RGB picture: each crop shrunk to ``thumb`` px at its position (later on top)."""
+    """The map as an RGB picture ``size`` wide (its longer side), as tall or wide as the map
+    needs: each crop shrunk to ``thumb`` px at its position (later ones on top)."""
     from PIL import Image
 
-    canvas = np.full((size, size, 3), 255, np.uint8)
-    for i, (x, y) in enumerate(layout(xy, size, thumb)):
+    corners = layout(xy, size, thumb)
+    height, width = int(corners[:, 1].max()) + thumb, int(corners[:, 0].max()) + thumb
+    canvas = np.full((height, width, 3), 255, np.uint8)
+    for i, (x, y) in enumerate(corners):
         small = np.asarray(Image.fromarray(atlas.crop(i)).resize((thumb, thumb), Image.Resampling.BILINEAR))
         canvas[y : y + thumb, x : x + thumb] = small
     return canvas
