@@ -144,3 +144,21 @@ def test_a_damaged_shard_is_one_sentence(built):
     (out / FOLDER / f"{index['shards'][0]}-crops.npy").write_bytes(b"garbage")
     with pytest.raises(AtlasError, match="atlas build"):
         load_codes(out)
+
+
+def test_adding_codes_reports_progress_and_a_stopped_pass_keeps_what_it_flushed(built, loaded):
+    folder, out = built
+    shutil.rmtree(out / FOLDER)
+    seen = []
+
+    def stop_after_first(done, total):
+        seen.append((done, total))
+        if len(seen) == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build_atlas(loaded, [folder], out, OPTIONS, spec=WeightsSpec.random(0), progress=stop_after_first)
+    assert seen == [(3, 7)]  # one batch of three coded and flushed
+    assert len(read_index(out).files) == 3
+    report = build_atlas(loaded, [folder], out, OPTIONS, spec=WeightsSpec.random(0), progress=lambda *_: None)
+    assert report.coded == 4 and len(load_codes(out)) == 7

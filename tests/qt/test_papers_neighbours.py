@@ -76,7 +76,7 @@ def test_live_frames_newest_wins_and_the_ranking_runs_off_the_gui_thread(qtbot, 
     expected = original(view.atlas, "relu7", np.asarray(last.activations["relu7"]), 6)
     qtbot.waitUntil(lambda: [n.path for n in view.shown["relu7"]] == [n.path for n in expected] and not view._ranker.busy, timeout=30000)
     assert threads and not any(threads)
-    assert len(threads) <= 2 * 3  # the first frame, then only the newest waiting one: never all five
+    assert len(threads) == 2 * 2  # two spaces for the first frame, then for the newest waiting one only
 
 
 def test_an_atlas_without_codes_says_to_build_again(qtbot, view, tmp_path):
@@ -84,3 +84,14 @@ def test_an_atlas_without_codes_says_to_build_again(qtbot, view, tmp_path):
     view.state.atlas = tmp_path
     qtbot.waitUntil(lambda: "atlas" in view.status.text() and "Loading" not in view.status.text(), timeout=30000)
     assert view.atlas is None and view.status.text().endswith(".")
+
+
+def test_an_atlas_of_other_weights_is_said(qtbot, view, atlas_folder):
+    from alexnet_viewer.core.model.weights_spec import WeightsSpec
+
+    view.state.weights = WeightsSpec.random(7)
+    view.state.atlas = atlas_folder
+    qtbot.waitUntil(lambda: view.atlas is not None, timeout=30000)
+    assert "other weights" in view.status.text()
+    view.state.weights = WeightsSpec.random(0)  # the atlas's own
+    assert "other weights" not in view.status.text()

@@ -76,6 +76,7 @@ class NeighboursView(TitledPanel):
         self._ranker = Latest("Neighbours", self._rank, self._ranked, self._failed, self)
         follow(self, state.events.atlas, self._on_atlas)
         follow(self, state.events.result, self._on_result)
+        follow(self, state.events.weights, lambda *_: self.atlas is not None and self.status.setText(self._describe()))
         self._on_atlas(state.atlas)
 
     # the atlas
