@@ -47,16 +47,14 @@ class AtlasCodes:
         self.paths = tuple(entry.path for entry in manifest.files)
         self.codes = codes  # (N, 4096) float32
         self._crops = crops  # per shard: (memory-mapped crops, atlas indices, their rows)
+        self._where = {int(i): (shard, int(row)) for shard, (_, indices, rows) in enumerate(crops) for i, row in zip(indices, rows)}
 
     def __len__(self) -> int:
         return len(self.paths)
 
     def crop(self, index: int) -> np.ndarray:
-        for mapped, indices, rows in self._crops:
-            hit = np.flatnonzero(indices == index)
-            if hit.size:
-                return np.asarray(mapped[rows[hit[0]]])
-        raise IndexError(index)
+        shard, row = self._where[int(index)]
+        return np.asarray(self._crops[shard][0][row])
 
     def stored(self, path: Path) -> int | None:
         """The index of ``path`` when it is an atlas picture unchanged since its build."""
