@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QToolButton, QVBoxLayout, QWi
 from alexnet_viewer.core.atlas.identity import spec_from_identity
 from alexnet_viewer.core.atlas.neighbours import load_codes, result_query
 from alexnet_viewer.core.pictures.edits import Edits
-from alexnet_viewer.qt.panels.style import TitledPanel, apply_spacing, caption_label, title_label
+from alexnet_viewer.qt.panels.style import SPACING, TitledPanel, apply_spacing, caption_label, title_label
 from alexnet_viewer.qt.papers.latest import Latest, follow
 
-THUMB = 144
+THUMB, MAX_THUMB = 128, 224  # thumbnails grow with the view's width, never below THUMB
 SPACE_TITLES = (("relu7", "Nearest in fc7 (relu7, 4096 values)"), ("pixels", "Nearest in pixels (224×224 RGB)"))
 
 
@@ -56,6 +56,7 @@ class NeighboursView(TitledPanel):
         layout.addLayout(grid)
         layout.addStretch(1)
         self.query_label = QLabel()
+        self.query_label.setScaledContents(True)
         self.query_label.setFixedSize(THUMB, THUMB)
         grid.addWidget(caption_label("On screen"), 0, 0)
         grid.addWidget(self.query_label, 1, 0, 3, 1, Qt.AlignmentFlag.AlignTop)
@@ -128,7 +129,7 @@ class NeighboursView(TitledPanel):
         self._show_lists(outcome["lists"], outcome["crop"])
 
     def _show_lists(self, lists: dict, crop) -> None:
-        self.query_label.setPixmap(QPixmap() if crop is None else rgb_pixmap(crop, THUMB))
+        self.query_label.setPixmap(QPixmap() if crop is None else rgb_pixmap(crop, MAX_THUMB))
         for space, buttons in self.buttons.items():
             items = lists[space]
             self.shown[space] = [item for item, _ in items]
@@ -137,9 +138,18 @@ class NeighboursView(TitledPanel):
                 if entry is None:
                     continue
                 item, pixels = entry
-                button.setIcon(QIcon(rgb_pixmap(pixels, THUMB)))
-                button.setText(f"{item.rank}. {Path(item.path).name[:18]}\n{item.distance:.4g}")
+                name = Path(item.path).name
+                button.setIcon(QIcon(rgb_pixmap(pixels, MAX_THUMB)))
+                button.setText(f"{item.rank}. {name if len(name) <= 20 else name[:19] + '…'}\n{item.distance:.4g}")
                 button.setToolTip(f"{item.path}\ndistance {item.distance:.6g} — click to open")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        side = max(THUMB, min(MAX_THUMB, event.size().width() // (self.k + 1) - 3 * SPACING))
+        self.query_label.setFixedSize(side, side)
+        for buttons in self.buttons.values():
+            for button in buttons:
+                button.setIconSize(QSize(side, side))
 
     def _clicked(self, space: str, column: int) -> None:
         if column < len(self.shown[space]):
