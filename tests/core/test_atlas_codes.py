@@ -162,3 +162,12 @@ def test_adding_codes_reports_progress_and_a_stopped_pass_keeps_what_it_flushed(
     assert len(read_index(out).files) == 3
     report = build_atlas(loaded, [folder], out, OPTIONS, spec=WeightsSpec.random(0), progress=lambda *_: None)
     assert report.coded == 4 and len(load_codes(out)) == 7
+
+
+def test_a_damaged_shard_is_coded_again_by_the_next_build(built, loaded):
+    folder, out = built
+    index = json.loads((out / FOLDER / INDEX).read_text())
+    (out / FOLDER / f"{index['shards'][0]}-codes.npy").write_bytes(b"garbage")
+    report = build_atlas(loaded, [folder], out, OPTIONS, spec=WeightsSpec.random(0))
+    assert report.coded == sum(entry["shard"] == 0 for entry in index["files"]) > 0
+    assert len(load_codes(out)) == 7

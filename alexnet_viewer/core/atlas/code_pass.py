@@ -14,8 +14,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alexnet_viewer.core.atlas.codes import CodeCapture, CodeEntry, CodeIndex, crops_from_batch, read_index, write_index, write_shard
+from alexnet_viewer.core.atlas.codes import (
+    CodeCapture, CodeEntry, CodeIndex, crops_from_batch, read_index, shard_paths, write_index, write_shard,
+)
 from alexnet_viewer.core.atlas.pictures import batches
+from alexnet_viewer.core.model.device_gate import device_work
 
 
 class CodeRun:
@@ -29,7 +32,7 @@ class CodeRun:
             index = read_index(out)
             if index is None or index.weights_sha256 != sha or index.preprocess != preprocess:
                 index = CodeIndex(sha, preprocess)
-            self._index = index
+            self._index = _without_damaged_shards(out, index)
 
     def keep(self, indices: np.ndarray, pictures: torch.Tensor) -> None:
         """The codes of the forward that just ran (armed) for the plan's pictures ``indices``."""
@@ -67,10 +70,11 @@ class CodeRun:
             batch = next(stream, None)
             if batch is not None:
                 if batch.pictures is not None:
-                    pictures = batch.pictures.to(device)
-                    with self.capture.armed(), torch.inference_mode():
-                        self._loaded.model.features(pictures)
-                    self.keep(np.array([mine[j][0] for j in batch.indices], np.int64), pictures)
+                    with device_work(device):  # alone on MPS (core/model/device_gate.py)
+                        pictures = batch.pictures.to(device)
+                        with self.capture.armed(), torch.inference_mode():
+                            self._loaded.model.features(pictures)
+                        self.keep(np.array([mine[j][0] for j in batch.indices], np.int64), pictures)
                 done += len(batch.indices) + len(batch.errors)
             self.flush()
             if progress is not None and self._comm.is_root:
@@ -95,3 +99,17 @@ class CodeRun:
 
     def remove(self) -> None:
         self.capture.remove()
+
+
+def _without_damaged_shards(out: Path, index: CodeIndex) -> CodeIndex:
+    """The index less the pictures whose shard does not read back whole (they are coded again)."""
+    rows: dict[int, int] = {}
+    for shard, name in enumerate(index.shards):
+        try:
+            codes, crops = (np.load(path, allow_pickle=False, mmap_mode="r") for path in shard_paths(out, name))
+            whole = codes.ndim == 2 and crops.ndim == 4 and len(codes) == len(crops)
+        except (OSError, ValueError):
+            whole = False
+        rows[shard] = len(codes) if whole else 0
+    index.files = {path: entry for path, entry in index.files.items() if entry.row < rows[entry.shard]}
+    return index

@@ -23,6 +23,7 @@ from alexnet_viewer.core.atlas.lookup import open_atlas
 from alexnet_viewer.core.atlas.pictures import load_picture
 from alexnet_viewer.core.atlas.store import AtlasError, Manifest
 from alexnet_viewer.core.frame.preprocess import Preprocessor
+from alexnet_viewer.core.model.device_gate import device_work
 
 SPACES = ("relu7", "pixels")
 _CHUNK = 256
@@ -148,7 +149,8 @@ def code_of(loaded, batch: torch.Tensor) -> np.ndarray:
     """The relu7 code of a normalised (1, 3, H, W) batch."""
     capture = CodeCapture(loaded.model)
     try:
-        return capture.codes_of(batch.to(loaded.device))[0]
+        with device_work(loaded.device):  # alone on MPS (core/model/device_gate.py)
+            return capture.codes_of(batch.to(loaded.device))[0]
     finally:
         capture.remove()
 
