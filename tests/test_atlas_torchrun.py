@@ -5,7 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from alexnet_viewer.core.atlas.build import BuildOptions, build_atlas
+from alexnet_viewer.core.atlas.neighbours import load_codes
 from alexnet_viewer.core.model.loader import WeightsSpec
 from tests.atlas_fixtures import assert_same_atlas, atlas_by_path, make_folder
 
@@ -28,3 +31,9 @@ def test_two_processes_build_the_same_atlas_as_one(loaded_model, tmp_path):
     assert 'skipped: Cannot open "broken.jpg": damaged file.' in output
     assert "5 processed over 2 processes" in output
     assert_same_atlas(atlas_by_path(tmp_path / "two"), atlas_by_path(tmp_path / "one"))
+    # relu7 codes and crops: each rank wrote its own shards, rank 0 the index
+    one, two = load_codes(tmp_path / "one"), load_codes(tmp_path / "two")
+    assert one.paths == two.paths
+    np.testing.assert_allclose(two.codes, one.codes, rtol=1e-5, atol=1e-6 * float(np.abs(one.codes).max()))
+    for i in range(len(one)):
+        np.testing.assert_array_equal(two.crop(i), one.crop(i))

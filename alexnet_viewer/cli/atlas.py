@@ -57,7 +57,11 @@ def run(argv: list[str]) -> int:
         return run_build(argv[1:])
     if argv and argv[0] == "top":
         return run_top(argv[1:])
-    print("usage: alexnet-viewer atlas {build,top} ... (see 'alexnet-viewer atlas build -h')", file=sys.stderr)
+    if argv and argv[0] in ("neighbours", "map"):
+        from alexnet_viewer.cli import atlas_papers
+
+        return (atlas_papers.run_neighbours if argv[0] == "neighbours" else atlas_papers.run_map)(argv[1:])
+    print("usage: alexnet-viewer atlas {build,top,neighbours,map} ... (see 'alexnet-viewer atlas build -h')", file=sys.stderr)
     return EXIT_BAD_USAGE
 
 
@@ -164,7 +168,8 @@ def _summary(report, out: Path, world: int) -> str:
             f"atlas {out}: {report.pictures:,} pictures ({report.processed:,} processed{ranks} at "
             f"{rate:.1f} images/s, {report.reused:,} unchanged, {report.dropped:,} removed or changed)"
         )
-    return text + (f"; {report.bad} could not be used" if report.bad else "")
+    coded = f"; relu7 codes added for {report.coded:,} pictures it held" if report.coded else ""
+    return text + coded + (f"; {report.bad} could not be used" if report.bad else "")
 
 
 def run_top(argv: list[str]) -> int:

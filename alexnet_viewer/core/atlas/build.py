@@ -23,6 +23,7 @@ from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.model.weights_spec import WeightsSpec
 from alexnet_viewer.core.atlas import store
 from alexnet_viewer.core.atlas.capture import SpatialMaxima, channel_layout
+from alexnet_viewer.core.atlas.code_pass import CodeRun
 from alexnet_viewer.core.atlas.distributed import Solo
 from alexnet_viewer.core.atlas.identity import preprocess_identity, weights_identity
 from alexnet_viewer.core.atlas.pictures import batches, draft_size
@@ -56,6 +57,7 @@ class BuildReport:
     dropped: int = 0  # pictures the atlas held that are gone or changed
     bad: int = 0  # files that could not be used (all ranks)
     seconds: float = 0.0  # the pass: decoding, forward, merging and writing
+    coded: int = 0  # pictures held without a relu7 code, decoded again for it
     up_to_date: bool = False
     repaired: list[str] = field(default_factory=list)  # damaged files found, and what was done
 
@@ -103,7 +105,9 @@ def build_atlas(
     report = BuildReport(up_to_date=up_to_date, bad=carried_bad, repaired=list(plan.repaired) if plan is not None else [])
     if plan is not None:
         report.reused, report.dropped, report.pictures = len(plan.recorded), plan.dropped, len(plan.recorded)
+    codes = CodeRun(loaded, out, comm, plan)  # relu7 codes and crops (core/atlas/code_pass.py)
     if up_to_date:
+        report.coded = codes.complete(options.batch_size, options.workers, draft, progress)
         return report
     start = perf_counter()
     run = _Run(comm, plan, out, options, layers, len(todo), progress)
@@ -128,20 +132,27 @@ def build_atlas(
                     if on_bad is not None:
                         on_bad(message)
                 if batch.pictures is not None:
+                    indices = np.array([mine[j][0] for j in batch.indices], np.int64)
                     with device_work(device):  # a batch at a time: alone on MPS, between frames
-                        values, positions = maxima.run(batch.pictures.to(device, non_blocking=True))
-                    run.keep(np.array([mine[j][0] for j in batch.indices], np.int64), values, positions)
+                        pictures = batch.pictures.to(device, non_blocking=True)
+                        with codes.capture.armed():
+                            values, positions = maxima.run(pictures)
+                        codes.keep(indices, pictures)  # relu7 and the crops come back from the device
+                    run.keep(indices, values, positions)
                 run.seen += len(batch.indices) + len(batch.errors)
             last = step == steps - 1
             if (step + 1) % flush_steps == 0 or last:
                 run.flush(final=last)
+                codes.flush()
             run.show()
             if after_batch is not None:
                 after_batch(step + 1)
         if steps == 0:
             run.flush(final=True)
+        report.coded = codes.complete(options.batch_size, options.workers, draft, progress)
     finally:
         maxima.remove()
+        codes.remove()
     report.bad += comm.total(run.bad_count)
     report.processed = comm.total(run.processed)
     report.seconds = perf_counter() - start

@@ -11,6 +11,7 @@ import numpy as np
 from alexnet_viewer.core.output_files import unusable_folder_reason
 from alexnet_viewer.core.pictures.picture_files import list_pictures
 from alexnet_viewer.core.atlas.capture import LayerBlock
+from alexnet_viewer.core.atlas.codes import FOLDER as CODES
 from alexnet_viewer.core.atlas.store import (
     AtlasError,
     BadFile,
@@ -77,7 +78,7 @@ def open_atlas_folder(out: Path, force: bool = False) -> Manifest | None:
     reason = unusable_folder_reason(out)
     if reason is not None:
         raise AtlasError(f"Cannot write the atlas to '{out}': {reason}.")
-    foreign = any(not name.startswith(".") and not is_own_file(name) for name in os.listdir(out))
+    foreign = any(not name.startswith(".") and not is_own_file(name) and name != CODES for name in os.listdir(out))
     try:
         manifest = read_manifest(out)
     except AtlasError:

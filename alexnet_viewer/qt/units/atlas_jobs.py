@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -141,6 +142,9 @@ def _clean_after_stop(out: Path, made: bool) -> str:
         return "Stopped; the atlas folder was already damaged."
     remove_unreferenced(out, manifest)
     if manifest is None:
+        from alexnet_viewer.core.atlas.codes import FOLDER
+
+        shutil.rmtree(out / FOLDER, ignore_errors=True)  # relu7 codes of pictures no atlas lists
         if made:
             try:
                 out.rmdir()

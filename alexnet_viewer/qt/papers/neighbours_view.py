@@ -1,0 +1,156 @@
+"""The picture on screen beside its nearest atlas pictures in fc7 and in pixels (Krizhevsky et
+al. 2012, Fig. 4 right): near in relu7, often far apart in pixels.
+
+It follows the viewer state: ``atlas`` (its codes are loaded in the background) and ``result``
+(each new one, a live camera's frames too, is ranked in the background, newest wins). A click
+on a neighbour hands its path to ``open_picture``. The model getter is not needed: the Result
+already carries relu7.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import QGridLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from alexnet_viewer.core.atlas.identity import spec_from_identity
+from alexnet_viewer.core.atlas.neighbours import load_codes, result_query
+from alexnet_viewer.core.pictures.edits import Edits
+from alexnet_viewer.qt.panels.style import SPACING, TitledPanel, apply_spacing, caption_label, title_label
+from alexnet_viewer.qt.papers.latest import Latest, follow
+
+THUMB, MAX_THUMB = 128, 224  # thumbnails grow with the view's width, never below THUMB
+SPACE_TITLES = (("relu7", "Nearest in fc7 (relu7, 4096 values)"), ("pixels", "Nearest in pixels (224×224 RGB)"))
+
+
+def rgb_pixmap(pixels: np.ndarray, side: int) -> QPixmap:
+    pixels = np.ascontiguousarray(pixels[..., :3], np.uint8)
+    image = QImage(pixels.data, pixels.shape[1], pixels.shape[0], 3 * pixels.shape[1], QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(image.copy()).scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+
+
+def shown_path(state) -> Path | None:
+    """The picture's file when the screen shows it as the atlas saw it (unedited, unablated)."""
+    picture = state.picture
+    if picture is None or picture.live or picture.path is None or state.edits != Edits() or state.ablations:
+        return None
+    return picture.path
+
+
+class NeighboursView(TitledPanel):
+    def __init__(self, state, model: Callable[[], object], open_picture: Callable[[Path], None], k: int = 6, parent=None) -> None:
+        super().__init__(parent)
+        self.state, self._model, self._open_picture, self.k = state, model, open_picture, k
+        self.atlas = None
+        self.shown: dict[str, list] = {"relu7": [], "pixels": []}  # the Neighbours on screen
+        layout = apply_spacing(QVBoxLayout(self))
+        self.title = title_label("Neighbours in fc7 and in pixels")
+        self.status = caption_label(wrap=True)
+        layout.addWidget(self.title)
+        layout.addWidget(self.status)
+        grid = QGridLayout()
+        layout.addLayout(grid)
+        layout.addStretch(1)
+        self.query_label = QLabel()
+        self.query_label.setScaledContents(True)
+        self.query_label.setFixedSize(THUMB, THUMB)
+        grid.addWidget(caption_label("On screen"), 0, 0)
+        grid.addWidget(self.query_label, 1, 0, 3, 1, Qt.AlignmentFlag.AlignTop)
+        self.buttons: dict[str, list[QToolButton]] = {}
+        for row, (space, text) in enumerate(SPACE_TITLES):
+            grid.addWidget(title_label(text), 2 * row, 1, 1, k)
+            self.buttons[space] = []
+            for column in range(k):
+                button = QToolButton()
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+                button.setIconSize(QSize(THUMB, THUMB))
+                button.setAutoRaise(True)
+                button.clicked.connect(lambda _=False, s=space, c=column: self._clicked(s, c))
+                button.setVisible(False)
+                grid.addWidget(button, 2 * row + 1, 1 + column)
+                self.buttons[space].append(button)
+        self._loader = Latest("Atlas codes", lambda folder, _t: load_codes(folder), self._loaded, self._failed, self)
+        self._ranker = Latest("Neighbours", self._rank, self._ranked, self._failed, self)
+        follow(self, state.events.atlas, self._on_atlas)
+        follow(self, state.events.result, self._on_result)
+        follow(self, state.events.weights, lambda *_: self.atlas is not None and self.status.setText(self._describe()))
+        self._on_atlas(state.atlas)
+
+    # the atlas
+    def _on_atlas(self, folder, _old=None) -> None:
+        self.atlas = None
+        self._show_lists({"relu7": [], "pixels": []}, None)
+        if folder is None:
+            self.status.setText("Open an atlas (Units › Open atlas…) to see the pictures nearest to this one.")
+            return
+        self.status.setText(f"Loading the codes of {folder}…")
+        self._loader.submit(Path(folder))
+
+    def _loaded(self, folder: Path, atlas) -> None:
+        if self.state.atlas is None or Path(self.state.atlas) != folder:
+            return
+        self.atlas = atlas
+        self.status.setText(self._describe())
+        self._on_result(self.state.result)
+
+    def _failed(self, sentence: str) -> None:
+        self.status.setText(sentence)
+
+    def _describe(self) -> str:
+        text = f"{len(self.atlas):,} pictures in {self.atlas.folder}; Euclidean distance, nearest first."
+        built_with = spec_from_identity(self.atlas.manifest.weights)
+        if self.state.weights is not None and built_with is not None and built_with != self.state.weights:
+            text += " The atlas was made with other weights than these, so its fc7 codes come from another network."
+        return text
+
+    # the picture on screen
+    def _on_result(self, result, _old=None) -> None:
+        if result is None or self.atlas is None:
+            return
+        self._ranker.submit((self.atlas, result, shown_path(self.state)))
+
+    def _rank(self, job, task) -> dict:
+        atlas, result, path = job
+        code, crop = result_query(atlas, result, path)
+        lists = {}
+        for space, query in (("relu7", code), ("pixels", crop)):
+            task.check()
+            found = atlas.nearest(space, query, self.k, task.is_cancelled)
+            lists[space] = [(item, atlas.crop(item.index)) for item in found]
+        return {"lists": lists, "crop": crop}
+
+    def _ranked(self, job, outcome: dict) -> None:
+        if job[0] is not self.atlas:
+            return
+        self._show_lists(outcome["lists"], outcome["crop"])
+
+    def _show_lists(self, lists: dict, crop) -> None:
+        self.query_label.setPixmap(QPixmap() if crop is None else rgb_pixmap(crop, MAX_THUMB))
+        for space, buttons in self.buttons.items():
+            items = lists[space]
+            self.shown[space] = [item for item, _ in items]
+            for button, entry in zip(buttons, items + [None] * len(buttons)):
+                button.setVisible(entry is not None)
+                if entry is None:
+                    continue
+                item, pixels = entry
+                name = Path(item.path).name
+                button.setIcon(QIcon(rgb_pixmap(pixels, MAX_THUMB)))
+                button.setText(f"{item.rank}. {name if len(name) <= 20 else name[:19] + '…'}\n{item.distance:.4g}")
+                button.setToolTip(f"{item.path}\ndistance {item.distance:.6g} — click to open")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        side = max(THUMB, min(MAX_THUMB, event.size().width() // (self.k + 1) - 3 * SPACING))
+        self.query_label.setFixedSize(side, side)
+        for buttons in self.buttons.values():
+            for button in buttons:
+                button.setIconSize(QSize(side, side))
+
+    def _clicked(self, space: str, column: int) -> None:
+        if column < len(self.shown[space]):
+            self._open_picture(Path(self.shown[space][column].path))
