@@ -1,5 +1,5 @@
-"""Command line: the window (default), ``export``, ``bench``, ``info``, ``visualize``, ``evaluate``, ``atlas``
-and ``invariance``.
+"""Command line: the window (default), ``export``, ``bench``, ``info``, ``visualize``, ``evaluate``, ``atlas``,
+``invariance`` and ``attack``.
 
 Heavy imports (torch, Qt) happen inside each command so ``--help`` is instant and the
 window can paint before torch has finished importing.
@@ -20,7 +20,7 @@ def _gui_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="alexnet-viewer",
-        description="Watch AlexNet see a picture. Also: 'alexnet-viewer export -h', 'alexnet-viewer bench -h', 'alexnet-viewer info -h', 'alexnet-viewer visualize -h', 'alexnet-viewer evaluate -h', 'alexnet-viewer atlas build -h', 'alexnet-viewer invariance -h'.",
+        description="Watch AlexNet see a picture. Also: 'alexnet-viewer export -h', 'alexnet-viewer bench -h', 'alexnet-viewer info -h', 'alexnet-viewer visualize -h', 'alexnet-viewer evaluate -h', 'alexnet-viewer atlas build -h', 'alexnet-viewer invariance -h', 'alexnet-viewer attack -h'.",
     )
     parser.add_argument("image", nargs="?", type=Path, help="picture or video to open (default: a bundled sample)")
     add_weights_options(parser)
@@ -76,6 +76,10 @@ def _export_parser() -> argparse.ArgumentParser:
     explain.add_argument("--smoothgrad-noise", type=float, default=0.15, metavar="F",
                          help="SmoothGrad's noise sigma as a fraction of the input's range (default 0.15)")
     explain.add_argument("--ig-steps", type=int, default=50, metavar="N", help="Integrated Gradients' steps (default 50)")
+    explain.add_argument("--sanity", action="append", default=[], metavar="METHOD",
+                         help="Adebayo et al.'s sanity check of a method (gradcam, guided_backprop, deconv, guided_gradcam): "
+                         "its map as the weights are randomised from fc8 down to conv1 (seeded by --seed), "
+                         "with Spearman correlations, in sanity/ (repeatable)")
     from alexnet_viewer.cli.paper_options import add_paper_options
 
     add_paper_options(parser)
@@ -130,9 +134,13 @@ def run_export(argv: list[str]) -> int:
         return EXIT_BAD_WEIGHTS
     try:
         from alexnet_viewer.cli.explain_export import explain_from_args
-        from alexnet_viewer.cli.paper_export import extras_from_args
+        from alexnet_viewer.cli.paper_export import Extras, extras_from_args
+        from alexnet_viewer.cli.sanity_export import sanity_from_args
 
         explain = extras_from_args(args, engine.loaded, explain_from_args(args, engine.loaded))
+        sanity = sanity_from_args(args, engine.loaded)
+        if sanity is not None:
+            explain = Extras([explain, sanity])
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -221,6 +229,10 @@ def main(argv: list[str] | None = None) -> int:
         return run(argv[1:])
     if argv and argv[0] == "invariance":
         from alexnet_viewer.cli.invariance import run
+
+        return run(argv[1:])
+    if argv and argv[0] == "attack":
+        from alexnet_viewer.cli.attack import run
 
         return run(argv[1:])
     return run_window(argv)

@@ -88,8 +88,21 @@ class Preprocessor:
         return _to_uint8(crops) if self.float_resize else crops
 
     def normalise(self, crops: torch.Tensor) -> torch.Tensor:
-        """(n, 3, H, W) uint8 crops as the network's float32 input."""
-        return crops.float().div_(255).sub_(self._mean).div_(self._std)
+        """(n, 3, H, W) uint8 crops (or float ones in 0..255) as the network's float32 input; never
+        in place, so a float crop is left as it was and gradients pass."""
+        return (crops.float() / 255 - self._mean) / self._std
+
+    def differentiable(self, pixels: torch.Tensor) -> torch.Tensor:
+        """The (1, 3, 224, 224) normalised batch of an (H, W, 3) float picture in 0..255 on the
+        device, by the same steps in float32 with no rounding, so gradients reach its pixels."""
+        size = self.resized_size(pixels)
+        top, left = self.centre_corner(size)
+        height, width = self._crop_size[:2]
+        if size[0] * size[1] > RESIZE_PIXEL_LIMIT:
+            return self.normalise(self._cut_out(pixels, size, [top, left]).unsqueeze(0))
+        batch = pixels.permute(2, 0, 1).unsqueeze(0)
+        resized = nnf.interpolate(batch, size=size, mode="bilinear", align_corners=False, antialias=self._antialias)
+        return self.normalise(resized[:, :, top : top + height, left : left + width])
 
     def upload(self, array: np.ndarray) -> torch.Tensor:
         """A uint8 picture or float32 array as a tensor on the device (zero-copy on the CPU)."""
@@ -103,15 +116,19 @@ class Preprocessor:
         return torch.from_numpy(np.ascontiguousarray(array)).to(self._device)
 
     def _cut_out_crop(self, image: np.ndarray, size: list[int], corner: list[int]) -> torch.Tensor:
+        return _to_uint8(self._cut_out(image, size, corner))
+
+    def _cut_out(self, image: np.ndarray | torch.Tensor, size: list[int], corner: list[int]) -> torch.Tensor:
+        """The float (3, crop) crop at ``corner`` from the window of a numpy or float-tensor picture."""
         (top, rows), (left, cols) = (
             axis_weights(image.shape[axis], size[axis], corner[axis], self._crop_size[axis], self._antialias)
             for axis in (0, 1)
         )
         window = image[top : top + rows.shape[1], left : left + cols.shape[1]]
-        source = self.upload(np.ascontiguousarray(window)).float()  # (h, w, 3)
+        if not isinstance(window, torch.Tensor):
+            window = self.upload(np.ascontiguousarray(window)).float()  # (h, w, 3)
         rows_t, cols_t = (self.upload(weights) for weights in (rows, cols))
-        crop = torch.einsum("yh,hwc,xw->cyx", rows_t, source, cols_t)
-        return _to_uint8(crop)
+        return torch.einsum("yh,hwc,xw->cyx", rows_t, window, cols_t)
 
 
 def _to_uint8(values: torch.Tensor) -> torch.Tensor:

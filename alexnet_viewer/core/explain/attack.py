@@ -1,0 +1,182 @@
+"""Fool it: projected gradient descent on the picture's own pixels (Madry et al. 2018; FGSM,
+Goodfellow et al. 2015, is one step).
+
+The attack works on the whole picture at its own size, through the viewer's own
+preprocessing made differentiable (``Preprocessor.differentiable``: the weights' resize,
+crop and normalisation in float32), with an L-infinity bound in 8-bit levels. Each step
+moves every pixel by ``step`` levels along the sign of the gradient (targeted: down the
+cross-entropy of the target; untargeted: up the cross-entropy of the original top-1) and
+projects back into the bound and 0..255.
+
+Rounding is accounted for by judging only what would be saved: after each step the picture
+is rounded to 8 bits (still within the bound, since the original is 8-bit and the bound a
+whole number of levels) and classified as the viewer opens a picture (``Preprocessor``,
+its uint8 path) and as torchvision's own ``transforms()`` would; the first rounded picture
+both call the target (untargeted: anything but the original top-1) is the answer. The
+network is a private, hook-free copy that shares the engine's weights (``private_copy``);
+no gradient with respect to a weight is computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from alexnet_viewer.core.explain.network import private_copy
+from alexnet_viewer.core.explain.occlusion import ExplainCancelled
+from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS
+from alexnet_viewer.core.frame.preprocess import Preprocessor
+
+DEFAULT_EPS, DEFAULT_STEPS = 2, 10
+CHANGED_LAYERS = ("conv1", "fc7")
+
+
+@dataclass(frozen=True)
+class Guess:
+    index: int
+    label: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class AttackResult:
+    adversarial: np.ndarray  # (H, W, 3) uint8, the picture to save
+    difference: np.ndarray  # (H, W, 3) int16, adversarial - original, in levels
+    before: tuple[Guess, ...]  # top-5 of the original
+    after: tuple[Guess, ...]  # top-5 of the adversarial picture as the viewer opens it
+    target: int | None  # None: untargeted (anything but the original top-1)
+    eps: int
+    steps: int
+    steps_run: int
+    success: bool
+    change: dict[str, float]  # layer -> ||a' - a|| / ||a|| as the viewer sees both pictures
+
+    @property
+    def linf(self) -> int:
+        return int(np.abs(self.difference).max()) if self.difference.size else 0
+
+    def perturbation_picture(self) -> np.ndarray:
+        """The difference amplified to the full range: mid-grey is no change."""
+        scale = 127.0 / max(self.linf, 1)
+        return np.clip(np.round(128 + self.difference * scale), 0, 255).astype(np.uint8)
+
+    def payload(self, categories) -> dict:
+        def guesses(rows):
+            return [{"index": g.index, "label": g.label, "probability": g.probability} for g in rows]
+
+        return {
+            "target": None if self.target is None else {"index": self.target, "label": categories[self.target]},
+            "eps_levels": self.eps, "steps": self.steps, "steps_run": self.steps_run,
+            "achieved_linf_levels": self.linf, "success": self.success,
+            "top5_before": guesses(self.before), "top5_after": guesses(self.after),
+            "relative_change": dict(self.change),
+        }
+
+
+def attack(
+    loaded,
+    image: np.ndarray,
+    target: int | None = None,
+    eps: int = DEFAULT_EPS,
+    steps: int = DEFAULT_STEPS,
+    progress: Callable[[int, int, tuple[Guess, ...]], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> AttackResult:
+    """PGD on an (H, W, 3) uint8 picture; ``progress(step, steps, top5)`` after each step;
+    ``cancelled()`` true raises ExplainCancelled. ValueError for a bad bound, step count or class."""
+    eps, steps = int(eps), int(steps)
+    if not 1 <= eps <= 255:
+        raise ValueError(f"The bound must be 1..255 levels, not {eps}.")
+    if steps < 1:
+        raise ValueError(f"The attack needs at least one step, not {steps}.")
+    classes = len(loaded.categories)
+    if target is not None and not 0 <= int(target) < classes:
+        raise ValueError(f"Class index {target} is out of range 0..{classes - 1}.")
+    judge = _Judge(loaded)
+    original = np.ascontiguousarray(image, dtype=np.uint8)
+    start_logits = judge.logits(original)
+    before = judge.top5(start_logits)
+    aim = int(target) if target is not None else before[0].index
+    source = torch.from_numpy(original).to(loaded.device, torch.float32)
+    low, high = (source - eps).clamp(0, 255), (source + eps).clamp(0, 255)
+    step_size = eps if steps == 1 else max(2.5 * eps / steps, 0.25)
+    pixels, candidate, steps_run, success = source.clone(), original, 0, False
+    for step in range(1, steps + 1):
+        if cancelled is not None and cancelled():
+            raise ExplainCancelled("Stopped.")
+        grad = judge.gradient(pixels, aim)
+        direction = -1.0 if target is not None else 1.0
+        pixels = torch.minimum(torch.maximum(pixels + direction * step_size * grad.sign(), low), high)
+        candidate = pixels.round().to("cpu", torch.uint8).numpy()
+        logits = judge.logits(candidate)
+        steps_run, success = step, judge.fooled(candidate, logits, aim, target is not None)
+        if progress is not None:
+            progress(step, steps, judge.top5(logits))
+        if success:
+            break
+    difference = candidate.astype(np.int16) - original.astype(np.int16)
+    return AttackResult(
+        adversarial=candidate, difference=difference, before=before, after=judge.top5(judge.logits(candidate)),
+        target=None if target is None else aim, eps=eps, steps=steps, steps_run=steps_run, success=success,
+        change=judge.change(original, candidate),
+    )
+
+
+class _Judge:
+    """The private network, the viewer's preprocessing and torchvision's, for one attack."""
+
+    def __init__(self, loaded) -> None:
+        self.model = private_copy(loaded.model)
+        self.categories = loaded.categories
+        self.transforms = loaded.transforms
+        self.device = loaded.device
+        self.preprocess = Preprocessor(loaded.transforms, loaded.device)
+
+    def gradient(self, pixels: torch.Tensor, aim: int) -> torch.Tensor:
+        with torch.enable_grad():
+            pixels = pixels.detach().requires_grad_(True)
+            logits = self.model(self.preprocess.differentiable(pixels))
+            loss = F.cross_entropy(logits, torch.tensor([aim], device=self.device))
+            (grad,) = torch.autograd.grad(loss, pixels)
+        return grad
+
+    def logits(self, picture: np.ndarray) -> torch.Tensor:
+        """As the viewer opens the saved picture."""
+        with torch.inference_mode():
+            return self.model(self.preprocess(picture)[0])[0]
+
+    def fooled(self, picture: np.ndarray, logits: torch.Tensor, aim: int, targeted: bool) -> bool:
+        if (int(logits.argmax()) == aim) != targeted:
+            return False
+        with torch.inference_mode():  # and as torchvision's own transforms would
+            planar = torch.from_numpy(picture).permute(2, 0, 1).contiguous()
+            theirs = int(self.model(self.transforms(planar).unsqueeze(0).to(self.device)).argmax())
+        return (theirs == aim) == targeted
+
+    def top5(self, logits: torch.Tensor) -> tuple[Guess, ...]:
+        probabilities = torch.softmax(logits.float(), 0)
+        values, indices = probabilities.topk(5)
+        return tuple(Guess(int(i), self.categories[int(i)], float(v)) for v, i in zip(values, indices))
+
+    def change(self, original: np.ndarray, adversarial: np.ndarray) -> dict[str, float]:
+        """||a' - a|| / ||a|| at each of CHANGED_LAYERS."""
+        outputs: dict[str, list[torch.Tensor]] = {name: [] for name in CHANGED_LAYERS}
+        handles = []
+        for name in CHANGED_LAYERS:
+            attr, index = MODULE_LOCATIONS[name]
+            module = getattr(self.model, attr)[index]
+            handles.append(module.register_forward_hook(lambda _m, _i, out, name=name: outputs[name].append(out.detach())))
+        try:
+            self.logits(original), self.logits(adversarial)
+        finally:
+            for handle in handles:
+                handle.remove()
+        change = {}
+        for name, (a, b) in outputs.items():
+            norm = float(a.norm())
+            change[name] = float((b - a).norm()) / norm if norm > 0 else 0.0
+        return change
