@@ -107,7 +107,7 @@ def attack(
     pixels, candidate, steps_run, success = source.clone(), original, 0, False
     for step in range(1, steps + 1):
         if cancelled is not None and cancelled():
-            raise ExplainCancelled("Stopped.")
+            raise ExplainCancelled("attack")
         grad = judge.gradient(pixels, aim)
         direction = -1.0 if target is not None else 1.0
         pixels = torch.minimum(torch.maximum(pixels + direction * step_size * grad.sign(), low), high)

@@ -110,7 +110,7 @@ def sanity_check(
     total = len(CASCADE) + 1
     for position, name in enumerate((ORIGINAL, *CASCADE)):
         if cancelled is not None and cancelled():
-            raise ExplainCancelled("Sanity check stopped.")
+            raise ExplainCancelled("sanity check")
         if name != ORIGINAL:
             randomise_layer(model, name, seed * 1000 + position)
         values = np.asarray(fn(explainer, batch, class_index, layer), dtype=np.float32)
