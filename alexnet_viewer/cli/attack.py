@@ -68,8 +68,9 @@ def _attack_and_write(loaded, image, target: int | None, args) -> int:
     from alexnet_viewer.core.explain.attack import attack
     from alexnet_viewer.core.output_files import os_reason, write_json, write_png
 
-    def progress(step: int, steps: int, top5) -> None:
-        print(f"\rstep {step}/{steps}: top-1 {top5[0].label} {top5[0].probability:.2%}", end="", file=sys.stderr, flush=True)
+    def progress(report) -> None:
+        best = report.top5[0]
+        print(f"\rstep {report.step}/{report.steps}: top-1 {best.label} {best.probability:.2%}", end="", file=sys.stderr, flush=True)
 
     try:
         result = attack(loaded, image, target, args.eps, args.steps, progress)

@@ -39,12 +39,13 @@ def test_targeted_attack_saved_and_reloaded_by_torchvision_gives_the_target(load
     target = ranked(loaded_model, picture)[4]
     before = {name: value.clone() for name, value in loaded_model.model.state_dict().items()}
     seen = []
-    result = attack(loaded_model, picture, target, eps=2, steps=10, progress=lambda *args: seen.append(args))
+    result = attack(loaded_model, picture, target, eps=2, steps=10, progress=seen.append)
     assert result.success and result.target == target
     assert result.adversarial.shape == picture.shape and result.adversarial.dtype == np.uint8
     assert 1 <= result.linf <= 2
     assert np.abs(result.adversarial.astype(int) - picture.astype(int)).max() == result.linf
-    assert [step for step, _, _ in seen] == list(range(1, result.steps_run + 1))
+    assert [report.step for report in seen] == list(range(1, result.steps_run + 1))
+    assert all(set(report.change) == {"conv1", "fc7"} and len(report.top5) == 5 for report in seen)
     assert result.after[0].index == target and result.before[0].index != target
     path = tmp_path / "adversarial.png"
     Image.fromarray(result.adversarial).save(path)

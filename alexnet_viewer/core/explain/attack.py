@@ -43,6 +43,16 @@ class Guess:
 
 
 @dataclass(frozen=True)
+class AttackStep:
+    """What one step achieved, as the viewer would open the rounded picture."""
+
+    step: int
+    steps: int
+    top5: tuple[Guess, ...]
+    change: dict[str, float]  # layer -> ||a' - a|| / ||a||
+
+
+@dataclass(frozen=True)
 class AttackResult:
     adversarial: np.ndarray  # (H, W, 3) uint8, the picture to save
     difference: np.ndarray  # (H, W, 3) int16, adversarial - original, in levels
@@ -83,10 +93,10 @@ def attack(
     target: int | None = None,
     eps: int = DEFAULT_EPS,
     steps: int = DEFAULT_STEPS,
-    progress: Callable[[int, int, tuple[Guess, ...]], None] | None = None,
+    progress: Callable[[AttackStep], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> AttackResult:
-    """PGD on an (H, W, 3) uint8 picture; ``progress(step, steps, top5)`` after each step;
+    """PGD on an (H, W, 3) uint8 picture; ``progress(AttackStep)`` after each step;
     ``cancelled()`` true raises ExplainCancelled. ValueError for a bad bound, step count or class."""
     eps, steps = int(eps), int(steps)
     if not 1 <= eps <= 255:
@@ -98,8 +108,8 @@ def attack(
         raise ValueError(f"Class index {target} is out of range 0..{classes - 1}.")
     judge = _Judge(loaded)
     original = np.ascontiguousarray(image, dtype=np.uint8)
-    start_logits = judge.logits(original)
-    before = judge.top5(start_logits)
+    reference = judge.outputs(original)
+    before = judge.top5(reference["fc8"])
     aim = int(target) if target is not None else before[0].index
     source = torch.from_numpy(original).to(loaded.device, torch.float32)
     low, high = (source - eps).clamp(0, 255), (source + eps).clamp(0, 255)
@@ -112,17 +122,18 @@ def attack(
         direction = -1.0 if target is not None else 1.0
         pixels = torch.minimum(torch.maximum(pixels + direction * step_size * grad.sign(), low), high)
         candidate = pixels.round().to("cpu", torch.uint8).numpy()
-        logits = judge.logits(candidate)
-        steps_run, success = step, judge.fooled(candidate, logits, aim, target is not None)
+        outputs = judge.outputs(candidate)
+        steps_run, success = step, judge.fooled(candidate, outputs["fc8"], aim, target is not None)
         if progress is not None:
-            progress(step, steps, judge.top5(logits))
+            progress(AttackStep(step, steps, judge.top5(outputs["fc8"]), judge.change(reference, outputs)))
         if success:
             break
     difference = candidate.astype(np.int16) - original.astype(np.int16)
+    outputs = judge.outputs(candidate)
     return AttackResult(
-        adversarial=candidate, difference=difference, before=before, after=judge.top5(judge.logits(candidate)),
+        adversarial=candidate, difference=difference, before=before, after=judge.top5(outputs["fc8"]),
         target=None if target is None else aim, eps=eps, steps=steps, steps_run=steps_run, success=success,
-        change=judge.change(original, candidate),
+        change=judge.change(reference, outputs),
     )
 
 
@@ -144,10 +155,21 @@ class _Judge:
             (grad,) = torch.autograd.grad(loss, pixels)
         return grad
 
-    def logits(self, picture: np.ndarray) -> torch.Tensor:
-        """As the viewer opens the saved picture."""
-        with torch.inference_mode():
-            return self.model(self.preprocess(picture)[0])[0]
+    def outputs(self, picture: np.ndarray) -> dict[str, torch.Tensor]:
+        """conv1, fc7 and the logits (fc8) as the viewer opens the saved picture."""
+        outputs: dict[str, torch.Tensor] = {}
+        handles = []
+        for name in CHANGED_LAYERS:
+            attr, index = MODULE_LOCATIONS[name]
+            hook = lambda _module, _inputs, out, name=name: outputs.__setitem__(name, out.detach())  # noqa: E731
+            handles.append(getattr(self.model, attr)[index].register_forward_hook(hook))
+        try:
+            with torch.inference_mode():
+                outputs["fc8"] = self.model(self.preprocess(picture)[0])[0]
+        finally:
+            for handle in handles:
+                handle.remove()
+        return outputs
 
     def fooled(self, picture: np.ndarray, logits: torch.Tensor, aim: int, targeted: bool) -> bool:
         if (int(logits.argmax()) == aim) != targeted:
@@ -162,21 +184,11 @@ class _Judge:
         values, indices = probabilities.topk(5)
         return tuple(Guess(int(i), self.categories[int(i)], float(v)) for v, i in zip(values, indices))
 
-    def change(self, original: np.ndarray, adversarial: np.ndarray) -> dict[str, float]:
+    @staticmethod
+    def change(reference: dict[str, torch.Tensor], outputs: dict[str, torch.Tensor]) -> dict[str, float]:
         """||a' - a|| / ||a|| at each of CHANGED_LAYERS."""
-        outputs: dict[str, list[torch.Tensor]] = {name: [] for name in CHANGED_LAYERS}
-        handles = []
-        for name in CHANGED_LAYERS:
-            attr, index = MODULE_LOCATIONS[name]
-            module = getattr(self.model, attr)[index]
-            handles.append(module.register_forward_hook(lambda _m, _i, out, name=name: outputs[name].append(out.detach())))
-        try:
-            self.logits(original), self.logits(adversarial)
-        finally:
-            for handle in handles:
-                handle.remove()
         change = {}
-        for name, (a, b) in outputs.items():
-            norm = float(a.norm())
-            change[name] = float((b - a).norm()) / norm if norm > 0 else 0.0
+        for name in CHANGED_LAYERS:
+            norm = float(reference[name].norm())
+            change[name] = float((outputs[name] - reference[name]).norm()) / norm if norm > 0 else 0.0
         return change
