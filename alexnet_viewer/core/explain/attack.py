@@ -50,6 +50,7 @@ class AttackStep:
     steps: int
     top5: tuple[Guess, ...]
     change: dict[str, float]  # layer -> ||a' - a|| / ||a||
+    before: tuple[Guess, ...]  # the original's top-5
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def attack(
         outputs = judge.outputs(candidate)
         steps_run, success = step, judge.fooled(candidate, outputs["fc8"], aim, target is not None)
         if progress is not None:
-            progress(AttackStep(step, steps, judge.top5(outputs["fc8"]), judge.change(reference, outputs)))
+            progress(AttackStep(step, steps, judge.top5(outputs["fc8"]), judge.change(reference, outputs), before))
         if success:
             break
     difference = candidate.astype(np.int16) - original.astype(np.int16)
