@@ -49,6 +49,12 @@ def test_sanity_row_fills_map_by_map_with_rho_and_says_what_it_means(qtbot, stat
     assert "ρ" in view.status.text() and "ρ is its rank correlation" in view.meaning.text()
     assert max(seen) == 9 and not view.busy and view.run_button.isEnabled()
     assert f"({state.result.top5[0].index})" in view.subject.text()
+    view.resize(1920, 800)
+    view.show()
+    qtbot.waitUntil(lambda: view.thumbnails[0].side > 180)  # the maps share a wide view, up to 224
+    view.resize(900, 800)
+    qtbot.waitUntil(lambda: view.thumbnails[0].side == 128)  # and never shrink below 128: the row scrolls
+    assert view.thumbnails[-1].pixmap().width() == 128
 
 
 def test_sanity_refuses_without_weights_or_picture_and_stops(qtbot, state, loaded_model):

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from alexnet_viewer.qt.explain.thumbnail import Thumbnail
+from alexnet_viewer.qt.explain.thumbnail import MIN_SIDE, Thumbnail
 from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, set_text_if_changed, title_label
 from alexnet_viewer.qt.units.task import BackgroundTask
 
@@ -25,6 +25,8 @@ MEANING = (
     "map recomputed; ρ is its rank correlation with the original. A map that explains what the network learned "
     "should fall apart (ρ near 0) as the weights go; one that stays alike (ρ near 1) shows the picture, not the model."
 )
+MAX_SIDE = 224  # the maps grow with the view up to the size the network sees
+GAP = 4
 STAYS_ALIKE = 0.5  # rho at conv1 at or above which the map mostly shows the picture
 
 
@@ -79,6 +81,7 @@ class SanityView(QWidget):
         row_widget = QWidget()
         grid = QGridLayout(row_widget)
         grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(GAP)
         for column, (thumbnail, caption) in enumerate(zip(self.thumbnails, self.captions)):
             caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             grid.addWidget(thumbnail, 0, column)
@@ -88,7 +91,7 @@ class SanityView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumHeight(row_widget.sizeHint().height() + scroll.horizontalScrollBar().sizeHint().height())
+        self.scroll = scroll
         layout = apply_spacing(QVBoxLayout(self))
         layout.addWidget(title_label("Sanity check: randomise the weights (Adebayo et al. 2018)", squeezable=False))
         layout.addLayout(controls)
@@ -103,6 +106,17 @@ class SanityView(QWidget):
         self._task: BackgroundTask | None = None
         self.run_button.clicked.connect(self.run)
         self.stop_button.clicked.connect(self.stop)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """The maps share the width, from MIN_SIDE (scrolling below that) up to MAX_SIDE."""
+        super().resizeEvent(event)
+        margins = self.layout().contentsMargins()
+        width = self.width() - margins.left() - margins.right() - GAP * (len(self.thumbnails) - 1)
+        side = max(MIN_SIDE, min(MAX_SIDE, width // len(self.thumbnails)))
+        for thumbnail in self.thumbnails:
+            thumbnail.set_side(side)
+        bar = self.scroll.horizontalScrollBar().sizeHint().height()
+        self.scroll.setFixedHeight(side + self.captions[0].sizeHint().height() + self.scroll.widget().layout().verticalSpacing() + bar)
 
     @property
     def busy(self) -> bool:

@@ -22,6 +22,12 @@ class Thumbnail(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setStyleSheet("background: #1e1f22;")
 
+    def set_side(self, side: int) -> None:
+        if side != self.side:
+            self.side = side
+            self.setFixedSize(side, side)
+            self.set_picture(self.picture)
+
     def set_picture(self, picture: np.ndarray | None) -> None:
         self.picture = picture
         if picture is None:
