@@ -73,7 +73,7 @@ def test_sanity_refuses_without_weights_or_picture_and_stops(qtbot, state, loade
 
 
 def test_fool_it_reaches_the_target_and_hands_the_saved_picture_over(qtbot, state, loaded_model, tmp_path):
-    batch = loaded_model.transforms(torch.from_numpy(state.result.image).permute(2, 0, 1))
+    batch = loaded_model.transforms(torch.from_numpy(np.array(state.result.image)).permute(2, 0, 1))
     with torch.inference_mode():
         target = int(loaded_model.model(batch.unsqueeze(0))[0].argsort(descending=True)[3])
     handed = []
