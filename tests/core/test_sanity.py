@@ -25,6 +25,14 @@ def test_spearman_ranks_ties_by_their_mean_and_a_flat_map_has_none():
     assert spearman(values, np.zeros((2, 2))) is None
 
 
+def test_spearman_equals_scipys_on_maps_with_many_ties():
+    stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(0)
+    a = np.maximum(rng.normal(size=(13, 13)), 0).astype(np.float32)  # a ReLU'd CAM: many zeros tie
+    b = np.round(rng.normal(size=(13, 13)), 1).astype(np.float32) + a
+    assert spearman(a, b) == pytest.approx(stats.spearmanr(a.ravel(), b.ravel()).statistic, rel=1e-12)
+
+
 def test_importance_sums_absolute_colours_of_an_input_map_and_keeps_a_cam():
     grad = np.array([[[1.0, -2.0]], [[-3.0, 0.5]], [[0.0, 0.5]]], np.float32)  # (3, 1, 2)
     np.testing.assert_array_equal(importance(grad), [[4.0, 3.0]])

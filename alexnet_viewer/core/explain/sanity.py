@@ -10,7 +10,7 @@ alike (rho near 1) shows the picture, not the model.
 
 What is ranked: a CAM as it is; an input map (3, H, W) as the sum over colours of its
 absolute value (the picture one looks at). Ties share their mean rank; a flat map has no
-ranking, so its rho is None.
+ranking, so its rho is None. (Ranks by numpy: no scipy at run time.)
 
 Methods join by name: ``MAP_METHODS[name] = fn`` with ``fn(explainer, batch, class_index,
 layer) -> np.ndarray`` (``layer``: the CAM layer, ignored by input maps).
@@ -25,7 +25,6 @@ from typing import Callable
 
 import numpy as np
 import torch
-from scipy.stats import spearmanr
 
 from alexnet_viewer.core.explain.explainer import DEFAULT_LAYER, Explainer
 from alexnet_viewer.core.explain.network import private_copy
@@ -87,7 +86,16 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float | None:
     a, b = np.ravel(a), np.ravel(b)
     if np.ptp(a) == 0 or np.ptp(b) == 0:
         return None
-    return float(spearmanr(a, b).statistic)
+    return float(np.corrcoef(_ranks(a), _ranks(b))[0, 1])
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """0-based ranks, ties sharing the mean of the ranks they span (scipy's rankdata 'average', - 1)."""
+    order = np.argsort(values, kind="stable")
+    _, first, counts = np.unique(values[order], return_index=True, return_counts=True)
+    ranks = np.empty(values.size, np.float64)
+    ranks[order] = np.repeat(first + (counts - 1) / 2.0, counts)
+    return ranks
 
 
 def sanity_check(
