@@ -83,3 +83,15 @@ def test_cancel_stops_and_an_unknown_method_is_one_sentence(loaded_model, batch)
     with pytest.raises(ValueError, match="choose one of gradcam"):
         check_method("lime")
     assert set(MAP_METHODS) >= {"gradcam", "guided_backprop", "deconv", "guided_gradcam"}
+
+
+def test_a_method_joins_by_name_and_sees_the_private_copy_change(loaded_model, batch, monkeypatch):
+    def fc8_row(loaded):  # a "map" that is fc8's weights for the class: only fc8's re-draw moves it
+        weights = loaded.model.classifier[6].weight
+        return lambda batch, index, layer: weights[index].detach().numpy().reshape(64, 64)
+
+    monkeypatch.setitem(MAP_METHODS, "fc8_row", fc8_row)
+    row = sanity_check(loaded_model, batch, "fc8_row", 3, seed=2)
+    np.testing.assert_array_equal(row.steps[0].map, loaded_model.model.classifier[6].weight[3].detach().numpy().reshape(64, 64))
+    assert row.steps[0].rho == 1.0 and abs(row.steps[1].rho) < 0.2
+    assert all(step.rho == row.steps[1].rho for step in row.steps[2:])  # the layers below leave fc8 alone

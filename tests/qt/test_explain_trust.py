@@ -46,7 +46,7 @@ def test_sanity_row_fills_map_by_map_with_rho_and_says_what_it_means(qtbot, stat
     assert all(thumbnail.picture is not None and thumbnail.picture.shape == (224, 224, 3) for thumbnail in view.thumbnails)
     assert view.captions[0].text().endswith("ρ 1.00")
     assert view.captions[-1].text() == f"to conv1\nρ {row.steps[-1].rho:.2f}"
-    assert "ρ" in view.status.text() and "ρ is its rank correlation" in view.meaning.text()
+    assert "ρ" in view.status.text() and "ρ is each map's rank correlation" in view.meaning.text()
     assert max(seen) == 9 and not view.busy and view.run_button.isEnabled()
     assert f"({state.result.top5[0].index})" in view.subject.text()
     view.resize(1920, 800)

@@ -12,8 +12,11 @@ What is ranked: a CAM as it is; an input map (3, H, W) as the sum over colours o
 absolute value (the picture one looks at). Ties share their mean rank; a flat map has no
 ranking, so its rho is None. (Ranks by numpy: no scipy at run time.)
 
-Methods join by name: ``MAP_METHODS[name] = fn`` with ``fn(explainer, batch, class_index,
-layer) -> np.ndarray`` (``layer``: the CAM layer, ignored by input maps).
+Methods join by name: ``MAP_METHODS[name] = factory``, ``factory(loaded)`` returning
+``fn(batch, class_index, layer) -> np.ndarray`` (``layer``: the CAM layer, ignored by input
+maps). The factory is called once per cascade with the private copy's LoadedModel, and must
+read that model's parameters in place (as ``Network`` does, sharing their storage), since
+the cascade re-draws them between maps.
 """
 
 from __future__ import annotations
@@ -26,19 +29,24 @@ from typing import Callable
 import numpy as np
 import torch
 
-from alexnet_viewer.core.explain.explainer import DEFAULT_LAYER, Explainer
+from alexnet_viewer.core.explain.explainer import CLASS_METHODS, DEFAULT_LAYER, Explainer
 from alexnet_viewer.core.explain.network import private_copy
 from alexnet_viewer.core.explain.occlusion import ExplainCancelled
 from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS
 
-MapMethod = Callable[[Explainer, torch.Tensor, int, str], np.ndarray]
+MapFunction = Callable[[torch.Tensor, int, str], np.ndarray]  # (batch, class, layer) -> the map
+MapFactory = Callable[[object], MapFunction]  # a LoadedModel -> its map function
 
-MAP_METHODS: dict[str, MapMethod] = {
-    "gradcam": lambda explainer, batch, index, layer: explainer.gradcam(batch, index, layer),
-    "guided_backprop": lambda explainer, batch, index, layer: explainer.guided_backprop(batch, index),
-    "deconv": lambda explainer, batch, index, layer: explainer.deconv(batch, index),
-    "guided_gradcam": lambda explainer, batch, index, layer: explainer.guided_gradcam(batch, index, layer),
-}
+
+def _explainer_method(name: str) -> MapFactory:
+    def factory(loaded) -> MapFunction:
+        explainer = Explainer(loaded)
+        return lambda batch, index, layer: explainer.class_maps(batch, index, layer, (name,))[name]
+
+    return factory
+
+
+MAP_METHODS: dict[str, MapFactory] = {name: _explainer_method(name) for name in CLASS_METHODS}
 # Re-initialised in this order, cumulatively (the learnable layers, top down).
 CASCADE = ("fc8", "fc7", "fc6", "conv5", "conv4", "conv3", "conv2", "conv1")
 ORIGINAL = "none"  # the first step's name: no layer randomised
@@ -111,9 +119,8 @@ def sanity_check(
     """The cascade for one picture (its normalised batch); ``progress(step, done, total)`` after
     each map; ``cancelled()`` true raises ExplainCancelled."""
     check_method(method)
-    fn = MAP_METHODS[method]
     model = own_copy(loaded.model)
-    explainer = Explainer(dataclasses.replace(loaded, model=model))  # shares the copy's storage
+    compute = MAP_METHODS[method](dataclasses.replace(loaded, model=model))  # reads the copy's storage
     steps: list[SanityStep] = []
     total = len(CASCADE) + 1
     for position, name in enumerate((ORIGINAL, *CASCADE)):
@@ -121,7 +128,7 @@ def sanity_check(
             raise ExplainCancelled("sanity check")
         if name != ORIGINAL:
             randomise_layer(model, name, seed * 1000 + position)
-        values = np.asarray(fn(explainer, batch, class_index, layer), dtype=np.float32)
+        values = np.array(compute(batch, class_index, layer), dtype=np.float32)  # its own: the weights change next
         ranked = importance(values)
         rho = spearman(steps[0].importance, ranked) if steps else (1.0 if np.ptp(ranked) > 0 else None)
         steps.append(SanityStep(name, values, ranked, rho))

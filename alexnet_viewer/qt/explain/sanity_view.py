@@ -21,9 +21,9 @@ from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, set_tex
 from alexnet_viewer.qt.units.task import BackgroundTask
 
 MEANING = (
-    "Left to right, the network's weights are re-drawn at random from the top layer down, cumulatively, and the "
-    "map recomputed; ρ is its rank correlation with the original. A map that explains what the network learned "
-    "should fall apart (ρ near 0) as the weights go; one that stays alike (ρ near 1) shows the picture, not the model."
+    "Left to right, the weights are re-drawn at random from fc8 down to conv1, cumulatively, and ρ is each map's "
+    "rank correlation with the original: a map that explains what the network learned falls apart (ρ near 0) as "
+    "the weights go, while one that stays alike (ρ near 1) shows the picture, not the model."
 )
 MAX_SIDE = 224  # the maps grow with the view up to the size the network sees
 GAP = 4
