@@ -191,7 +191,8 @@ class FoolView(QWidget):
             self._say(f"Fooled: the saved picture now reads as {result.after[0].label}, with at most {result.linf} "
                       f"of 255 levels per pixel changed in {result.steps_run} step(s). Saved as {path.name}.")
         else:
-            self._say(f"Not fooled within ±{result.eps} levels and {result.steps} steps; try more of either. "
+            bound = "±1 level" if result.eps == 1 else f"±{result.eps} levels"
+            self._say(f"Not fooled within {bound} and {result.steps} step(s); try more of either. "
                       f"The last attempt is saved as {path.name}.")
         self.finished.emit(result)
 
