@@ -68,6 +68,12 @@ def test_untargeted_fgsm_moves_the_top1(loaded_model, picture):
     assert result.payload(loaded_model.categories)["achieved_linf_levels"] == result.linf <= 2
 
 
+def test_a_picture_already_of_the_target_is_left_as_it_is(loaded_model, picture):
+    result = attack(loaded_model, picture, ranked(loaded_model, picture)[0])
+    assert result.success and result.steps_run == 0 and result.linf == 0
+    assert np.array_equal(result.adversarial, picture) and result.change == {"conv1": 0.0, "fc7": 0.0}
+
+
 def test_a_target_out_of_reach_is_not_claimed(loaded_model, picture):
     target = ranked(loaded_model, picture)[-1]
     result = attack(loaded_model, picture, target, eps=1, steps=2)

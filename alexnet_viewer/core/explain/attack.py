@@ -115,22 +115,21 @@ def attack(
     source = torch.from_numpy(original).to(loaded.device, torch.float32)
     low, high = (source - eps).clamp(0, 255), (source + eps).clamp(0, 255)
     step_size = eps if steps == 1 else max(2.5 * eps / steps, 0.25)
-    pixels, candidate, steps_run, success = source.clone(), original, 0, False
-    for step in range(1, steps + 1):
+    direction = -1.0 if target is not None else 1.0  # down the target's loss, or up the top-1's
+    pixels, candidate, outputs, steps_run = source.clone(), original, reference, 0
+    success = target is not None and judge.fooled(original, reference["fc8"], aim, True)  # already there
+    while not success and steps_run < steps:
         if cancelled is not None and cancelled():
             raise ExplainCancelled("attack")
         grad = judge.gradient(pixels, aim)
-        direction = -1.0 if target is not None else 1.0
         pixels = torch.minimum(torch.maximum(pixels + direction * step_size * grad.sign(), low), high)
         candidate = pixels.round().to("cpu", torch.uint8).numpy()
         outputs = judge.outputs(candidate)
-        steps_run, success = step, judge.fooled(candidate, outputs["fc8"], aim, target is not None)
+        steps_run += 1
+        success = judge.fooled(candidate, outputs["fc8"], aim, target is not None)
         if progress is not None:
-            progress(AttackStep(step, steps, judge.top5(outputs["fc8"]), judge.change(reference, outputs), before))
-        if success:
-            break
+            progress(AttackStep(steps_run, steps, judge.top5(outputs["fc8"]), judge.change(reference, outputs), before))
     difference = candidate.astype(np.int16) - original.astype(np.int16)
-    outputs = judge.outputs(candidate)
     return AttackResult(
         adversarial=candidate, difference=difference, before=before, after=judge.top5(outputs["fc8"]),
         target=None if target is None else aim, eps=eps, steps=steps, steps_run=steps_run, success=success,

@@ -184,6 +184,7 @@ class FoolView(QWidget):
         self.result, self.saved = result, path
         self.fooled.set_picture(result.adversarial)
         self.perturbation.set_picture(result.perturbation_picture())
+        self.before_label.setText(top5_text("Before", result.before, self._target))
         self.after_label.setText(top5_text("After", result.after, self._target))
         self.change_label.setText(change_text(result.change))
         self.viewer_button.setEnabled(True)
