@@ -107,3 +107,13 @@ def test_fool_it_refuses_in_one_sentence(qtbot, state, loaded_model, tmp_path):
     view = FoolView(state, lambda: None, tmp_path)
     qtbot.addWidget(view)
     assert not view.run() and "weights" in view.status.text() and not view.viewer_button.isEnabled()
+
+
+def test_fool_it_completes_the_loaded_weights_classes(qtbot, loaded_model, tmp_path):
+    state, current = ViewerState(), [None]
+    view = FoolView(state, lambda: current[0], tmp_path)
+    qtbot.addWidget(view)
+    assert view.completions.stringList() == []
+    current[0] = loaded_model
+    state.weights_status = "ready"
+    assert "tabby" in view.completions.stringList() and len(view.completions.stringList()) > 900

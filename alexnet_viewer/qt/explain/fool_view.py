@@ -108,6 +108,8 @@ class FoolView(QWidget):
         self.target_edit.returnPressed.connect(self.run)
         self.stop_button.clicked.connect(self.stop)
         self.viewer_button.clicked.connect(self._show_in_viewer)
+        state.events.weights_status.connect(self._refresh_categories)
+        self._refresh_categories()
 
     @property
     def busy(self) -> bool:
@@ -115,6 +117,11 @@ class FoolView(QWidget):
 
     def set_categories(self, names) -> None:
         self.completions.setStringList(sorted(set(names)))
+
+    def _refresh_categories(self, *_change) -> None:
+        """The completion lists the loaded weights' classes (when the weights change too)."""
+        loaded = self.model()
+        self.set_categories(loaded.categories if loaded is not None else ())
 
     def run(self) -> bool:
         """Start the attack on the picture file on screen; False (with the reason shown) if it cannot."""
@@ -132,7 +139,6 @@ class FoolView(QWidget):
             target = resolve_class(text, loaded.categories) if text else None
         except ValueError as error:
             return self._say(str(error))
-        self.set_categories(loaded.categories)
         eps, steps, folder = self.eps_spin.value(), self.steps_spin.value(), self.out_folder
         self._target, self.saved, self.result = target, None, None
         self.viewer_button.setEnabled(False)
