@@ -49,7 +49,7 @@ def test_targeted_attack_saved_and_reloaded_by_torchvision_gives_the_target(load
     assert result.after[0].index == target and result.before[0].index != target
     path = tmp_path / "adversarial.png"
     Image.fromarray(result.adversarial).save(path)
-    reloaded = torch.from_numpy(np.asarray(Image.open(path))).permute(2, 0, 1)  # planar uint8, as read_image gives
+    reloaded = torch.from_numpy(np.array(Image.open(path))).permute(2, 0, 1)  # planar uint8, as read_image gives
     with torch.inference_mode():
         logits = loaded_model.model(loaded_model.transforms(reloaded).unsqueeze(0))
     assert int(logits.argmax()) == target
