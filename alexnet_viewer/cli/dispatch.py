@@ -77,7 +77,7 @@ def _export_parser() -> argparse.ArgumentParser:
                          help="SmoothGrad's noise sigma as a fraction of the input's range (default 0.15)")
     explain.add_argument("--ig-steps", type=int, default=50, metavar="N", help="Integrated Gradients' steps (default 50)")
     explain.add_argument("--sanity", action="append", default=[], metavar="METHOD",
-                         help="Adebayo et al.'s sanity check of a method (gradcam, guided_backprop, deconv, guided_gradcam): "
+                         help="Adebayo et al.'s sanity check of a method (any --explain-method but occlusion): "
                          "its map as the weights are randomised from fc8 down to conv1 (seeded by --seed), "
                          "with Spearman correlations, in sanity/ (repeatable)")
     from alexnet_viewer.cli.paper_options import add_paper_options

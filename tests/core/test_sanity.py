@@ -95,3 +95,13 @@ def test_a_method_joins_by_name_and_sees_the_private_copy_change(loaded_model, b
     np.testing.assert_array_equal(row.steps[0].map, loaded_model.model.classifier[6].weight[3].detach().numpy().reshape(64, 64))
     assert row.steps[0].rho == 1.0 and abs(row.steps[1].rho) < 0.2
     assert all(step.rho == row.steps[1].rho for step in row.steps[2:])  # the layers below leave fc8 alone
+
+
+@pytest.mark.parametrize("name", ["saliency", "layercam"])
+def test_the_registrys_methods_join_the_cascade(loaded_model, batch, name):
+    from alexnet_viewer.core.explain.methods import MethodRunner
+
+    row = sanity_check(loaded_model, batch, name, 3, "relu5", seed=0)
+    expected = MethodRunner(loaded_model).run(name, batch, 3, "relu5")
+    np.testing.assert_allclose(row.steps[0].map, expected, rtol=1e-5, atol=1e-6 * float(np.abs(expected).max()))
+    assert row.steps[0].rho == 1.0 and all(step.rho is None or step.rho < 0.999 for step in row.steps[1:])

@@ -69,7 +69,7 @@ def test_sanity_refuses_without_weights_or_picture_and_stops(qtbot, state, loade
     assert view.run()
     view.stop()
     qtbot.waitUntil(lambda: not view.busy, timeout=LONG)
-    assert "stopped" in view.status.text() and view.row is None
+    assert "sanity check was cancelled" in view.status.text() and view.row is None
 
 
 def test_fool_it_reaches_the_target_and_hands_the_saved_picture_over(qtbot, state, loaded_model, tmp_path):

@@ -32,6 +32,7 @@ import torch
 from alexnet_viewer.core.explain.explainer import CLASS_METHODS, DEFAULT_LAYER, Explainer
 from alexnet_viewer.core.explain.network import private_copy
 from alexnet_viewer.core.explain.occlusion import ExplainCancelled
+from alexnet_viewer.core.explain.registry import NEW_METHODS
 from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS
 
 MapFunction = Callable[[torch.Tensor, int, str], np.ndarray]  # (batch, class, layer) -> the map
@@ -46,7 +47,20 @@ def _explainer_method(name: str) -> MapFactory:
     return factory
 
 
-MAP_METHODS: dict[str, MapFactory] = {name: _explainer_method(name) for name in CLASS_METHODS}
+def _runner_method(name: str) -> MapFactory:
+    def factory(loaded) -> MapFunction:
+        from alexnet_viewer.core.explain.methods import MethodRunner
+
+        runner = MethodRunner(loaded)  # its Explainer and Network share the copy's storage
+        return lambda batch, index, layer: runner.run(name, batch, index, layer)
+
+    return factory
+
+
+MAP_METHODS: dict[str, MapFactory] = {
+    **{name: _explainer_method(name) for name in CLASS_METHODS},
+    **{name: _runner_method(name) for name in NEW_METHODS},  # the registry's (default settings)
+}
 # Re-initialised in this order, cumulatively (the learnable layers, top down).
 CASCADE = ("fc8", "fc7", "fc6", "conv5", "conv4", "conv3", "conv2", "conv1")
 ORIGINAL = "none"  # the first step's name: no layer randomised
