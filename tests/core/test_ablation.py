@@ -166,10 +166,13 @@ def test_export_ablate_flag(tmp_path, capsys):
     assert not (tmp_path / "bad").exists()
 
 
-def test_the_channel_indices_go_to_the_device_once_per_spec(engine, frame, monkeypatch):
+def test_the_channel_indices_go_to_the_device_once_per_spec(frame, monkeypatch):
     """A tensor from a Python list every frame is a synchronous host copy on CUDA: cached."""
     from alexnet_viewer.core.frame import ablation
+    from alexnet_viewer.core.frame.engine import Engine
+    from alexnet_viewer.core.model.loader import WeightsSpec, load_model
 
+    engine = Engine(load_model(WeightsSpec.random(seed=0), device="cpu"))  # its own cache: no other test's specs
     engine.process(frame)  # whatever the engine makes once, it has made before counting
     made, this_thread = [], threading.current_thread()
     real = torch.tensor
@@ -182,7 +185,8 @@ def test_the_channel_indices_go_to_the_device_once_per_spec(engine, frame, monke
         return real(*args, **kwargs)
 
     monkeypatch.setattr(ablation.torch, "tensor", counting)
-    first, other = (("conv4", (5, 11)), ("pool5", (2,))), (("conv2", (17,)),)  # specs no other test uses
+    first, other = (("conv4", (5, 11)), ("pool5", (2,))), (("conv2", (17,)),)
     results = [engine.process(frame, FrameRequest(ablations=spec)) for spec in (first, first, other, first, other)]
     assert sorted(made) == [(2,), (5, 11), (17,)]  # one per layer of each spec, once
     assert np.array_equal(results[0].activations["fc8"], results[3].activations["fc8"])
+    engine.close()
