@@ -51,20 +51,23 @@ def test_prices_are_shown_before_any_click_and_times_once_a_frame_ran(qtbot, loa
     qtbot.waitUntil(lambda: view.task is None and view.shown is not None, timeout=60000)
 
 
-def test_a_map_is_computed_off_the_gui_thread_and_drawn(qtbot, loaded_model, result):
+def test_a_map_is_computed_off_the_gui_thread_inside_the_device_gate_and_drawn(qtbot, loaded_model, result, monkeypatch):
+    from alexnet_viewer.core.model import device_gate
+
     threads = []
 
     def factory(loaded):
-        threads.append(threading.current_thread())
+        threads.append((threading.current_thread(), device_gate.held_here()))
         return MethodRunner(loaded)
 
+    monkeypatch.setattr(device_gate, "_forced", True)  # serial as on MPS (force_serial), undone after the test
     state, view = make_view(qtbot, loaded_model, runner_factory=factory)
     view.select("grad_x_input")
     state.explain_class = 281
     state.result = result
     qtbot.waitUntil(lambda: view.task is None and view.shown is not None and view.shown.request.method == "grad_x_input",
                     timeout=60000)
-    assert threads and threading.main_thread() not in threads
+    assert threads and all(thread is not threading.main_thread() and held for thread, held in threads)
     np.testing.assert_allclose(view.shown.values, expected(loaded_model, result, "grad_x_input", 281), rtol=1e-5,
                                atol=1e-6 * float(np.abs(view.shown.values).max()))
     np.testing.assert_array_equal(view.image_item.image, gradient_image(view.shown.values, "raw"))

@@ -17,6 +17,7 @@ from alexnet_viewer.core.explain.registry import (  # noqa: F401 (the registry's
     METHODS, NEW_METHODS, Method, Price, Settings, check_method, price, uses_layer,
 )
 from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS, check_layer_name
+from alexnet_viewer.core.model.device_gate import gated
 
 
 class MethodRunner:
@@ -36,6 +37,7 @@ class MethodRunner:
     def price(self, name: str, settings: Settings = Settings(), layer: str = DEFAULT_LAYER) -> Price:
         return price(name, settings, self.layer_channels(layer) if uses_layer(name) else 0, self.explainer.input_shape[-1])
 
+    @gated  # alone on MPS (core/model/device_gate.py)
     def run(
         self, name: str, batch: torch.Tensor, class_index: int, layer: str = DEFAULT_LAYER,
         settings: Settings = Settings(), progress: Callable[[int, int], None] | None = None,

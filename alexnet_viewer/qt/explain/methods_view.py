@@ -236,17 +236,20 @@ class MethodsView(QWidget):
 
         from alexnet_viewer.core.inspect.formula import normalised_input
 
+        from alexnet_viewer.core.model.device_gate import device_work
+
         loaded = self.get_model()
         if loaded is None:
             raise ValueError("The weights are no longer loaded")
-        runner = self._runner(loaded)
         batch = torch.from_numpy(normalised_input(loaded, request.result)).unsqueeze(0)
-        started = time.perf_counter()
-        values = runner.run(
-            request.method, batch, request.class_index, request.layer, self.settings,
-            progress=lambda done, total: task.report(done, total), cancelled=task.is_cancelled,
-            partial=lambda values, done, total: task.deliver(MapShown(request, values, done, total)),
-        )
+        with device_work(loaded.device):  # alone on MPS (core/model/device_gate.py), as the explain worker
+            runner = self._runner(loaded)
+            started = time.perf_counter()
+            values = runner.run(
+                request.method, batch, request.class_index, request.layer, self.settings,
+                progress=lambda done, total: task.report(done, total), cancelled=task.is_cancelled,
+                partial=lambda values, done, total: task.deliver(MapShown(request, values, done, total)),
+            )
         return MapShown(request, values, 1, 1), time.perf_counter() - started
 
     def _runner(self, loaded):
