@@ -140,7 +140,7 @@ def test_a_new_result_of_the_same_frame_is_not_explained_again(shown, qtbot):
     window, _result = shown
     wait_drawn(qtbot, window)
     explained = list(window.explain.worker.frames_explained)
-    frame = window._post_current()  # what a layer switch does: the same picture run again
+    frame = window.post_current()  # what a layer switch does: the same picture run again
     wait_for_frame(qtbot, window, frame)
     qtbot.wait(200)
     assert window.explain.worker.frames_explained == explained

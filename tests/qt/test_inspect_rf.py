@@ -168,4 +168,4 @@ def test_clicking_the_picture_maps_the_point_onto_the_crop(shown, qtbot):
     assert overlay.lit == ("conv1", *cells_seeing("conv1", *expected))
     canvas.handle_click(canvas.pixel_to_scene(100.0, 3.0))  # left of the centre crop
     assert overlay.point is None and overlay.lit is None
-    assert window.statusBar().currentMessage() == OUTSIDE_CROP
+    assert window.messages.text == OUTSIDE_CROP

@@ -122,13 +122,13 @@ def test_every_key_of_the_map_does_what_the_overlay_says(presenting, qtbot, monk
     window.explain_panel = None  # the real panel's keys are tested in test_explain_panel.py
     single("show_view", "explain", scope="presentation")
     assert stage.view_widget is window.feature_maps_panel
-    assert "Explain is not available" in window.statusBar().currentMessage()
+    assert "Explain is not available" in window.messages.text
     assert "Explain is not available" in stage.footer.text()
     for rank in range(1, 6):
         single("explain_rank", rank, scope="presentation")
     # Space: nothing live, then a live source frozen and resumed
     single("toggle_freeze", scope="presentation")
-    assert "Nothing live to freeze" in window.statusBar().currentMessage()
+    assert "Nothing live to freeze" in window.messages.text
     source = ManualSource()
     window.live.use_source(source)
     source.push(frame(50))
@@ -179,7 +179,7 @@ def test_outside_presentation_page_keys_browse_the_folder_and_esc_stops_live(mak
     qtbot.waitUntil(lambda: window.current_path == second.absolute(), timeout=30000)
     window.presentation.enter(full_screen=False)
     press(qtbot, window, "PgUp")  # in presentation it steps scenes (none yet), not pictures
-    assert "No scenes yet" in window.statusBar().currentMessage()
+    assert "No scenes yet" in window.messages.text
     qtbot.wait(200)
     assert window.current_path == second.absolute()
     window.presentation.leave()
@@ -211,7 +211,7 @@ def test_the_overlay_lists_every_row_of_the_table(presenting):
 def test_the_ends_of_the_network_are_said_not_passed(presenting, qtbot):
     window = presenting
     window.presentation.step_layer(-1)
-    assert window.layer == "conv1" and "first layer" in window.statusBar().currentMessage()
+    assert window.layer == "conv1" and "first layer" in window.messages.text
 
 
 def test_closing_in_presentation_mode_saves_the_normal_layout(make_window, qtbot, picture, settings_path):

@@ -60,13 +60,13 @@ def test_a_missing_picture_is_said_and_the_rest_still_applies(make_window, qtbot
     window = make_window()
     wait_for_frame(qtbot, window, window.open_path(blue))
     assert window.presentation.lecture.open_lecture(path)
-    assert "1 of 1 scenes have lost their picture ('Lost')" in window.error_banner.text
+    assert "1 of 1 scenes have lost their picture ('Lost')" in window.messages.text
     assert window.layer == "pool5" and window.edits.current == Edits(greyscale=True)
     assert window.presentation.view_key == "filters"
     qtbot.waitUntil(lambda: window.current_job.edits == Edits(greyscale=True), timeout=30000)
     assert window.current_path == blue.absolute()  # the picture on screen stays
     window.presentation.lecture.go_to(0)
-    assert "The picture of scene 'Lost' is missing" in window.statusBar().currentMessage()
+    assert "The picture of scene 'Lost' is missing" in window.messages.text
 
 
 def test_a_foreign_file_is_refused_with_one_sentence_and_nothing_changes(make_window, qtbot, course):
@@ -77,7 +77,7 @@ def test_a_foreign_file_is_refused_with_one_sentence_and_nothing_changes(make_wi
     wait_for_frame(qtbot, window, window.open_path(red))
     window.presentation.lecture.save_scene("kept")
     assert not window.presentation.lecture.open_lecture(bad)
-    message = window.error_banner.text
+    message = window.messages.text
     assert message == "notes.json cannot be opened: it is not an AlexNet Viewer lecture file."
     assert [s.name for s in window.presentation.lecture.lecture.scenes] == ["kept"]
 
@@ -87,16 +87,16 @@ def test_stepping_stops_at_the_ends_and_a_same_name_replaces(make_window, qtbot,
     wait_for_frame(qtbot, window, window.open_path(picture))
     lecture = window.presentation.lecture
     lecture.step(+1)
-    assert "No scenes yet" in window.statusBar().currentMessage()
+    assert "No scenes yet" in window.messages.text
     lecture.save_scene("one")
     window.set_layer("fc8")
     lecture.save_scene("two")
     lecture.step(+1)
-    assert lecture.index == 1 and "last scene" in window.statusBar().currentMessage()
+    assert lecture.index == 1 and "last scene" in window.messages.text
     window.set_layer("conv4")
     lecture.save_scene("one")  # replaces the first, keeps its place
     assert [s.name for s in lecture.lecture.scenes] == ["one", "two"] and lecture.lecture.scenes[0].layer == "conv4"
-    assert "Replaced scene 1: one" in window.statusBar().currentMessage()
+    assert "Replaced scene 1: one" in window.messages.text
     lecture.go_to(1)
     lecture.step(-1)
     assert window.layer == "conv4"
@@ -111,11 +111,11 @@ def test_saving_an_empty_lecture_or_to_a_bad_folder_says_why(make_window, qtbot,
     window = make_window()
     lecture = window.presentation.lecture
     assert not lecture.save_lecture(tmp_path / "x.lecture.json")
-    assert "no scenes to save" in window.statusBar().currentMessage()
+    assert "no scenes to save" in window.messages.text
     wait_for_frame(qtbot, window, window.open_path(picture))
     lecture.save_scene("a")
     assert not lecture.save_lecture(tmp_path / "missing" / "x.lecture.json")
-    assert window.error_banner.text.startswith("Cannot save the lecture to ")
+    assert window.messages.text.startswith("Cannot save the lecture to ")
 
 
 def test_show_edits_sets_every_control(make_window):
@@ -136,7 +136,7 @@ def test_a_scene_with_a_channel_the_layer_lacks_is_named_and_the_others_load(mak
     window = make_window()
     assert window.presentation.lecture.open_lecture(path)
     assert [scene.name for scene in window.presentation.lecture.lecture.scenes] == ["Good"]
-    message = window.error_banner.text
+    message = window.messages.text
     assert "Scene 2 is damaged: conv5 has channels 0…255, not 999 (the scene 'Bad'); it was skipped." in message
     qtbot.waitUntil(lambda: window.current_path == red.absolute(), timeout=30000)
     assert window.layer == "conv2"

@@ -51,15 +51,15 @@ def test_synthetic_frames_reach_every_panel_and_the_rates_show(make_window, qtbo
     assert window.current_job.source.label == source.description
 
     def rates():
-        return [float(v) for v in re.findall(r"[\d.]+", window.live_label.text())[:3]]
+        return [float(v) for v in re.findall(r"[\d.]+", window.status_line.live_label.text())[:3]]
 
     # A rate needs two frames within its window: wait for the status to have seen them.
-    qtbot.waitUntil(lambda: "dropped" in window.live_label.text() and rates()[0] > 0, timeout=30000)
+    qtbot.waitUntil(lambda: "dropped" in window.status_line.live_label.text() and rates()[0] > 0, timeout=30000)
     processed, arriving, dropped = rates()
     assert processed > 0 and arriving > 0 and dropped >= 0
     assert processed <= arriving * 1.5  # never more results than frames
     window.live.stop()
-    assert window.live_label.text() == "" and not window.live.toolbar.isVisible()
+    assert window.status_line.live_label.text() == "" and not window.live.toolbar.isVisible()
     assert not source.running
 
 
@@ -137,7 +137,7 @@ def test_a_video_opened_like_a_picture_plays_into_the_window(make_window, qtbot,
     assert window.live.play_action.isEnabled() and window.live.step_action.isEnabled()
     # Without loop the video stops at its end; the last result stays.
     qtbot.waitUntil(lambda: not window.live.running, timeout=15000)
-    assert window.statusBar().currentMessage() == "End of clip.avi."
+    assert window.messages.text == "End of clip.avi."
     last = window.current_result
     assert last is not None and int(last.image[..., 0].mean()) > 100  # a late frame
     assert window.live.toolbar.source_label.text().endswith("(stopped)")

@@ -31,9 +31,11 @@ def test_no_camera_is_a_clear_message_and_the_rest_works(quick_window, qtbot, pi
     window.live.refresh_cameras()
     assert "(no camera found)" in menu_texts(window.live.camera_menu)
     default = next(a for a in window.live.camera_menu.actions() if a.text() == "Default camera")
-    default.trigger()
-    assert window.error_banner.isVisible() and window.error_banner.text == "No camera found"
-    assert window.statusBar().currentMessage() == "No camera found"
+    # With no camera the entry is greyed and says why; starting one anyway says it once.
+    assert not default.isEnabled() and default.toolTip() == "No camera found"
+    window.live.start_camera(None)
+    assert window.messages.isVisible() and window.messages.text == "No camera found"
+    assert window.messages.text == "No camera found"
     assert not window.live.running
     wait_for_frame(qtbot, window, window.open_path(picture))
     assert window.current_path == picture.absolute()
@@ -67,7 +69,7 @@ def test_a_camera_failing_mid_stream_leaves_the_last_result(quick_window, qtbot,
     last = window.current_result
     source._camera.errorOccurred.emit(multimedia.QCamera.Error.CameraError, "Device busy.")
     message = 'The camera "Lecture cam" stopped working: Device busy'
-    assert window.error_banner.isVisible() and window.error_banner.text == message
+    assert window.messages.isVisible() and window.messages.text == message
     assert not window.live.running and window.current_result is last
     qtbot.wait(100)
     assert window.current_result is last
@@ -83,7 +85,7 @@ def test_a_live_error_is_not_cleared_by_the_next_frame(quick_window, qtbot):
     first = window._next_frame_id
     source.push(frame(40))
     wait_for_frame(qtbot, window, first)
-    assert window.error_banner.isVisible() and window.error_banner.text == "A frame was unreadable"
+    assert window.messages.isVisible() and window.messages.text == "A frame was unreadable"
 
 
 def test_an_undecodable_video_is_a_message(quick_window, qtbot, tmp_path, picture):
@@ -92,8 +94,8 @@ def test_an_undecodable_video_is_a_message(quick_window, qtbot, tmp_path, pictur
     noise = tmp_path / "noise.mp4"
     noise.write_bytes(b"this is not a video, just text\n" * 600)  # fixed: random bytes can parse as audio
     window.open_path(noise)
-    qtbot.waitUntil(lambda: window.error_banner.isVisible(), timeout=15000)
-    assert window.error_banner.text.startswith("cannot play video: ")
+    qtbot.waitUntil(lambda: window.messages.level == "error", timeout=15000)
+    assert window.messages.text.startswith("cannot play video: ")
     assert window.current_result is good and not window.live.running
 
 
@@ -109,5 +111,5 @@ def test_without_multimedia_the_live_actions_are_greyed_out_with_the_reason(
     clip = tmp_path / "clip.avi"
     write_mjpeg_avi(clip, [frame(10), frame(20)], 25)
     window.open_path(clip)
-    assert window.error_banner.text == MISSING and window.live.source is None
+    assert window.messages.text == MISSING and window.live.source is None
     wait_for_frame(qtbot, window, window.open_path(picture))

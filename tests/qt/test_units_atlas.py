@@ -53,7 +53,7 @@ def test_a_built_atlas_shows_the_channels_best_patches_in_order_and_opens_their_
     assert outcome.report.pictures == 7 and len(outcome.bad) == 1 and "broken.jpg" in outcome.bad[0]
     assert window.settings.atlas_for_folder(folder) == outcome.atlas.folder
     assert outcome.atlas.folder.parent == tmp_path / "atlases"
-    assert "could not be used" in window.statusBar().currentMessage()
+    assert "could not be used" in window.messages.text
     assert window.atlas_dock.isVisible()
 
     panel = _shown_patches(qtbot, window)
@@ -105,7 +105,7 @@ def test_cancelling_a_build_mid_way_writes_no_atlas(window, qtbot, tmp_path, mon
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         clicked.set()
     assert stopped.args[0] == "Stopped: no atlas was written."
-    assert window.statusBar().currentMessage() == stopped.args[0]
+    assert window.messages.text == stopped.args[0]
     assert jobs.current is None and jobs.dialog is None and not jobs.building
     root = tmp_path / "atlases"
     assert not root.exists() or not any(root.iterdir())  # the folder it made is gone too
@@ -122,7 +122,7 @@ def test_a_broken_atlas_is_one_sentence_and_the_window_keeps_working(window, qtb
     message = failed.args[0]
     assert message.startswith("Cannot read the atlas") and message.endswith(".") and "\n" not in message
     assert message.count(". ") == 0
-    assert window.error_banner.isVisible() and jobs.current is None
+    assert window.messages.isVisible() and jobs.current is None
     with qtbot.waitSignal(jobs.failed, timeout=30000) as failed:
         jobs.open(tmp_path / "no-such-atlas")
     assert "is not an atlas" in failed.args[0]

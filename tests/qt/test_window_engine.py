@@ -118,15 +118,15 @@ def test_a_device_fault_falls_back_to_the_cpu_keeps_the_picture_and_offers_the_w
     window = make_window(factory=factory)
     # The window's own state, not the worker's: has_engine turns true in the worker thread
     # before weights_ready reaches the window and names the device.
-    qtbot.waitUntil(lambda: window.device_label.text() == "device: cuda", timeout=30000)
+    qtbot.waitUntil(lambda: window.status_line.device_label.text() == "device: cuda", timeout=30000)
     frame = window.open_path(picture)
     wait_for_frame(qtbot, window, frame + 1)  # the window ran its picture again, on the CPU
     faulty, cpu = made
-    assert window.error_banner.isVisible()
-    assert window.error_banner.text == describe_device_fault(faulty.raised, "cuda")
-    assert "failed" in window.error_banner.text
+    assert window.messages.isVisible()
+    assert window.messages.text == describe_device_fault(faulty.raised, "cuda")
+    assert "failed" in window.messages.text
     assert devices == [None, "cpu"]
-    assert window.device_label.text() == "device: cpu"
+    assert window.status_line.device_label.text() == "device: cpu"
     assert window.current_job.source.path == picture.absolute()
     assert window.current_result.device == shared_engine.device == "cpu"
     assert cpu.processed and faulty.closed == 1
@@ -135,12 +135,12 @@ def test_a_device_fault_falls_back_to_the_cpu_keeps_the_picture_and_offers_the_w
         window.request_weights(WeightsSpec.random(3))
     assert devices[-1] == "cpu"
     # The status bar offers the way back: the weights in use load on the GPU again.
-    assert window.back_to_gpu_button.isVisible()
+    assert window.weights.back_to_gpu_button.isVisible()
     with qtbot.waitSignal(window.worker.weights_ready, timeout=30000):
-        window.back_to_gpu_button.click()
+        window.weights.back_to_gpu_button.click()
     assert devices[-1] is None and window.device_request is None
-    qtbot.waitUntil(lambda: window.device_label.text() == "device: cuda", timeout=30000)
-    assert not window.back_to_gpu_button.isVisible()
+    qtbot.waitUntil(lambda: window.status_line.device_label.text() == "device: cuda", timeout=30000)
+    assert not window.weights.back_to_gpu_button.isVisible()
     frame = window.open_path(write_picture(picture.parent / "again.png", size=(30, 20)))
     wait_for_frame(qtbot, window, frame)
     assert ("ran", (20, 30, 3)) in events  # on the GPU stand-in
@@ -158,16 +158,16 @@ def test_out_of_memory_is_that_frames_error_and_the_next_picture_runs_on_the_gpu
         return made[-1]
 
     window = make_window(factory=factory)
-    qtbot.waitUntil(lambda: window.device_label.text() == "device: cuda", timeout=30000)
+    qtbot.waitUntil(lambda: window.status_line.device_label.text() == "device: cuda", timeout=30000)
     with qtbot.waitSignal(window.worker.picture_failed, timeout=30000) as failed:
         window.open_path(write_picture(tmp_path / "huge.png", size=(64, 48)))
     assert failed.args[1] == describe_frame_out_of_memory("cuda")
-    qtbot.waitUntil(lambda: window.error_banner.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: window.messages.level == "error", timeout=10000)
     frame = window.open_path(write_picture(tmp_path / "next.png", size=(40, 30)))
     wait_for_frame(qtbot, window, frame)
     assert devices == [None] and len(made) == 1 and made[0].closed == 0  # no fallback, no reload
     assert window.current_result.image.shape == (30, 40, 3)
-    assert ("ran", (30, 40, 3)) in events and window.device_label.text() == "device: cuda"
+    assert ("ran", (30, 40, 3)) in events and window.status_line.device_label.text() == "device: cuda"
     assert getattr(window, "back_to_gpu_button", None) is None
 
 

@@ -86,8 +86,8 @@ def test_dropping_a_web_address_is_refused_with_a_message(make_window, qtbot):
     mime.setUrls([QUrl("https://example.com/cat.jpg")])
     event = drop(window, mime)
     assert not event.isAccepted()
-    assert window.error_banner.isVisible()
-    assert "offline" in window.error_banner.text
+    assert window.messages.isVisible()
+    assert "offline" in window.messages.text
     assert window.current_job is None
 
 
@@ -112,7 +112,7 @@ def test_paste_with_nothing_usable_says_so(make_window):
     window = make_window()
     QGuiApplication.clipboard().setText("hello")
     window.paste()
-    assert "no picture on the clipboard" in window.error_banner.text
+    assert "no picture on the clipboard" in window.messages.text
 
 
 def test_an_empty_picture_qt_decoded_is_refused_with_a_sentence():
@@ -130,8 +130,8 @@ def test_previous_and_next_walk_the_folder_by_name(make_window, qtbot, tmp_path)
     window.next_action.trigger()
     wait_for_frame(qtbot, window, frame + 1)
     assert window.current_path == c.absolute()
-    window.next_picture()  # c is the last: nothing happens
-    assert "last picture" in window.statusBar().currentMessage()
+    window.opening.next_picture()  # c is the last: nothing happens
+    assert "last picture" in window.messages.text
     window.previous_action.trigger()
     window.previous_action.trigger()
     qtbot.waitUntil(lambda: window.current_path == a.absolute(), timeout=30000)

@@ -24,21 +24,21 @@ def offline_load_model(spec, device=None, progress=None, should_cancel=None):
 def test_untrained_weights_are_clearly_marked(make_window, qtbot, picture):
     window = make_window()
     wait_for_frame(qtbot, window, window.open_path(picture))
-    assert window.untrained_banner.isVisible()
-    assert "UNTRAINED" in window.untrained_banner.text
-    assert "UNTRAINED" in window.weights_label.text()
+    assert window.messages.isVisible()
+    assert "UNTRAINED" in window.messages.text
+    assert "UNTRAINED" in window.status_line.weights_label.text()
     assert "UNTRAINED" in window.windowTitle()
     assert window.top5_panel.banner_visible
-    assert window.device_label.text() == "device: cpu"
-    assert window.time_label.text().endswith(" ms") and window.time_label.text() != "– ms"
-    assert not window.loading_banner.isVisible()
+    assert window.status_line.device_label.text() == "device: cpu"
+    assert window.status_line.time_label.text().endswith(" ms") and window.status_line.time_label.text() != "– ms"
+    assert "Loading" not in window.messages.text
 
 
 def test_loading_state_is_shown_before_the_model_arrives(make_window):
     window = make_window(start=False)
-    assert window.loading_banner.isVisible()
-    assert "Loading" in window.loading_banner.text
-    assert window.weights_label.text() == "weights: loading…"
+    assert window.messages.isVisible()
+    assert "Loading" in window.messages.text
+    assert window.status_line.weights_label.text() == "weights: loading…"
 
 
 def test_offline_pretrained_offers_untrained_weights(make_window, qtbot, picture, monkeypatch):
@@ -55,8 +55,8 @@ def test_offline_pretrained_offers_untrained_weights(make_window, qtbot, picture
     wait_for_frame(qtbot, window, frame)
     assert asked == [(OFFLINE, "unavailable")]
     assert [spec.kind for spec in window.worker.engine_factory.specs] == ["pretrained", "random"]
-    assert "UNTRAINED" in window.weights_label.text()
-    assert window.untrained_banner.isVisible()
+    assert "UNTRAINED" in window.status_line.weights_label.text()
+    assert window.messages.isVisible()
     # An untrained fallback is not remembered: next run tries pretrained again.
     assert window.settings.weights() is None
 
@@ -107,8 +107,8 @@ def test_settings_weights_switches_and_remembers_a_choice_only_once_it_loaded(
     with qtbot.waitSignal(window.worker.weights_failed, timeout=30000) as failed:
         window.weights_dialog()
     assert "missing.pth" in failed.args[0].message and failed.args[0].reason == "error"
-    qtbot.waitUntil(lambda: window.error_banner.isVisible(), timeout=5000)
-    assert "previous weights stay in use" in window.error_banner.text
+    qtbot.waitUntil(lambda: window.messages.level == "error", timeout=5000)
+    assert "previous weights stay in use" in window.messages.text
     assert window.settings.weights() == WeightsSpec.from_file(good)  # the failed choice is not saved
     # The next Settings › Weights… starts from the file still in use, not from the failure.
     assert window.weights_choice == WeightsSpec.from_file(good)
@@ -123,7 +123,7 @@ def test_a_seed_in_use_is_kept_after_a_failure(make_window, qtbot, tmp_path, mon
                         lambda parent, current: WeightsSpec.from_file(tmp_path / "missing.pth"))
     with qtbot.waitSignal(window.worker.weights_failed, timeout=30000):
         window.weights_dialog()
-    qtbot.waitUntil(lambda: window.error_banner.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: window.messages.level == "error", timeout=5000)
     assert window.weights_choice == WeightsSpec.random(7)
 
 
@@ -176,11 +176,11 @@ def test_download_progress_shows_a_cancellable_dialog(make_window, qtbot, shared
         seen.append(should_cancel())
 
     window = make_window(factory=RecordingFactory(shared_engine, before=slow_download))
-    qtbot.waitUntil(lambda: window._download_dialog is not None, timeout=30000)
-    dialog = window._download_dialog
+    qtbot.waitUntil(lambda: window.weights.download_dialog is not None, timeout=30000)
+    dialog = window.weights.download_dialog
     assert dialog.isVisible() and "Downloading" in dialog.labelText()
     looked.set()
-    qtbot.waitUntil(lambda: window.worker.has_engine and window._download_dialog is None, timeout=30000)
+    qtbot.waitUntil(lambda: window.worker.has_engine and window.weights.download_dialog is None, timeout=30000)
     assert seen == [False]
 
 
@@ -193,8 +193,8 @@ def test_cancelling_the_download_asks_the_worker_to_stop(make_window, qtbot, sha
         cancelled.append(should_cancel())
 
     window = make_window(factory=RecordingFactory(shared_engine, before=download_until_cancelled))
-    qtbot.waitUntil(lambda: window._download_dialog is not None, timeout=30000)
-    cancel_button = window._download_dialog.findChild(QPushButton)
+    qtbot.waitUntil(lambda: window.weights.download_dialog is not None, timeout=30000)
+    cancel_button = window.weights.download_dialog.findChild(QPushButton)
     assert cancel_button.text() == "Cancel"
     cancel_button.click()
     clicked.set()
@@ -215,5 +215,5 @@ def test_unusable_device_falls_back_to_the_best_one(make_window, qtbot, picture,
     window.start()
     wait_for_frame(qtbot, window, window.open_path(picture))
     assert devices == ["cuda", None]
-    assert window.error_banner.isVisible()
-    assert "not available" in window.error_banner.text and "best available device" in window.error_banner.text
+    assert window.messages.isVisible()
+    assert "not available" in window.messages.text and "best available device" in window.messages.text

@@ -53,16 +53,16 @@ def test_bad_file_gives_a_message_and_the_previous_result_stays(make_window, qtb
         window.open_path(bad)
     message = failed.args[0]
     assert "broken.png" in message and "Traceback" not in message
-    assert window.error_banner.isVisible() and window.error_banner.text == message
-    assert window.statusBar().currentMessage() == message
+    assert window.messages.isVisible() and window.messages.text == message
+    assert window.messages.text == message
     assert window.current_result is good
     assert window.current_path == picture.absolute()
     # A later layer change redraws the picture on screen, not the broken one.
     window.set_layer("pool2")
     qtbot.waitUntil(lambda: "pool2" in window.current_result.mosaics, timeout=30000)
     assert window.current_job.source.path == picture.absolute()
-    window.error_banner.close_button.click()
-    assert not window.error_banner.isVisible()
+    window.messages.close_button.click()
+    assert not window.messages.isVisible()
 
 
 def test_unexpected_engine_error_is_a_short_message_naming_the_log(make_window, qtbot, picture, shared_engine):
@@ -211,7 +211,7 @@ def test_a_stalled_download_is_cancelled_when_the_window_closes(make_window, qtb
     monkeypatch.setattr(model_module, "PRETRAINED_CACHE_DIR", tmp_path / "cache")
     try:
         window = make_window(weights=WeightsSpec.pretrained(), factory=RecordingFactory(shared_engine))
-        qtbot.waitUntil(lambda: window._download_dialog is not None, timeout=30000)
+        qtbot.waitUntil(lambda: window.weights.download_dialog is not None, timeout=30000)
         loads = [t for t in threading.enumerate() if t.name == "WeightsLoad"]
         window.close()
         assert not window.worker.isRunning()

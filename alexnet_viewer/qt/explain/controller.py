@@ -34,9 +34,10 @@ def class_from_text(text: str, categories) -> int:
 class ExplainController(QObject):
     drawn = Signal(object)  # the Explanation just drawn, or None when a message took its place
 
-    def __init__(self, window, panel, worker) -> None:
-        super().__init__(window)
-        self.window, self.panel, self.worker = window, panel, worker
+    def __init__(self, state, services, panel, worker, top5_panel, maps) -> None:
+        super().__init__(services.parent)
+        self.state, self.services = state, services
+        self.panel, self.worker, self.maps = panel, worker, maps
         self.mode = "top1"  # "top1", "class" or "unit"
         self.class_target: ClassTarget | None = None
         self.unit: UnitTarget | None = None
@@ -56,10 +57,9 @@ class ExplainController(QObject):
         self._unit_timer.timeout.connect(self._follow_unit)
 
         queued = Qt.ConnectionType.QueuedConnection
-        window.result_shown.connect(self._on_result_shown)
-        window.worker.weights_ready.connect(self._on_weights_ready, queued)
-        window.top5_panel.class_clicked.connect(self.choose_class)
-        maps = window.feature_maps_panel
+        services.result_shown.connect(self._on_result_shown)
+        services.weights_ready.connect(self._on_weights_ready, queued)
+        top5_panel.class_clicked.connect(self.choose_class)
         maps.channel_selected.connect(lambda _layer, _channel: self._unit_timer.start())
         maps.cell_clicked.connect(self._on_cell_clicked)
         panel.method_changed.connect(lambda _method: self.refresh())
@@ -109,7 +109,7 @@ class ExplainController(QObject):
         self.choose_class(index)
 
     def choose_unit(self, cell_only: bool = False) -> None:
-        selected = self.window.feature_maps_panel.selected_channel
+        selected = self.maps.selected_channel
         if selected is None:
             self.panel.set_target(self.mode, self._target_text())
             self.panel.show_message("Pick a unit first: click a channel's tile in the feature maps.")
@@ -166,7 +166,7 @@ class ExplainController(QObject):
         )
 
         self.panel.set_default_layer(DEFAULT_LAYER)
-        self._loaded = self.window.worker.loaded_model
+        self._loaded = self.services.loaded_model()
         self.worker.forget_weights()
         self._categories = tuple(self._loaded.categories) if self._loaded is not None else ()
         self.panel.set_categories(list(self._categories))
@@ -183,6 +183,8 @@ class ExplainController(QObject):
 
     def refresh(self) -> None:
         """Post the frame on screen if it, or what is asked, changed since the last post."""
+        if self._shown is not None:
+            self._write_state(self._request_for(self._shown[0]))
         if self._shown is None or not self.panel_seen:
             return
         if self._loaded is None:
@@ -225,6 +227,13 @@ class ExplainController(QObject):
             return None
         top = result.top5[0]
         return ExplainRequest(method, ClassTarget(top.index, top.label), layer)
+
+    def _write_state(self, request: ExplainRequest | None) -> None:
+        """What Explain shows, for the other views (the top-5 marks the class)."""
+        target = request.target if request is not None else None
+        self.state.explain_class = target.index if isinstance(target, ClassTarget) else None
+        self.state.explain_method = self.panel.method
+        self.state.explain_layer = self.panel.layer
 
     def _bump_generation(self) -> None:
         self._generation += 1

@@ -1,8 +1,10 @@
 """Asking the network why, cell by cell: receptive fields on the picture, the formula behind a
 cell, channels switched off, and A/B against a frozen reference.
 
-``Inspect(window)`` builds the pieces for a main window and connects them; the window puts
-its three panels (``formula_view``, ``ablation_panel``, ``compare_panel``) in docks.
+``Inspect(state, services, input_panel, maps)`` builds the pieces and connects them to the
+viewer state; the window puts its three panels (``formula_view``, ``ablation_panel``,
+``compare_panel``) in docks. The switched-off channels go into ``state.ablations`` and the
+frozen A/B reference into ``state.reference``.
 """
 
 from __future__ import annotations
@@ -23,13 +25,12 @@ __all__ = ["Inspect"]
 
 
 class Inspect(QObject):
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.window = window
-        maps = window.feature_maps_panel
-        self.overlay = ReceptiveFieldOverlay(window)
+    def __init__(self, state, services, input_panel, maps) -> None:
+        super().__init__(services.parent)
+        self.state, self.services = state, services
+        self.overlay = ReceptiveFieldOverlay(state, services, input_panel, maps)
         self.formula_view = FormulaView()
-        self.formula = FormulaController(window, self.formula_view)
+        self.formula = FormulaController(services, self.formula_view)
         self.ablation = AblationController(self)
         self.ablation_panel = AblationPanel(self.ablation)
         self.marks = AblationMarks(maps)
@@ -37,27 +38,32 @@ class Inspect(QObject):
 
         self.overlay.cell_chosen.connect(self.formula.show_cell)
         maps.channel_toggled.connect(self.ablation.toggle)
-        self.ablation.changed.connect(window.set_ablations)
+        self.ablation.changed.connect(lambda spec: setattr(state, "ablations", spec))
         self.ablation.changed.connect(self.marks.update)
         self.ablation.changed.connect(self._on_ablation_changed)
-        maps.layer_changed.connect(self._on_layer_changed)
-        window.result_shown.connect(self._on_result_shown)
+        state.events.layer.connect(self._on_layer_changed)
+        state.events.reference.connect(self._on_reference)
+        services.result_shown.connect(self._on_result_shown)
         self.compare_panel.freeze_button.clicked.connect(self.freeze_reference)
+        self.compare_panel.clear_button.clicked.connect(lambda: setattr(state, "reference", None))
 
     def freeze_reference(self) -> None:
-        job = self.window.current_job
-        self.compare_panel.set_reference(self.window.current_result, job.source.label if job is not None else "")
-        self.window.bring_up(self.window.compare_dock)
+        self.state.reference = self.state.result
+        self.services.bring_up("compare")
+
+    def _on_reference(self, result) -> None:
+        job = self.services.current_job()
+        self.compare_panel.set_reference(result, job.source.label if job is not None and result is not None else "")
 
     def _on_ablation_changed(self, spec) -> None:
         if spec:
-            self.window.bring_up(self.window.ablation_dock)  # the list of what is off, and Reset
+            self.services.bring_up("ablation")  # the list of what is off, and Reset
 
     def _on_result_shown(self, result, _job) -> None:
         self.marks.update()
-        self.compare_panel.show_result(result, self.window.layer)
+        self.compare_panel.show_result(result, self.state.layer)
 
     def _on_layer_changed(self, layer: str) -> None:
         self.marks.update()
-        if self.window.current_result is not None:
-            self.compare_panel.show_result(self.window.current_result, layer)
+        if self.state.result is not None:
+            self.compare_panel.show_result(self.state.result, layer)

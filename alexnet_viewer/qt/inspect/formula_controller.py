@@ -35,16 +35,16 @@ def _compute(request):
 class FormulaController(QObject):
     computed = Signal(object)  # the formula shown, once it is on screen
 
-    def __init__(self, window, view) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, services, view) -> None:
+        super().__init__(services.parent)
+        self.services = services
         self.view = view
         self.cell: tuple[str, int, int, int] | None = None  # (layer, channel, y, x) clicked
         self._job = LatestJob(_compute, "Formula", self)
         self._job.done.connect(self._on_done)
         self._asked_for = None  # the Result of the newest request
-        window.result_shown.connect(lambda result, job: self._follow(result, job))
-        window.destroyed.connect(self._job.shutdown)
+        services.result_shown.connect(lambda result, job: self._follow(result, job))
+        services.parent.destroyed.connect(self._job.shutdown)
 
     @property
     def busy(self) -> bool:
@@ -55,7 +55,7 @@ class FormulaController(QObject):
         if layer not in SPATIAL_LAYERS:
             self.view.show_message(NOT_SPATIAL.format(layer=layer))
             return
-        self._request(self.window.current_result, self.window.current_job)
+        self._request(self.services.state.result, self.services.current_job())
 
     def _follow(self, result, job) -> None:
         if self.cell is not None and self.cell[0] in SPATIAL_LAYERS and result is not self._asked_for:
@@ -64,7 +64,7 @@ class FormulaController(QObject):
     def _request(self, result, job) -> None:
         if result is None:
             return
-        loaded = self.window.worker.loaded_model
+        loaded = self.services.loaded_model()
         if loaded is None:
             self.view.show_message(NO_MODEL)
             return

@@ -12,11 +12,12 @@ the resize and centre crop (geometry.py).
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
 
 from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
+from alexnet_viewer.core.session import Cell
 from alexnet_viewer.qt.inspect.geometry import (
     crop_box_on_picture,
     picture_point_on_crop,
@@ -59,6 +60,10 @@ def _marker(view_box) -> pg.ScatterPlotItem:
     return item
 
 
+def _field_of(cell: Cell | None):
+    return receptive_field(cell.layer, cell.y, cell.x) if cell is not None else None
+
+
 def _box_rect(box) -> QRectF:
     top, left, bottom, right = box
     return QRectF(left, top, right - left, bottom - top)
@@ -68,11 +73,11 @@ class ReceptiveFieldOverlay(QObject):
     # (layer, channel, y, x): a cell clicked on the mosaic or the detail (the formula view follows it)
     cell_chosen = Signal(str, int, int, int)
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.window = window
-        self.input_panel = window.input_panel
-        self.maps = window.feature_maps_panel
+    def __init__(self, state, services, input_panel, maps) -> None:
+        super().__init__(services.parent)
+        self.state, self.services = state, services
+        self.input_panel = input_panel
+        self.maps = maps
         self.detail = self.maps.channel_detail
         self.hovered = None  # core ReceptiveField
         self.pinned = None
@@ -95,32 +100,46 @@ class ReceptiveFieldOverlay(QObject):
         scene = self.detail.plot_widget.scene()
         scene.sigMouseMoved.connect(self._on_detail_moved)
         scene.sigMouseClicked.connect(self._on_detail_clicked)
+        self.detail.plot_widget.installEventFilter(self)  # the pointer leaving the detail
         self.input_panel.canvas.pixel_clicked.connect(self.click_picture)
         self.input_panel.picture_shown.connect(self._place)
-        self.maps.layer_changed.connect(lambda _name: self._relight())
-        window.result_shown.connect(lambda _result, _job: self._relight())
+        state.events.layer.connect(lambda _name: self._relight())
+        state.events.hover_cell.connect(self._on_hover_cell)
+        state.events.pinned_cell.connect(self._on_pinned_cell)
+        services.result_shown.connect(lambda _result, _job: self._relight())
 
     # Fields of cells
+    def _cell(self, layer: str, y: int, x: int) -> Cell | None:
+        picture = self.state.picture
+        if picture is None or layer not in SPATIAL_LAYERS:
+            return None  # an fc unit sees the whole picture: there is no field to outline
+        return Cell(layer, int(y), int(x), picture.token)
+
     def hover(self, layer: str, y: int, x: int) -> None:
-        field = receptive_field(layer, y, x)
+        self.state.hover_cell = self._cell(layer, y, x)
+
+    def unhover(self) -> None:
+        self.state.hover_cell = None
+
+    def pin(self, layer: str, y: int, x: int) -> None:
+        """Pin the field of cell (y, x) of ``layer``; pinning the pinned cell again lets go."""
+        cell = self._cell(layer, y, x)
+        self.state.pinned_cell = None if cell == self.state.pinned_cell else cell
+
+    def _on_hover_cell(self, cell: Cell | None) -> None:
+        field = _field_of(cell)
         if field != self.hovered:
             self.hovered = field
             self._place()
 
-    def unhover(self) -> None:
-        if self.hovered is not None:
-            self.hovered = None
-            self._place()
-
-    def pin(self, layer: str, y: int, x: int) -> None:
-        """Pin the field of cell (y, x) of ``layer``; pinning the pinned cell again lets go."""
-        field = receptive_field(layer, y, x)
-        self.pinned = None if field == self.pinned else field
+    def _on_pinned_cell(self, cell: Cell | None) -> None:
+        self.pinned = _field_of(cell)
         self._place()
 
-    def unpin(self) -> None:
-        self.pinned = None
-        self._place()
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt name
+        if event.type() == QEvent.Type.Leave:
+            self.unhover()
+        return False
 
     def _on_cell_clicked(self, layer: str, channel: int, y: int, x: int) -> None:
         self.pin(layer, y, x)
@@ -181,7 +200,7 @@ class ReceptiveFieldOverlay(QObject):
             return
         point = (row, col) if self.input_panel.showing_crop else picture_point_on_crop(row, col, shape)
         if point is None:
-            self.window.statusBar().showMessage(OUTSIDE_CROP, 5000)
+            self.state.say(OUTSIDE_CROP)
         self.set_point(point)
 
     def set_point(self, point: tuple[float, float] | None) -> None:

@@ -130,10 +130,8 @@ class PresentationController(QObject):
         else:
             height = size[1] if size is not None else window.height()
         stage = Stage(height)
-        # The top-5 has its own untrained-weights banner: the window's would say it twice.
-        for banner in (window.loading_banner, window.error_banner):
-            self._lend(banner)
-            stage.add_notice(banner)
+        # The audience sees only the content: no messages (the top-5 keeps its own
+        # untrained-weights line), no toolbars; the presenter's notes go to the footer.
         self._lend(window.input_panel)
         stage.set_input(window.input_panel)
         self._lend(window.top5_panel)
@@ -141,13 +139,13 @@ class PresentationController(QObject):
         self._saved.central = window.takeCentralWidget()
         window.setCentralWidget(stage)
         self.stage = stage
+        window.state.presentation = True
         for widget in (*window.findChildren(QDockWidget), *window.findChildren(QToolBar)):
             widget.hide()
         window.menuBar().hide()
         window.statusBar().hide()
         self._suspend_clashing_keys()
-        for action in self.actions.values():
-            action.setEnabled(True)
+        shortcuts.set_presenting(self.actions, True)
         if full_screen:
             window.showFullScreen()
         elif size is not None:
@@ -192,8 +190,8 @@ class PresentationController(QObject):
         self._fonts.restore()
         stage.deleteLater()
         self.stage = None
-        for shortcut, action in self.actions.items():
-            action.setEnabled(shortcut.scope == "window")
+        window.state.presentation = False
+        shortcuts.set_presenting(self.actions, False)
         self._restore_clashing_keys()
         self._saved = None
         # Once the window has taken its size back and its docks their panels: laid out now,
@@ -328,7 +326,7 @@ class PresentationController(QObject):
     # What the footer says
     def say(self, message: str) -> None:
         """A short note: in the footer while presenting, in the status bar always."""
-        self.window.statusBar().showMessage(message, MESSAGE_MS)
+        self.window.state.say(message)
         if self.stage is not None:
             self._footer_state = None
             set_text_if_changed(self.stage.footer, message)

@@ -67,12 +67,20 @@ def install(controller, window) -> dict[Shortcut, QAction]:
     for shortcut in SHORTCUTS:
         slot = getattr(controller, shortcut.command)
         action = QAction(shortcut.description, window)
-        action.setShortcuts([QKeySequence(key) for key in shortcut.keys])
         action.triggered.connect(lambda _=False, slot=slot, args=shortcut.args: slot(*args))
-        action.setEnabled(shortcut.scope == "window")
         window.addAction(action)  # works with the menu bar hidden
         actions[shortcut] = action
+    set_presenting(actions, False)
     return actions
+
+
+def set_presenting(actions: dict[Shortcut, QAction], presenting: bool) -> None:
+    """Presentation keys work, and hold their keys, only while presenting: a disabled action
+    holding "2" would make the window's own "2" (the Why workspace) ambiguous."""
+    for shortcut, action in actions.items():
+        live = presenting or shortcut.scope == "window"
+        action.setEnabled(live)
+        action.setShortcuts([QKeySequence(key) for key in shortcut.keys] if live else [])
 
 
 def action_for(actions: dict[Shortcut, QAction], command: str, *args) -> QAction:

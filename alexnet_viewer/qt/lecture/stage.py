@@ -1,4 +1,4 @@
-"""The presentation layout: notices on top, one chosen view beside the input and a big
+"""The presentation layout: one chosen view beside the input and a big
 top-5, and a footer line saying where you are. On a tall screen (1080) the input sits
 above the top-5 on the right and the view takes two thirds of the width; on a short one
 (720) the two would not fit one above the other in large type, so the input gets a
@@ -49,8 +49,6 @@ class Stage(QWidget):
         self.setPalette(high_contrast_palette(self.palette()))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-        self.notices = QVBoxLayout()
-        self.notices.setSpacing(6)
         self.input_column = QVBoxLayout()
         self.top5_column = QVBoxLayout()
         self.top5_column.setSpacing(16)
@@ -74,7 +72,6 @@ class Stage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(8)
-        layout.addLayout(self.notices)
         layout.addLayout(columns, 1)
         layout.addWidget(self.footer)
         self.overlay = ShortcutOverlay(self)
@@ -87,9 +84,6 @@ class Stage(QWidget):
             font.setPointSizeF(size)
             font.setBold(bold)
             label.setFont(font)
-
-    def add_notice(self, widget: QWidget) -> None:
-        self.notices.addWidget(widget)
 
     def set_input(self, widget: QWidget) -> None:
         self.input_column.addWidget(widget)

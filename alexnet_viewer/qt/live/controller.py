@@ -25,6 +25,7 @@ from alexnet_viewer.qt.live import (
 )
 from alexnet_viewer.qt.live.availability import multimedia_status
 from alexnet_viewer.qt.live.base import FrameSource
+from alexnet_viewer.qt.live.camera import NO_CAMERA_MESSAGE
 from alexnet_viewer.qt.live.toolbar import LiveToolbar
 
 log = logging.getLogger(__name__)
@@ -144,14 +145,18 @@ class LiveController(QObject):
         cameras = available_cameras()
         default = menu.addAction("Default camera")
         default.triggered.connect(lambda _=False: self.start_camera(None))
-        if cameras:
-            menu.addSeparator()
+        if not cameras:
+            # Nothing to start: the entry stays, greyed, and says why.
+            default.setEnabled(False)
+            default.setToolTip(NO_CAMERA_MESSAGE)
+            default.setStatusTip(NO_CAMERA_MESSAGE)
+            menu.addAction(f"({NO_CAMERA_MESSAGE.lower()})").setEnabled(False)
+            return
+        menu.addSeparator()
         for camera_id, name in cameras:
             action = menu.addAction(name or camera_id)
             action.setToolTip(camera_id)
             action.triggered.connect(lambda _=False, c=camera_id: self.start_camera(c))
-        if not cameras:
-            menu.addAction("(no camera found)").setEnabled(False)
 
     # Starting sources
     def start_camera(self, device_id: str | None = None) -> bool:
@@ -283,7 +288,7 @@ class LiveController(QObject):
         self.update_status()
         self._status_timer.stop()
         if isinstance(self.source, VideoSource) and not self._failed:
-            self.window.statusBar().showMessage(f"End of {self.source.path.name}.", 5000)
+            self.window.state.say(f"End of {self.source.path.name}.")
         self.toolbar.set_source_text(f"{self.source.description} (stopped)" if self.source else "")
 
     def update_status(self) -> None:

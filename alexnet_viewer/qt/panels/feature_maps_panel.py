@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 
 from alexnet_viewer.core.frame.layers import LAYER_NAMES, SPATIAL_LAYERS
 from alexnet_viewer.core.frame.result import Mosaic, Result
+from alexnet_viewer.core.session import ViewerState
 from alexnet_viewer.qt.panels.colormaps import (
     COLORMAP_NAMES,
-    DEFAULT_COLORMAP,
     mosaic_lookup_table,
 )
 from alexnet_viewer.qt.panels.channel_detail import ChannelDetail
@@ -36,7 +36,6 @@ from alexnet_viewer.qt.panels.style import (
     title_label,
 )
 
-DEFAULT_LAYER = "conv1"
 CHANNEL_ORDERS = (("index", "index"), ("mean activation", "mean"))
 WIDE_LAYOUT_PX = 600
 HINT = "Hover: value · click: enlarge · Ctrl-click: off"
@@ -52,7 +51,10 @@ def describe_shape(shape: tuple[int, ...]) -> str:
 
 
 class FeatureMapsPanel(QWidget):
-    layer_changed = Signal(str)
+    """Shows ``state``'s layer, colour map and channel order and writes the user's choices
+    there (a panel made without a state keeps one of its own)."""
+
+    layer_changed = Signal(str)  # the state's layer changed (the panel follows it)
     channel_order_changed = Signal(str)
     channel_selected = Signal(str, int)
     # (layer, channel, y, x) of a conv/relu/pool map cell under the mouse / plainly clicked
@@ -61,22 +63,20 @@ class FeatureMapsPanel(QWidget):
     cell_clicked = Signal(str, int, int, int)
     channel_toggled = Signal(str, int)  # Ctrl-click (⌘-click) on a conv/relu/pool tile: switch it off or on
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, state: ViewerState | None = None, parent=None) -> None:
         super().__init__(parent)
+        self.state = state if state is not None else ViewerState()
         self.layer_combo = QComboBox()
         self.layer_combo.addItems(LAYER_NAMES)
-        self.layer_combo.setCurrentText(DEFAULT_LAYER)
         self.colormap_combo = QComboBox()
         self.colormap_combo.addItems(COLORMAP_NAMES)
-        self.colormap_combo.setCurrentText(DEFAULT_COLORMAP)
         self.order_combo = QComboBox()
         for text, key in CHANNEL_ORDERS:
             self.order_combo.addItem(text, key)
         self.order_combo.setToolTip("Order tiles by channel index, or strongest mean activation first")
 
-        self.title = title_label(DEFAULT_LAYER)
+        self.title = title_label(self.state.layer)
         self.canvas = ImageCanvas(self, mouse_zoom=True)
-        self.canvas.image_item.setLookupTable(mosaic_lookup_table(DEFAULT_COLORMAP, PLOT_BACKGROUND))
         self.selection_box = QGraphicsRectItem()
         self.selection_box.setPen(QPen(QColor("white"), 0))
         self.selection_box.setZValue(10)
@@ -122,9 +122,18 @@ class FeatureMapsPanel(QWidget):
         self._selected: tuple[str, int] | None = None  # what the detail shows
         self._automatic = False  # the shown channel was picked as the strongest, not by the user
         self._user_channels: dict[str, int] = {}  # the user's pick in each layer, kept across switches
-        self.layer_combo.currentTextChanged.connect(self._on_layer_chosen)
-        self.colormap_combo.currentTextChanged.connect(self._on_colormap_chosen)
-        self.order_combo.currentIndexChanged.connect(self._on_order_chosen)
+        self.layer_combo.setCurrentText(self.state.layer)
+        self.colormap_combo.setCurrentText(self.state.colormap)
+        self.order_combo.setCurrentIndex(max(0, self.order_combo.findData(self.state.channel_order)))
+        self._apply_colormap(self.state.colormap)
+        # The combos write the state; the panel follows the state, whoever wrote it.
+        self.layer_combo.currentTextChanged.connect(self.state.select_layer)
+        self.colormap_combo.currentTextChanged.connect(lambda name: setattr(self.state, "colormap", name))
+        self.order_combo.currentIndexChanged.connect(
+            lambda _i: setattr(self.state, "channel_order", self.order_combo.currentData()))
+        self.state.events.layer.connect(self._on_layer_chosen)
+        self.state.events.colormap.connect(self._apply_colormap)
+        self.state.events.channel_order.connect(self._on_order_chosen)
         self.canvas.pixel_hovered.connect(self.hover_at)
         self.canvas.pixel_left.connect(self._on_left)
         self.canvas.pixel_clicked.connect(self.click_at)
@@ -142,11 +151,11 @@ class FeatureMapsPanel(QWidget):
 
     @property
     def layer(self) -> str:
-        return self.layer_combo.currentText()
+        return self.state.layer
 
     @property
     def channel_order(self) -> str:
-        return self.order_combo.currentData()
+        return self.state.channel_order
 
     @property
     def shown_layer(self) -> str | None:
@@ -167,18 +176,18 @@ class FeatureMapsPanel(QWidget):
     def select_layer(self, name: str) -> None:
         if name not in LAYER_NAMES:
             raise ValueError(f"unknown layer {name!r}")
-        self.layer_combo.setCurrentText(name)  # emits layer_changed when it differs
+        self.state.select_layer(name)  # emits layer_changed when it differs
 
     def set_channel_order(self, key: str) -> None:
-        index = self.order_combo.findData(key)
-        if index < 0:
+        if self.order_combo.findData(key) < 0:
             raise ValueError(f"unknown channel order {key!r}")
-        self.order_combo.setCurrentIndex(index)
+        self.state.channel_order = key
 
     def select_channel(self, layer: str, channel: int) -> None:
         """Select a channel, switching layer first if needed (the detail fills in when data arrives)."""
         self.select_layer(layer)
         self._user_channels[layer] = channel
+        self.state.channel = channel
         self._update_selection()
         self.channel_selected.emit(layer, channel)
 
@@ -282,6 +291,7 @@ class FeatureMapsPanel(QWidget):
         self.cell_left.emit()
 
     def _on_layer_chosen(self, name: str) -> None:
+        _set_quietly(self.layer_combo, lambda: self.layer_combo.setCurrentText(name))
         # The detail keeps the old layer's channel, like the mosaic, until the new layer's data arrives.
         if self._latest is not None and name in self._latest.mosaics:
             self._show_mosaic(self._latest, name)
@@ -290,9 +300,20 @@ class FeatureMapsPanel(QWidget):
         self._update_selection()
         self.layer_changed.emit(name)
 
-    def _on_order_chosen(self) -> None:
-        self.channel_order_changed.emit(self.channel_order)
+    def _on_order_chosen(self, key: str) -> None:
+        _set_quietly(self.order_combo, lambda: self.order_combo.setCurrentIndex(self.order_combo.findData(key)))
+        self.channel_order_changed.emit(key)
 
-    def _on_colormap_chosen(self, name: str) -> None:
+    def _apply_colormap(self, name: str) -> None:
+        _set_quietly(self.colormap_combo, lambda: self.colormap_combo.setCurrentText(name))
         self.canvas.image_item.setLookupTable(mosaic_lookup_table(name, PLOT_BACKGROUND))
         self.channel_detail.set_colormap(name)
+
+
+def _set_quietly(combo: QComboBox, change) -> None:
+    """Make ``combo`` show the state without writing it back."""
+    combo.blockSignals(True)
+    try:
+        change()
+    finally:
+        combo.blockSignals(False)

@@ -33,6 +33,9 @@ def banner_html(description: str) -> str:
     return f"<b>{html.escape(BANNER_HEADLINE)}</b><br>{html.escape(description)}"
 
 
+EXPLAIN_MARK = "  ◀ Explain"  # after the name of the class the Explain view shows
+
+
 class Top5Panel(TitledPanel):
     class_clicked = Signal(int)  # the class index of a row whose name or bar was clicked (Explain listens)
 
@@ -76,11 +79,32 @@ class Top5Panel(TitledPanel):
         self.setMinimumWidth(180)  # narrower, every name and the banner would wrap word by word
         self._busy = False
         self._classes: list[int | None] = [None] * ROWS  # the class index each row shows
+        self._labels: list[str] = [""] * ROWS
+        self.explained: int | None = None  # the class Explain shows (marked), if any
 
     @property
     def banner_visible(self) -> bool:
         return not self.untrained_banner.isHidden()
 
+    def mark_class(self, index: int | None) -> None:
+        """Mark the row of class ``index`` as the one Explain shows (None: no row)."""
+        self.explained = index
+        self._write_names()
+
+    def marked_rank(self) -> int | None:
+        """The rank (1–5) marked as explained, or None."""
+        for rank, index in enumerate(self._classes):
+            if index is not None and index == self.explained:
+                return rank + 1
+        return None
+
+    def _write_names(self) -> None:
+        for rank, name in enumerate(self.name_labels):
+            label = self._labels[rank]
+            text = f"{rank + 1}. {label}" if label else ""
+            if text and self._classes[rank] == self.explained:
+                text += EXPLAIN_MARK
+            set_text_if_changed(name, text)
 
     def set_busy(self, busy: bool, text: str = "Working…") -> None:
         self._busy = busy
@@ -95,17 +119,14 @@ class Top5Panel(TitledPanel):
 
     def show_result(self, result: Result) -> None:
         self._classes = [prediction.index for prediction in result.top5[:ROWS]] + [None] * (ROWS - len(result.top5))
+        self._labels = [prediction.label for prediction in result.top5[:ROWS]] + [""] * (ROWS - len(result.top5))
+        self._write_names()
         for rank in range(ROWS):
             if rank < len(result.top5):
                 prediction = result.top5[rank]
-                name = self.name_labels[rank]
-                text = f"{rank + 1}. {prediction.label}"
-                if name.text() != text:
-                    name.setText(text)
-                    name.setToolTip(f"ImageNet class {prediction.index}: {prediction.label}")
+                self.name_labels[rank].setToolTip(f"ImageNet class {prediction.index}: {prediction.label}")
                 self.bars[rank].set_value(prediction.probability, format_percent(prediction.probability))
             else:
-                set_text_if_changed(self.name_labels[rank], "")
                 self.bars[rank].set_value(0.0, "")
         weights = result.weights
         if weights.trained:

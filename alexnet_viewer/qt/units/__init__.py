@@ -1,9 +1,10 @@
 """What a unit looks for: the unit atlas, activation maximisation and accuracy on a folder.
 
-``Units(window)`` builds the three panels (``atlas_panel``, ``visualize_panel``,
-``evaluate_panel``) and the atlas jobs for a main window and connects them: the atlas panel
-follows the channel the feature maps show in detail, and every panel opens pictures through
-the window. The window puts the panels in docks and ``build_menu`` adds the Units menu.
+``Units(state, services, maps)`` builds the three panels (``atlas_panel``,
+``visualize_panel``, ``evaluate_panel``) and the atlas jobs and connects them: the atlas
+panel follows the channel the feature maps show in detail, and every panel opens pictures
+through the services. The window puts the panels in docks and ``build_menu`` adds the
+Units menu.
 """
 
 from __future__ import annotations
@@ -22,21 +23,20 @@ __all__ = ["Units"]
 
 
 class Units(QObject):
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.window = window
-        self.atlas = AtlasJobs(window)
+    def __init__(self, state, services, maps) -> None:
+        super().__init__(services.parent)
+        self.state, self.services, self.maps = state, services, maps
+        self.atlas = AtlasJobs(services)
         self.atlas_panel = AtlasPanel()
         self.visualize_panel = VisualizePanel()
         self.evaluate_panel = EvaluatePanel()
-        self.visualize_panel.current_picture = lambda: window.current_path
+        self.visualize_panel.current_picture = services.current_path
         self._last_path: Path | None = None
 
-        maps = window.feature_maps_panel
         maps.channel_selected.connect(self._follow_channel)
-        maps.layer_changed.connect(self._follow_channel)
-        window.result_shown.connect(self._on_result_shown)
-        window.worker.weights_ready.connect(self._on_weights_ready, Qt.ConnectionType.QueuedConnection)
+        state.events.layer.connect(self._follow_channel)
+        services.result_shown.connect(self._on_result_shown)
+        services.weights_ready.connect(self._on_weights_ready, Qt.ConnectionType.QueuedConnection)
         self.atlas.opened.connect(self._on_atlas_opened)
         self.atlas_panel.open_picture.connect(self._open_picture)
         self.evaluate_panel.open_picture.connect(self._open_picture)
@@ -64,27 +64,27 @@ class Units(QObject):
 
     # Commands
     def take_selected_channel(self) -> bool:
-        selected = self.window.feature_maps_panel.selected_channel
+        selected = self.maps.selected_channel
         if selected is None:
-            self.window.statusBar().showMessage("Open a picture and pick a channel first.", 5000)
+            self.state.say("Open a picture and pick a channel first.")
             return False
         self.visualize_panel.set_target(f"{selected[0]}:{selected[1]}")
         return True
 
     def visualise_selected(self) -> None:
-        self.window.bring_up(self.window.visualize_dock)
+        self.services.bring_up("visualize")
         if self.take_selected_channel():
             self.visualize_panel.run()
 
     def evaluate_dialog(self) -> None:
-        self.window.bring_up(self.window.evaluate_dock)
+        self.services.bring_up("evaluate")
         self.evaluate_panel.choose_folder()
 
     # Following the window
     def _follow_channel(self, *_args) -> None:
-        selected = self.window.feature_maps_panel.selected_channel
+        selected = self.maps.selected_channel
         if selected is not None:
-            self.atlas_panel.show_unit(selected[0], selected[1], self.window.worker.loaded_model)
+            self.atlas_panel.show_unit(selected[0], selected[1], self.services.loaded_model())
 
     def _on_result_shown(self, _result, job) -> None:
         self._follow_channel()
@@ -94,7 +94,7 @@ class Units(QObject):
             self.atlas.picture_shown(path)
 
     def _on_weights_ready(self, _loaded_weights) -> None:
-        loaded = self.window.worker.loaded_model
+        loaded = self.services.loaded_model()
         self.visualize_panel.set_model(loaded)
         self.evaluate_panel.set_model(loaded)
         self.atlas_panel.forget_weights()
@@ -103,13 +103,12 @@ class Units(QObject):
     def _on_atlas_opened(self, atlas) -> None:
         self.atlas_panel.set_atlas(atlas)
         self.visualize_panel.atlas = atlas
-        self.window.bring_up(self.window.atlas_dock)
+        self.services.bring_up("atlas")
         self._follow_channel()
 
     def _open_picture(self, path) -> None:
-        self.window.open_path(Path(path))
+        self.services.open_path(path)
 
     def _show_in_viewer(self, image, label: str) -> None:
-        self.window.live.stop()
-        self.window.post_frame(image.copy(), label)  # the result is read-only; edits may write
+        self.services.post_frame(image.copy(), label)  # the result is read-only; edits may write
 

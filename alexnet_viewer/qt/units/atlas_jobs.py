@@ -164,9 +164,10 @@ class AtlasJobs(QObject):
     build_stopped = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, services) -> None:
+        super().__init__(services.parent)
+        self.services = services
+        self.parent_widget = services.parent  # dialogs sit over the window
         self.current: OpenedAtlas | None = None
         self.root: Path | None = None  # where new atlases go; None: default_atlas_root()
         self.batch_size: int | None = None  # None: CPU_BATCH, DEVICE_BATCH on an accelerator
@@ -182,15 +183,16 @@ class AtlasJobs(QObject):
 
     # Menu commands
     def build_dialog(self) -> None:
-        start = self.window.current_path.parent if self.window.current_path else self.window.settings.last_folder()
-        chosen = QFileDialog.getExistingDirectory(self.window, "Build a unit atlas from the pictures in…",
+        current = self.services.current_path()
+        start = current.parent if current else self.services.settings.last_folder()
+        chosen = QFileDialog.getExistingDirectory(self.parent_widget, "Build a unit atlas from the pictures in…",
                                                   str(start or Path.home()))
         if chosen:
             self.build(Path(chosen))
 
     def open_dialog(self) -> None:
         start = self.current.folder.parent if self.current else (self.root or default_atlas_root())
-        chosen = QFileDialog.getExistingDirectory(self.window, "Open a unit atlas", str(start))
+        chosen = QFileDialog.getExistingDirectory(self.parent_widget, "Open a unit atlas", str(start))
         if chosen:
             self.open(Path(chosen))
 
@@ -198,20 +200,20 @@ class AtlasJobs(QObject):
         """Build the atlas of ``pictures`` in the background; False if it could not start."""
         from alexnet_viewer.core.atlas.build import BuildOptions
 
-        window = self.window
-        loaded = window.worker.loaded_model
+        services = self.services
+        loaded = services.loaded_model()
         if self._build is not None:
-            window.statusBar().showMessage("An atlas is being built already.", 5000)
+            services.say("An atlas is being built already.")
             return False
         if loaded is None:
             self._fail("The atlas needs the network: wait until the weights have loaded.")
             return False
         pictures = Path(pictures).absolute()
-        remembered = window.settings.atlas_for_folder(pictures)
+        remembered = services.settings.atlas_for_folder(pictures)
         root = self.root or default_atlas_root()
         batch = self.batch_size or (CPU_BATCH if loaded.device.type == "cpu" else DEVICE_BATCH)
         options = BuildOptions(batch_size=batch, workers=0)
-        spec = window.weights_in_use
+        spec = services.weights_in_use()
         task = BackgroundTask("AtlasBuild", lambda t: build_work(loaded, spec, pictures, remembered, root, options, t),
                               "Building the atlas")
         self.dialog = self._progress_dialog(pictures)
@@ -245,7 +247,7 @@ class AtlasJobs(QObject):
         if path is None or self.current is not None or self._open is not None or self._build is not None:
             return
         for folder in Path(path).parents:
-            atlas = self.window.settings.atlas_for_folder(folder)
+            atlas = self.services.settings.atlas_for_folder(folder)
             if atlas is not None:
                 if (atlas / "manifest.json").is_file():
                     self.open(atlas)
@@ -253,7 +255,7 @@ class AtlasJobs(QObject):
 
     # Results (GUI thread)
     def _progress_dialog(self, pictures: Path) -> QProgressDialog:
-        dialog = QProgressDialog(f"Finding the pictures in {pictures.name or pictures}…", "Cancel", 0, 0, self.window)
+        dialog = QProgressDialog(f"Finding the pictures in {pictures.name or pictures}…", "Cancel", 0, 0, self.parent_widget)
         dialog.setWindowTitle("Building the unit atlas")
         dialog.setWindowModality(Qt.WindowModality.NonModal)  # the window stays usable meanwhile
         dialog.setMinimumDuration(0)
@@ -288,7 +290,7 @@ class AtlasJobs(QObject):
         if report.repaired:
             text += f"; damaged atlas files were rebuilt ({report.repaired[0].rstrip('.')})"
         self._show(outcome.atlas)
-        self.window.statusBar().showMessage(text + ".", 10000)
+        self.services.say(text + ".")
         self.built.emit(outcome)
 
     def _on_build_failed(self, message: str) -> None:
@@ -297,7 +299,7 @@ class AtlasJobs(QObject):
 
     def _on_build_stopped(self, message: str) -> None:
         self._end_build()
-        self.window.statusBar().showMessage(message, 10000)
+        self.services.say(message)
         self.build_stopped.emit(message)
 
     def _on_opened(self, atlas: OpenedAtlas) -> None:
@@ -305,7 +307,7 @@ class AtlasJobs(QObject):
             return
         self._show(atlas)
         note = "" if atlas.manifest.complete else " (incomplete: its build was stopped; build again to finish it)"
-        self.window.statusBar().showMessage(f"Opened the atlas of {atlas.name}: {atlas.pictures:,} pictures{note}.", 8000)
+        self.services.say(f"Opened the atlas of {atlas.name}: {atlas.pictures:,} pictures{note}.")
 
     def _on_open_failed(self, message: str) -> None:
         if not self._next_open():
@@ -323,9 +325,9 @@ class AtlasJobs(QObject):
     def _show(self, atlas: OpenedAtlas) -> None:
         self.current = atlas
         for folder in atlas.manifest.folders:
-            self.window.settings.set_atlas_for_folder(Path(folder), atlas.folder)
+            self.services.settings.set_atlas_for_folder(Path(folder), atlas.folder)
         self.opened.emit(atlas)
 
     def _fail(self, message: str) -> None:
-        self.window.show_error(message, about_picture=False)
+        self.services.show_error(message)
         self.failed.emit(message)

@@ -50,8 +50,10 @@ FALLBACK_WORDING = {
 FAILED_WORDING = ("Weights not loaded", "The AlexNet weights could not be loaded.")
 
 
-def ask_offline_choice(parent: QWidget | None, message: str, reason: str = "unavailable") -> WeightsSpec | None:
-    """What to do when no weights could be loaded; None means quit.
+def ask_offline_choice(parent: QWidget | None, message: str, reason: str = "unavailable",
+                       quit_text: str = "Quit") -> WeightsSpec | None:
+    """What to do when no weights could be loaded; None means quit (or, with weights still
+    in use and ``quit_text`` saying so, keep them).
 
     Worded by ``reason``: offline ("unavailable"), a cancelled download, or any other failure.
     """
@@ -64,7 +66,7 @@ def ask_offline_choice(parent: QWidget | None, message: str, reason: str = "unav
         box.setInformativeText(f"{message}\n\n{UNTRAINED_EXPLANATION}")
         open_button = box.addButton("Open weights file…", QMessageBox.ButtonRole.AcceptRole)
         random_button = box.addButton("Use untrained weights", QMessageBox.ButtonRole.DestructiveRole)
-        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+        quit_button = box.addButton(quit_text, QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(open_button)
         box.setEscapeButton(quit_button)
         box.exec()

@@ -1,174 +1,247 @@
-"""The panels and their docks: what is built, where each dock goes, and the remembered layout."""
+"""The views in docks, grouped by workspace: what is built where, switching, the kept layout.
+
+The picture and the top-5 sit on the left in every workspace. Each other view belongs to
+one workspace (``add_view``) and shows only there: *Look* (the feature maps in the middle,
+with the conv1 filters, statistics and edits beside them), *Why* (the explanations),
+*Inside* (the feature maps with the architecture and formula, ablation next to A/B),
+*Units* (atlas, visualise, evaluate) and *Papers*. Switching writes ``state.workspace``
+(one click on the workspace bar or keys 1–5); the arrangement a user makes in a workspace
+is kept for the next time it is shown.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QWidget
 
-from alexnet_viewer.qt.edits.controller import EditsController
-from alexnet_viewer.qt.explain import Explain
-from alexnet_viewer.qt.inspect import Inspect
-from alexnet_viewer.qt.lecture.architecture_panel import ArchitecturePanel
-from alexnet_viewer.qt.panels import (
-    FeatureMapsPanel,
-    FiltersPanel,
-    InputPanel,
-    StatsPanel,
-    Top5Panel,
-)
-from alexnet_viewer.qt.units import Units
-from alexnet_viewer.qt.window.banner import Banner
+from alexnet_viewer.core.session import WORKSPACES, ViewerState
 
 DEFAULT_SIZE = (1280, 800)
+TITLES = {"look": "Look", "why": "Why", "inside": "Inside", "units": "Units", "papers": "Papers"}
+HINTS = {
+    "look": "What each layer shows: the feature maps, the conv1 filters, statistics, edits",
+    "why": "Why it thinks so: the parts of the picture behind a class or a unit",
+    "inside": "How a cell is computed: architecture, formula, receptive fields, ablation with A/B",
+    "units": "What single units look for: atlas, visualisation, accuracy on a folder",
+    "papers": "What the papers showed, figure by figure",
+}
+CENTRAL_IN = ("look", "inside")  # the workspaces that show the feature maps in the middle
+MAX_TABS = 4
+PAPERS_PLACEHOLDER = "The papers' figures appear here as their views are added."
 
 
-class DocksMixin(QMainWindow):
-    """Builds the panels into docks around the feature maps; part of MainWindow."""
+class Docks:
+    """Every dock of ``window`` and the workspace each belongs to."""
 
-    def _build_panels(self) -> None:
-        self.input_panel = InputPanel()
-        self.top5_panel = Top5Panel()
-        self.filters_panel = FiltersPanel()
-        self.feature_maps_panel = FeatureMapsPanel()
-        self.stats_panel = StatsPanel()
-        self.architecture_panel = ArchitecturePanel()
+    def __init__(self, window: QMainWindow, state: ViewerState) -> None:
+        self.window = window
+        self.state = state
+        self.docks: list[QDockWidget] = []
+        self.workspace_of: dict[QDockWidget, str] = {}
+        self.always: list[QDockWidget] = []  # the picture and the top-5
+        self._kept: dict[str, QByteArray] = {}  # the arrangement last seen in each workspace
+        self._shown: str | None = None
+        self.toolbar = QToolBar("Workspaces", window)
+        self.toolbar.setObjectName("workspaces_toolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        group = QActionGroup(window)
+        self.actions: dict[str, QAction] = {}
+        for number, name in enumerate(WORKSPACES, start=1):
+            action = QAction(TITLES[name], window)
+            action.setCheckable(True)
+            action.setShortcut(QKeySequence(str(number)))
+            action.setToolTip(f"{HINTS[name]} (key {number})")
+            action.triggered.connect(lambda _=False, n=name: state.select_workspace(n))
+            group.addAction(action)
+            self.toolbar.addAction(action)
+            window.addAction(action)
+            self.actions[name] = action
+        self.hint = QLabel()
+        self.hint.setContentsMargins(16, 0, 8, 0)
+        self.toolbar.addWidget(self.hint)
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.papers_placeholder = QLabel(PAPERS_PLACEHOLDER)
+        self.papers_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.papers_placeholder.setWordWrap(True)
+        state.events.workspace.connect(self._switch)
 
-        self.loading_banner = Banner("info", closable=False)
-        self.untrained_banner = Banner("warning", closable=False)
-        self.error_banner = Banner("error", closable=True)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(8, 8, 8, 0)
-        layout.setSpacing(6)
-        for banner in (self.loading_banner, self.untrained_banner, self.error_banner):
-            layout.addWidget(banner)
-        layout.addWidget(self.feature_maps_panel, 1)
-        self.feature_maps_panel.layout().setContentsMargins(0, 0, 0, 0)
-        self.setCentralWidget(central)
-
-        self.input_dock = self._dock("Input", "input_dock", self.input_panel)
-        self.top5_dock = self._dock("Top-5: what AlexNet thinks", "top5_dock", self.top5_panel)
-        self.filters_dock = self._dock("conv1 filters", "filters_dock", self.filters_panel)
-        self.stats_dock = self._dock("Statistics", "stats_dock", self.stats_panel)
-        self.architecture_dock = self._dock("Architecture", "architecture_dock", self.architecture_panel)
-        self.edits = EditsController(self.input_panel, self)
-        self.edits.changed.connect(lambda _edits: self._post_current())
-        self.edits_dock = self._dock("Edits", "edits_dock", self.edits.panel)
-        self.inspect = Inspect(self)  # receptive fields, formula, ablation, A/B
-        self.formula_dock = self._dock("Formula", "formula_dock", self.inspect.formula_view)
-        self.compare_dock = self._dock("A/B compare", "compare_dock", self.inspect.compare_panel)
-        self.ablation_dock = self._dock("Ablation", "ablation_dock", self.inspect.ablation_panel)
-        self.inspect_docks = (self.formula_dock, self.compare_dock, self.ablation_dock)
-        self.units = Units(self)  # the unit atlas, activation maximisation, evaluation
-        self.atlas_dock = self._dock("Unit atlas", "atlas_dock", self.units.atlas_panel)
-        self.visualize_dock = self._dock("Visualise a unit", "visualize_dock", self.units.visualize_panel)
-        self.evaluate_dock = self._dock("Evaluate", "evaluate_dock", self.units.evaluate_panel)
-        self.units_docks = (self.atlas_dock, self.visualize_dock, self.evaluate_dock)
-        self.explain = Explain(self)  # Grad-CAM, guided backprop, deconvnet, occlusion of the frame shown
-        self.explain_panel = self.explain.panel  # presentation mode's "E" view
-        self.explain_dock = self._dock("Explain", "explain_dock", self.explain_panel)
-        self.explain.watch(self.explain_dock)
-        self.docks = (self.input_dock, self.top5_dock, self.filters_dock, self.stats_dock, self.edits_dock,
-                      self.architecture_dock, *self.inspect_docks, *self.units_docks, self.explain_dock)
-        self.on_demand_docks = (self.architecture_dock, self.compare_dock, self.ablation_dock, *self.units_docks)
-        # Compact until shown: a split right column would force a minimum height of ~810 px.
-        self._arrange_docks(tabbed_right=True)
-
-        self.feature_maps_panel.layer_changed.connect(self._on_layer_changed)
-        self.feature_maps_panel.channel_order_changed.connect(self._on_channel_order_changed)
-        self.filters_panel.filter_clicked.connect(self._on_filter_clicked)
-        self.stats_panel.layer_selected.connect(self.feature_maps_panel.select_layer)
-        self.stats_dock.visibilityChanged.connect(self._on_statistics_shown)
-        self.architecture_panel.layer_selected.connect(self.set_layer)
-        self.feature_maps_panel.layer_changed.connect(self.architecture_panel.set_current_layer)
-
-    def _arrange_docks(self, tabbed_right: bool) -> None:
-        """The default layout: what goes in and comes out on the left, the details on the right.
-
-        On a narrow window the filters and statistics share the right column as tabs so
-        the feature maps in the middle keep their room.
-        """
-        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        for dock in self.docks:
-            self.removeDockWidget(dock)
-        for dock, area in ((self.input_dock, left), (self.top5_dock, left),
-                           (self.filters_dock, right), (self.stats_dock, right)):
-            self.addDockWidget(area, dock)
-        self.splitDockWidget(self.input_dock, self.top5_dock, Qt.Orientation.Vertical)
-        if tabbed_right:
-            self.tabifyDockWidget(self.stats_dock, self.filters_dock)
-        else:
-            self.splitDockWidget(self.filters_dock, self.stats_dock, Qt.Orientation.Vertical)
-        # The rest share the statistics' place, the statistics first. Tabbed at once: stacked
-        # in the column first, they would make the window taller than the screen.
-        self.tabifyDockWidget(self.filters_dock, self.formula_dock)  # the conv1 kernels, then a cell's sum
-        self.tabifyDockWidget(self.filters_dock, self.visualize_dock)
-        for dock in (self.explain_dock, self.edits_dock, self.architecture_dock, self.compare_dock, self.ablation_dock, self.atlas_dock,
-                     self.evaluate_dock):
-            self.tabifyDockWidget(self.stats_dock, dock)
-        on_demand = self.on_demand_docks
-        for dock in self.docks:
-            dock.setFloating(False)
-            # A tab per tool would leave eleven cut-off titles: the tools a lecture reaches
-            # for now and then start hidden, and their menus (or View) bring them up.
-            dock.setVisible(dock not in on_demand)
-        self.filters_dock.raise_()
-        self.stats_dock.raise_()
-
-    def _apply_default_layout(self) -> None:
-        width, height = self.width(), self.height()
-        narrow = width < 1500 or height < 900
-        self._arrange_docks(tabbed_right=narrow)
-        left = max(280, min(400, int(width * 0.22)))
-        right = max(380, min(520, int(width * 0.27)))
-        self.resizeDocks([self.input_dock, self.filters_dock], [left, right], Qt.Orientation.Horizontal)
-        usable = max(400, height - 80)
-        self.resizeDocks([self.input_dock, self.top5_dock], [int(usable * 0.45), int(usable * 0.55)],
-                         Qt.Orientation.Vertical)
-        if not narrow:
-            self.resizeDocks([self.filters_dock, self.stats_dock], [int(usable * 0.36), int(usable * 0.64)],
-                             Qt.Orientation.Vertical)
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt name
-        super().showEvent(event)
-        if not self._layout_settled:
-            self._layout_settled = True
-            if not self._layout_restored:
-                self._apply_default_layout()
-
-    def _dock(self, title: str, name: str, panel: QWidget) -> QDockWidget:
-        dock = QDockWidget(title, self)
+    # Building
+    def dock(self, title: str, name: str, panel: QWidget, workspace: str | None) -> QDockWidget:
+        """A dock for ``panel``; ``workspace`` None keeps it in every workspace."""
+        dock = QDockWidget(title, self.window)
         dock.setObjectName(name)  # saveState/restoreState find docks by name
-        panel.set_title_visible(False)  # the dock's title names it already
+        if hasattr(panel, "set_title_visible"):
+            panel.set_title_visible(False)  # the dock's title names it already
         dock.setWidget(panel)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetClosable
             | QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
+        self.docks.append(dock)
+        if workspace is None:
+            self.always.append(dock)
+        else:
+            if workspace not in WORKSPACES:
+                raise ValueError(f"unknown workspace {workspace!r}; the workspaces are {', '.join(WORKSPACES)}")
+            self.workspace_of[dock] = workspace
         return dock
 
-    def _restore_layout(self) -> bool:
-        """Geometry and dock layout from last time; False when there was no dock layout."""
-        geometry, state = self.settings.window_geometry(), self.settings.window_state()
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(*self._fitting_size())
-        return state is not None and self.restoreState(state)
+    def add_view(self, workspace: str, title: str, widget: QWidget, name: str | None = None) -> QDockWidget:
+        """Put ``widget`` in ``workspace`` as a tab of its right column (a new column after
+        ``MAX_TABS`` tabs); it shows whenever that workspace is shown."""
+        name = name or "view_" + "".join(c if c.isalnum() else "_" for c in title.lower())
+        dock = self.dock(title, name, widget, workspace)
+        area = Qt.DockWidgetArea.RightDockWidgetArea
+        group = [d for d in self.docks if self.workspace_of.get(d) == workspace and d is not dock]
+        self.window.addDockWidget(area, dock)
+        tabs_with = [d for d in group if self.window.dockWidgetArea(d) == area and not d.isFloating()]
+        if tabs_with and len(self.window.tabifiedDockWidgets(tabs_with[-1])) + 1 < MAX_TABS:
+            self.window.tabifyDockWidget(tabs_with[-1], dock)
+        if workspace == "papers":
+            self.papers_placeholder.hide()
+        self._kept.pop(workspace, None)  # its designed arrangement takes the new view in
+        if self._shown is not None:
+            dock.setVisible(workspace == self._shown)
+        return dock
 
-    def _fitting_size(self) -> tuple[int, int]:
-        screen = QGuiApplication.primaryScreen()
-        width, height = DEFAULT_SIZE
-        if screen is not None:
-            available = screen.availableGeometry()
-            width, height = min(width, available.width()), min(height, available.height())
-        return width, height
+    def of(self, workspace: str) -> list[QDockWidget]:
+        return [d for d in self.docks if self.workspace_of.get(d) == workspace]
 
-    def reset_layout(self) -> None:
-        self._apply_default_layout()
+    # Switching
+    def _switch(self, name: str) -> None:
+        window = self.window
+        if self._shown is not None:
+            self._kept[self._shown] = window.saveState()
+        self._shown = name
+        self.actions[name].setChecked(True)
+        self.hint.setText(HINTS[name])
+        central = window.centralWidget()
+        if central is not None and not getattr(window, "presenting", False):
+            central.setVisible(name in CENTRAL_IN or name == "papers" and not self.of("papers"))
+        kept = self._kept.get(name)
+        if kept is None or not window.restoreState(kept):
+            self.arrange(name)
+        for dock, workspace in self.workspace_of.items():
+            if workspace != name:
+                dock.hide()  # also one the kept arrangement did not know yet
+        for dock in self.always:
+            dock.setVisible(True)
+
+    def show(self, name: str) -> None:
+        """Show ``name`` now (also when it is the state's workspace already)."""
+        if self.state.workspace == name:
+            self._switch(name)
+        else:
+            self.state.select_workspace(name)
+
+    def arrange(self, name: str) -> None:
+        """The designed layout of workspace ``name``: its docks on the right, tabbed in groups."""
+        window = self.window
+        # Each placed at once where it goes: stacked for a moment, they would make the
+        # window taller than the screen, and it would stay so.
+        for dock in self.docks:
+            if dock not in self.always:
+                dock.setFloating(False)
+                dock.hide()
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        groups = self.design(name)
+        previous = None
+        for number, group in enumerate(groups):
+            first = group[0]
+            first.show()
+            if previous is None:
+                window.addDockWidget(right, first)
+            else:
+                # Inside: ablation and A/B side by side under the architecture and formula.
+                beside = name == "inside" and number == 2
+                window.splitDockWidget(previous, first, Qt.Orientation.Horizontal if beside else self.split_of(name))
+            previous = first
+        # Tabs only once every group has its place: a dock split off a tabbed one would
+        # become one more tab of it.
+        for group in groups:
+            for dock in group[1:]:
+                dock.show()
+                window.tabifyDockWidget(group[0], dock)
+            group[0].raise_()
+        self._size(name, groups)
+
+    def design(self, name: str) -> list[list[QDockWidget]]:
+        """The tab groups of workspace ``name``, at most ``MAX_TABS`` tabs each."""
+        docks = self.of(name)
+        window = self.window
+        if name == "inside":
+            side_by_side = [d for d in docks if d in (window.ablation_dock, window.compare_dock)]
+            others = [d for d in docks if d not in side_by_side]
+            return [g for g in ([*others[:MAX_TABS]], *([d] for d in side_by_side)) if g] + self._chunks(others[MAX_TABS:])
+        return self._chunks(docks)
+
+    @staticmethod
+    def _chunks(docks: list[QDockWidget]) -> list[list[QDockWidget]]:
+        return [docks[i:i + MAX_TABS] for i in range(0, len(docks), MAX_TABS)]
+
+    @staticmethod
+    def split_of(name: str) -> Qt.Orientation:
+        return Qt.Orientation.Vertical if name in CENTRAL_IN else Qt.Orientation.Horizontal
+
+    def _size(self, name: str, groups: list[list[QDockWidget]]) -> None:
+        window = self.window
+        width, height = window.width(), window.height()
+        left = max(260, min(440, int(width * 0.24)))
+        firsts = [group[0] for group in groups]
+        if name in CENTRAL_IN:
+            right = max(360, min(560, int(width * 0.3)))
+            window.resizeDocks([window.input_dock, *firsts[:1]], [left, right], Qt.Orientation.Horizontal)
+        elif firsts:
+            rest = max(400, width - left - 40)
+            window.resizeDocks([window.input_dock, *firsts], [left, *[rest // len(firsts)] * len(firsts)],
+                               Qt.Orientation.Horizontal)
+        usable = max(400, height - 120)
+        if name in CENTRAL_IN and len(firsts) > 1:
+            window.resizeDocks(firsts[:2], [int(usable * 0.45), int(usable * 0.55)], Qt.Orientation.Vertical)
+            if name == "inside" and len(firsts) > 2:
+                half = max(200, (width - left) // 4)
+                window.resizeDocks(firsts[1:3], [half, half], Qt.Orientation.Horizontal)
+        window.resizeDocks([window.input_dock, window.top5_dock], [int(usable * 0.45), int(usable * 0.55)],
+                           Qt.Orientation.Vertical)
+
+    def place_always(self) -> None:
+        """The picture above the top-5 on the left."""
+        window = self.window
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        window.addDockWidget(left, window.input_dock)
+        window.addDockWidget(left, window.top5_dock)
+        window.splitDockWidget(window.input_dock, window.top5_dock, Qt.Orientation.Vertical)
+
+    def reset(self) -> None:
+        """View › Reset layout: every workspace back to its design, the current one shown."""
+        self._kept.clear()
+        self.place_always()
+        self.arrange(self.state.workspace)
 
     def bring_up(self, dock: QDockWidget) -> None:
-        """Show ``dock`` (it may start hidden) and put its tab in front."""
+        """Show ``dock``'s workspace and put its tab in front."""
+        workspace = self.workspace_of.get(dock)
+        if workspace is not None and workspace != self._shown:
+            self.show(workspace)
         dock.show()
         dock.raise_()
 
+    def restore(self, settings) -> bool:
+        """Geometry and dock layout from last time; False when there was no dock layout."""
+        window = self.window
+        geometry, state = settings.window_geometry(), settings.window_state()
+        if geometry is None or not window.restoreGeometry(geometry):
+            window.resize(*fitting_size())
+        return state is not None and window.restoreState(state)
+
+
+def fitting_size() -> tuple[int, int]:
+    screen = QGuiApplication.primaryScreen()
+    width, height = DEFAULT_SIZE
+    if screen is not None:
+        available = screen.availableGeometry()
+        width, height = min(width, available.width()), min(height, available.height())
+    return width, height

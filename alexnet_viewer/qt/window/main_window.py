@@ -1,30 +1,42 @@
-"""The main window: panels in docks, menus, status bar, and the engine worker behind them.
+"""The main window: composes the panels, the controllers and the engine worker around one
+``ViewerState`` (core/session.py).
 
-The window only routes: pictures go to the worker as jobs, results come back as
-signals and are handed to the panels. It never waits for the worker.
+The state holds what the viewer shows (picture, layer, channel order, colour map,
+ablations, explain target, weights, result, messages, workspace); panels and controllers
+observe it and write it. The window only routes: each change of what a frame needs posts
+a job built from the state to the worker; results come back as signals, go into the state
+and to the panels. It never waits for the worker.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import replace
-from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QVBoxLayout, QWidget
 
-from alexnet_viewer.core.pictures.samples import samples_dir
-from alexnet_viewer.qt.live.controller import LiveController
-from alexnet_viewer.qt.lecture.presentation import PresentationController
 from alexnet_viewer.core.model.weights_spec import WeightsSpec
+from alexnet_viewer.core.pictures.samples import samples_dir
+from alexnet_viewer.core.session import PictureRef, ViewerState
+from alexnet_viewer.qt.edits.controller import EditsController
+from alexnet_viewer.qt.explain import Explain
+from alexnet_viewer.qt.inspect import Inspect
+from alexnet_viewer.qt.lecture.architecture_panel import ArchitecturePanel
+from alexnet_viewer.qt.lecture.presentation import PresentationController
+from alexnet_viewer.qt.live.controller import LiveController
+from alexnet_viewer.qt.panels import FeatureMapsPanel, FiltersPanel, InputPanel, StatsPanel, Top5Panel
 from alexnet_viewer.qt.settings import ViewerSettings
-from alexnet_viewer.qt.weights.workflow import WeightsMixin
-from alexnet_viewer.qt.window.docks import DEFAULT_SIZE, DocksMixin
-from alexnet_viewer.qt.window.menus import MenusMixin
-from alexnet_viewer.qt.window.opening import OpeningMixin
+from alexnet_viewer.qt.units import Units
+from alexnet_viewer.qt.weights.workflow import WeightsFlow
+from alexnet_viewer.qt.window.docks import DEFAULT_SIZE, Docks
+from alexnet_viewer.qt.window.menus import build_menus
+from alexnet_viewer.qt.window.messages import MessageArea
+from alexnet_viewer.qt.window.opening import Opening
 from alexnet_viewer.qt.window.result_pacer import ResultPacer
-from alexnet_viewer.qt.window.status import StatusMixin
+from alexnet_viewer.qt.window.services import Services
+from alexnet_viewer.qt.window.status import StatusLine
 from alexnet_viewer.qt.worker.engine_worker import EngineWorker, Job, PictureSource, ViewRequest
 
 APP_TITLE = "AlexNet Viewer"
@@ -33,10 +45,7 @@ APP_TITLE = "AlexNet Viewer"
 LIVE_STATISTICS_INTERVAL_S = 0.25
 
 
-class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin, QMainWindow):
-    """Each job of the window lives in its own mixin (docks, status bar, menus, opening
-    pictures, weights); this class holds the state they share, routes jobs and draws results."""
-
+class MainWindow(QMainWindow):
     # (Result, Job) after every panel has been handed the result
     result_shown = Signal(object, object)
     # a picture could not be opened or processed; the previous result stays on screen
@@ -58,64 +67,111 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
         super().__init__()
         self.settings = settings
         self.interactive = interactive
-        self._persist = interactive
-        self.device_request = device
-        # What to load: the command line wins over what the user chose last time.
-        self.weights_choice = weights if weights is not None else (settings.weights() or WeightsSpec.pretrained())
-        self.weights_in_use: WeightsSpec | None = None
-        self._remember_weights: WeightsSpec | None = None  # saved in the settings once it loaded
+        self.persist = interactive
+        self.state = ViewerState()
         self.worker = EngineWorker(engine_factory)
-        self.current_result = None
         self.current_job: Job | None = None
-        self.weights_info = None
+        self.closed = False
+        self.last_draw_ms = 0.0
         self._next_frame_id = 1
         self._next_token = 1
         self._current_source: PictureSource | None = None  # what new jobs show
         self._shown_source: PictureSource | None = None  # what the panels show
-        self._nav_path: Path | None = None  # anchor for previous/next in folder
         self._pacer = ResultPacer(self._draw_result, parent=self)  # paced to the screen's refresh
-        self._draw_times: deque[float] = deque()
-        self._download_dialog = None
-        self._closed = False
-        self._view = ViewRequest()
-        self._statistics_posted = float("-inf")  # when a live frame last asked for every layer's statistics
+        self._statistics_shown = False  # every layer's statistics come with a frame only while shown
+        self._statistics_posted = float("-inf")  # when a live frame last asked for them
         self.clock = time.monotonic  # tests may set another
-        self._error_about_picture = True
-        self.last_draw_ms = 0.0
 
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
-        self.setDockOptions(
-            QMainWindow.DockOption.AnimatedDocks
-            | QMainWindow.DockOption.AllowNestedDocks
-            | QMainWindow.DockOption.AllowTabbedDocks
-        )
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks
+                            | QMainWindow.DockOption.AllowTabbedDocks)
+        self.weights = WeightsFlow(self, weights if weights is not None else (settings.weights() or WeightsSpec.pretrained()),
+                                   device)
+        self.workspaces = Docks(self, self.state)
         self._build_panels()
+        self.services = Services(self)
+        self._build_tools()
         self.live = LiveController(self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.live.toolbar)
         self.presentation = PresentationController(self)  # presentation mode, its keys, scenes
         self.presentation.explain_class_requested.connect(self.explain.controller.explain_rank)
-        self._build_status_bar()
-        self._build_menus()
-        self._connect_worker()
+        self.messages = MessageArea(self.state)
+        self.statusBar().addWidget(self.messages.history_button)
+        self.statusBar().addWidget(self.messages, 1)
+        self.status_line = StatusLine(self.statusBar(), self.state, self.live.status_label)
+        self.opening = Opening(self)
+        build_menus(self)
+        self._connect()
         self._layout_settled = False
-        self._layout_restored = self._restore_layout() if restore_layout else False
+        self.workspaces.place_always()
+        self.workspaces.show(self.state.workspace)
+        self._layout_restored = self.workspaces.restore(settings) if restore_layout else False
         self.live.sync_actions()  # the toolbar shows only while a source plays, whatever was saved
         if not restore_layout:
             self.resize(*DEFAULT_SIZE)
-        initial_layer = layer or settings.layer() or "conv1"
-        self.set_layer(initial_layer)
-        self._show_loading(self.weights_choice)
+        self.set_layer(layer or settings.layer() or "conv1")
+        self.weights.show_loading(self.weights.choice)
 
-    def _connect_worker(self) -> None:
+    def _build_panels(self) -> None:
+        state = self.state
+        self.input_panel = InputPanel()
+        self.top5_panel = Top5Panel()
+        self.filters_panel = FiltersPanel()
+        self.feature_maps_panel = FeatureMapsPanel(state)
+        self.stats_panel = StatsPanel()
+        self.architecture_panel = ArchitecturePanel()
+        central = QWidget()  # a holder: presentation mode lends the panel out and gives it back
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 0)
+        layout.addWidget(self.feature_maps_panel)
+        self.feature_maps_panel.layout().setContentsMargins(0, 0, 0, 0)
+        self.setCentralWidget(central)
+        dock = self.workspaces.dock
+        self.input_dock = dock("Input", "input_dock", self.input_panel, None)
+        self.top5_dock = dock("Top-5: what AlexNet thinks", "top5_dock", self.top5_panel, None)
+        self.filters_dock = dock("conv1 filters", "filters_dock", self.filters_panel, "look")
+        self.stats_dock = dock("Statistics", "stats_dock", self.stats_panel, "look")
+        self.edits = EditsController(self.input_panel, self)
+        self.edits_dock = dock("Edits", "edits_dock", self.edits.panel, "look")
+        self.architecture_dock = dock("Architecture", "architecture_dock", self.architecture_panel, "inside")
+
+    def _build_tools(self) -> None:
+        dock, state, services = self.workspaces.dock, self.state, self.services
+        self.inspect = Inspect(state, services, self.input_panel, self.feature_maps_panel)
+        self.formula_dock = dock("Formula", "formula_dock", self.inspect.formula_view, "inside")
+        self.ablation_dock = dock("Ablation", "ablation_dock", self.inspect.ablation_panel, "inside")
+        self.compare_dock = dock("A/B compare", "compare_dock", self.inspect.compare_panel, "inside")
+        self.explain = Explain(state, services, self.top5_panel, self.feature_maps_panel)
+        self.explain_panel = self.explain.panel  # presentation mode's "E" view
+        self.explain_dock = dock("Explain", "explain_dock", self.explain_panel, "why")
+        self.explain.watch(self.explain_dock)
+        self.units = Units(state, services, self.feature_maps_panel)  # atlas, activation maximisation, evaluation
+        self.atlas_dock = dock("Unit atlas", "atlas_dock", self.units.atlas_panel, "units")
+        self.visualize_dock = dock("Visualise a unit", "visualize_dock", self.units.visualize_panel, "units")
+        self.evaluate_dock = dock("Evaluate", "evaluate_dock", self.units.evaluate_panel, "units")
+        self.papers_dock = dock("Papers", "papers_dock", self.workspaces.papers_placeholder, "papers")
+
+    def _connect(self) -> None:
+        state = self.state
+        state.events.layer.connect(self._on_view_changed)
+        state.events.layer.connect(self.stats_panel.set_layer)
+        state.events.layer.connect(self.architecture_panel.set_current_layer)
+        state.events.channel_order.connect(self._on_view_changed)
+        state.events.ablations.connect(self._on_view_changed)
+        self.stats_panel.layer_selected.connect(self.set_layer)
+        self.stats_dock.visibilityChanged.connect(self._on_statistics_shown)
+        self.architecture_panel.layer_selected.connect(self.set_layer)
+        self.filters_panel.filter_clicked.connect(lambda index: self.feature_maps_panel.select_channel("conv1", index))
+        self.edits.changed.connect(lambda _edits: self.post_current())
         queued = Qt.ConnectionType.QueuedConnection
-        self.worker.weights_loading.connect(self._show_loading, queued)
-        self.worker.weights_ready.connect(self._on_weights_ready, queued)
-        self.worker.weights_failed.connect(self._on_weights_failed, queued)
-        self.worker.download_progress.connect(self._on_download_progress, queued)
+        self.worker.weights_loading.connect(self.weights.show_loading, queued)
+        self.worker.weights_ready.connect(self.weights.on_ready, queued)
+        self.worker.weights_failed.connect(self.weights.on_failed, queued)
+        self.worker.download_progress.connect(self.weights.on_download_progress, queued)
         self.worker.result_ready.connect(self._pacer.offer, queued)
         self.worker.picture_failed.connect(self._on_picture_failed, queued)
-        self.worker.device_fault.connect(self._on_device_fault, queued)
+        self.worker.device_fault.connect(self.weights.on_device_fault, queued)
 
     # Lifecycle
     def start(self) -> None:
@@ -123,40 +179,52 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
         if self.worker.isRunning():
             return
         self.worker.start()
-        self.worker.request_weights(self.weights_choice, self.device_request)
+        self.worker.request_weights(self.weights.choice, self.weights.device_request)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().showEvent(event)
+        if not self._layout_settled:
+            self._layout_settled = True
+            if not self._layout_restored:
+                self.workspaces.reset()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
         self.shutdown()
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        if self._closed:
+        if self.closed:
             return
-        self._closed = True
-        if self._persist:
+        self.closed = True
+        if self.persist:
             self.settings.set_window_layout(self.saveGeometry(), self.saveState())
-            self.settings.set_layer(self._view.layer)
+            self.settings.set_layer(self.state.layer)
         self.settings.sync()
         self.live.stop()
-        self._close_download_dialog()
+        self.weights.close_download_dialog()
         self.units.stop()  # atlas builds, visualisations, evaluations
         self.explain.stop()
         self.worker.stop()
 
     # Jobs
-    def _take_token(self) -> int:
+    def take_token(self) -> int:
         token, self._next_token = self._next_token, self._next_token + 1
         return token
 
-    def _submit(self, source: PictureSource) -> int:
+    def submit(self, source: PictureSource) -> int:
         self._current_source = source
-        return self._post_current()
+        return self.post_current()
 
-    def _post_current(self) -> int:
-        if self._current_source is None or self._closed:
+    def view_request(self) -> ViewRequest:
+        state = self.state
+        return ViewRequest(layer=state.layer, channel_order=state.channel_order, ablations=state.ablations,
+                           statistics=self._statistics_shown)
+
+    def post_current(self) -> int:
+        if self._current_source is None or self.closed:
             return 0
         frame_id, self._next_frame_id = self._next_frame_id, self._next_frame_id + 1
-        job = Job(frame_id, self._current_source, self._view, self.edits.current)
+        job = Job(frame_id, self._current_source, self.view_request(), self.edits.current)
         if job.view.statistics and self.live.running:
             now = self.clock()
             if now - self._statistics_posted < LIVE_STATISTICS_INTERVAL_S:
@@ -172,69 +240,108 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
         self.worker.post(job)
         return frame_id
 
+    def _on_statistics_shown(self, visible: bool) -> None:
+        """Every layer's statistics come with each frame only while the Statistics view is shown."""
+        self.stats_panel.set_active(visible)
+        self._statistics_shown = bool(visible)
+
+    def _on_view_changed(self, *_args) -> None:
+        self.post_current()
+
+    # What the menus, keys and other views ask for
     def set_layer(self, name: str) -> None:
-        """Show ``name``'s feature maps (the panel's combo box does the same)."""
-        if self.feature_maps_panel.layer != name:
-            self.feature_maps_panel.select_layer(name)  # comes back through layer_changed
-        else:
-            self._on_layer_changed(name)
+        """Show ``name``'s feature maps everywhere (the panel's combo box does the same)."""
+        self.state.select_layer(name)
 
     def set_channel_order(self, key: str) -> None:
         self.feature_maps_panel.set_channel_order(key)
 
-    def _on_layer_changed(self, name: str) -> None:
-        self.stats_panel.set_layer(name)
-        if name == self._view.layer:
-            return
-        self._view = replace(self._view, layer=name)
-        self._post_current()
-
-    def _on_channel_order_changed(self, key: str) -> None:
-        if key == self._view.channel_order:
-            return
-        self._view = replace(self._view, channel_order=key)
-        self._post_current()
-
-    def _on_statistics_shown(self, visible: bool) -> None:
-        """Every layer's statistics come with each frame only while the Statistics view is shown."""
-        self.stats_panel.set_active(visible)
-        self._view = replace(self._view, statistics=visible)
-
     def set_ablations(self, spec) -> None:
         """Run the following frames with ``spec``'s channels switched off (core AblationSpec)."""
-        if spec != self._view.ablations:
-            self._view = replace(self._view, ablations=spec)
-            self._post_current()
+        self.state.ablations = spec
 
-    def _on_filter_clicked(self, index: int) -> None:
-        self.feature_maps_panel.select_channel("conv1", index)
+    def add_view(self, workspace: str, title: str, widget, name: str | None = None):
+        """Add ``widget`` as a view of ``workspace`` (look, why, inside, units, papers)."""
+        return self.workspaces.add_view(workspace, title, widget, name)
+
+    def bring_up(self, dock) -> None:
+        self.workspaces.bring_up(dock)
+
+    def reset_layout(self) -> None:
+        self.workspaces.reset()
+
+    @property
+    def docks(self) -> list:
+        return self.workspaces.docks
+
+    def open_path(self, path: Path | str, *, remember: bool = True) -> int:
+        return self.opening.open_path(path, remember=remember)
+
+    def open_bytes(self, data: bytes, label: str = "pasted picture") -> int:
+        return self.opening.open_bytes(data, label)
+
+    def post_frame(self, frame, label: str = "live frame") -> int:
+        return self.opening.post_frame(frame, label)
+
+    def open_dialog(self) -> None:
+        self.opening.open_dialog()
+
+    def paste(self) -> None:
+        self.opening.paste()
+
+    def request_weights(self, spec: WeightsSpec, *, remember: bool = False) -> None:
+        self.weights.request(spec, remember=remember)
+
+    def weights_dialog(self) -> None:
+        self.weights.dialog()
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt name
+        self.opening.drag_enter(event)
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt name
+        self.opening.drag_enter(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt name
+        self.opening.drop(event)
 
     # Results
     def _draw_result(self, result, job: Job) -> None:
-        if self._closed:
+        if self.closed:
             return
         if self.current_job is not None and job.frame_id < self.current_job.frame_id:
             return
         started = time.perf_counter()
         self.edits.note_shown(job)
+        new_picture = self._shown_source is None or self._shown_source.token != job.source.token
+        self._shown_source = job.source
+        if new_picture:
+            source = job.source
+            self.state.picture = PictureRef(source.token, source.label, source.path,
+                                            live=source.frame is not None or source.array is not None)
         for panel in (self.input_panel, self.top5_panel, self.filters_panel, self.feature_maps_panel, self.stats_panel):
             panel.show_result(result)
         self.last_draw_ms = (time.perf_counter() - started) * 1000  # read by bench --live
-        self.current_result, self.current_job = result, job
-        new_picture = self._shown_source is None or self._shown_source.token != job.source.token
-        self._shown_source = job.source
-        if new_picture and self._error_about_picture:
-            self.error_banner.hide()
-            self._picture_opened(job.source)
-        self._update_timing(result)
+        self.current_job = job
+        self.state.result = result
+        if new_picture:
+            if self.state.message is not None and self.state.message.level == "error" and self._error_about_picture:
+                self.state.clear_message()  # a new picture answers an error about the last one
+            self.picture_changed_title()
+            self._remember(job.source)
+        self.status_line.update_timing(result)
         self.result_shown.emit(result, job)
 
-    def _picture_opened(self, source: PictureSource) -> None:
-        title = f"{source.label} — {APP_TITLE}"
-        if self.weights_info is not None and not self.weights_info.trained:
+    def picture_changed_title(self) -> None:
+        """The title names the picture on screen (and says when the weights are untrained)."""
+        source = self._shown_source
+        title = APP_TITLE if source is None else f"{source.label} — {APP_TITLE}"
+        info = self.weights.info
+        if source is not None and info is not None and not info.trained:
             title += " [UNTRAINED]"
         self.setWindowTitle(title)
-        if source.path is not None and self._persist and self._is_user_file(source.path):
+
+    def _remember(self, source: PictureSource) -> None:
+        if source.path is not None and self.persist and self._is_user_file(source.path):
             self.settings.add_recent_file(source.path)
 
     @staticmethod
@@ -249,20 +356,45 @@ class MainWindow(DocksMixin, StatusMixin, MenusMixin, OpeningMixin, WeightsMixin
         self.show_error(message)
         self.picture_failed.emit(message)
 
+    _error_about_picture = True
+
     def show_error(self, message: str, *, about_picture: bool = True) -> None:
-        """Banner + status bar; a picture error goes away once another picture is shown."""
+        """One message; an error about a picture goes away once another picture is shown."""
         self._error_about_picture = about_picture
-        self.error_banner.show_message(message)
-        self.statusBar().showMessage(message, 10000)
+        self.state.say(message, "error")
+
+    def say(self, text: str, level: str = "info") -> None:
+        self.state.say(text, level)
+
+    # What is on screen
+    @property
+    def current_result(self):
+        return self.state.result
 
     @property
     def layer(self) -> str:
-        return self._view.layer
+        return self.state.layer
 
     @property
     def channel_order(self) -> str:
-        return self._view.channel_order
+        return self.state.channel_order
 
     @property
     def current_path(self) -> Path | None:
         return self._shown_source.path if self._shown_source is not None else None
+
+    @property
+    def weights_in_use(self):
+        return self.weights.in_use
+
+    @property
+    def weights_choice(self):
+        return self.weights.choice
+
+    @property
+    def weights_info(self):
+        return self.weights.info
+
+    @property
+    def device_request(self):
+        return self.weights.device_request

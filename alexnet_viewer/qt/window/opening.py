@@ -6,33 +6,40 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMainWindow
 
 from alexnet_viewer.qt.window import picture_sources
 from alexnet_viewer.qt.worker.engine_worker import PictureSource
 
 
-class OpeningMixin(QMainWindow):
-    """Every way a picture comes in ends in ``_submit``; part of MainWindow."""
+class Opening:
+    """Every way a picture comes in ends in the window's ``submit``."""
+
+    def __init__(self, window) -> None:
+        self.window = window
+        self.live = window.live
+        self.settings = window.settings
+        self.state = window.state
+        self.persist = window.persist
+        self._nav_path: Path | None = None  # anchor for previous/next in folder
 
     def open_path(self, path: Path | str, *, remember: bool = True) -> int:
         """Show the picture file at ``path`` (or play it, for a video); returns the frame id of the job."""
         path = Path(path).expanduser().absolute()
         if picture_sources.is_video_file(path):
-            if remember and self._persist:
+            if remember and self.persist:
                 self.settings.set_last_folder(path.parent)
                 self.settings.add_recent_file(path)
             return self.live.open_video(path)
         self.live.stop()
         self._nav_path = path
-        source = PictureSource(self._take_token(), path.name, path=path)
-        if remember and self._persist:
+        source = PictureSource(self.window.take_token(), path.name, path=path)
+        if remember and self.persist:
             self.settings.set_last_folder(path.parent)
-        return self._submit(source)
+        return self.window.submit(source)
 
     def open_bytes(self, data: bytes, label: str = "pasted picture") -> int:
         self.live.stop()
-        return self._submit(PictureSource(self._take_token(), label, data=bytes(data)))
+        return self.window.submit(PictureSource(self.window.take_token(), label, data=bytes(data)))
 
     def post_frame(self, frame, label: str = "live frame") -> int:
         """Post a live frame, newest wins if the engine is busy: an (H, W, 3) uint8 RGB array, or
@@ -41,17 +48,17 @@ class OpeningMixin(QMainWindow):
         Returns the frame id that the matching Result will carry.
         """
         if isinstance(frame, np.ndarray):
-            return self._submit(PictureSource(self._take_token(), label, array=frame))
-        return self._submit(PictureSource(self._take_token(), label, frame=frame))
+            return self.window.submit(PictureSource(self.window.take_token(), label, array=frame))
+        return self.window.submit(PictureSource(self.window.take_token(), label, frame=frame))
 
     def open_dialog(self) -> None:
-        path = picture_sources.ask_open_picture(self, self.settings.last_folder())
+        path = picture_sources.ask_open_picture(self.window, self.settings.last_folder())
         if path is not None:
             self.open_path(path)
 
     def open_incoming(self, incoming: picture_sources.IncomingPicture) -> int:
         if incoming.note:
-            self.statusBar().showMessage(incoming.note, 5000)
+            self.state.say(incoming.note)
         if incoming.path is not None:
             return self.open_path(incoming.path)
         if incoming.data is not None:
@@ -63,7 +70,7 @@ class OpeningMixin(QMainWindow):
         try:
             incoming = picture_sources.picture_from_mime(QGuiApplication.clipboard().mimeData(), "pasted")
         except picture_sources.PictureRefused as refusal:
-            self.show_error(str(refusal))
+            self.window.show_error(str(refusal))
             return
         self.open_incoming(incoming)
 
@@ -75,49 +82,47 @@ class OpeningMixin(QMainWindow):
 
     def _step_in_folder(self, step: int) -> None:
         if self._nav_path is None:
-            self.statusBar().showMessage("Open a picture file first to browse its folder.", 4000)
+            self.state.say("Open a picture file first to browse its folder.")
             return
         target = picture_sources.neighbour_picture(self._nav_path, step)
         if target is None:
             where = "first" if step < 0 else "last"
-            self.statusBar().showMessage(f"This is the {where} picture in {self._nav_path.parent.name or '/'}.", 4000)
+            self.state.say(f"This is the {where} picture in {self._nav_path.parent.name or '/'}.")
             return
         self.open_path(target)
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt name
+    def drag_enter(self, event) -> None:
         if picture_sources.mime_may_hold_picture(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt name
-        self.dragEnterEvent(event)
-
-    def dropEvent(self, event) -> None:  # noqa: N802 - Qt name
+    def drop(self, event) -> None:
         try:
             incoming = picture_sources.picture_from_mime(event.mimeData(), "dropped")
         except picture_sources.PictureRefused as refusal:
             event.ignore()
-            self.show_error(str(refusal))
+            self.window.show_error(str(refusal))
             return
         event.acceptProposedAction()
         self.open_incoming(incoming)
 
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
+    def fill_recent_menu(self) -> None:
+        menu = self.window.recent_menu
+        menu.clear()
         recent = self.settings.recent_files()
         for path in recent:
-            action = self.recent_menu.addAction(path.name)
+            action = menu.addAction(path.name)
             action.setToolTip(str(path))
             action.setStatusTip(str(path))
             action.triggered.connect(lambda _=False, p=path: self.open_path(p))
         if not recent:
-            self.recent_menu.addAction("(none yet)").setEnabled(False)
+            menu.addAction("(none yet)").setEnabled(False)
         else:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear list").triggered.connect(self._clear_recent)
+            menu.addSeparator()
+            menu.addAction("Clear list").triggered.connect(self._clear_recent)
 
     def _clear_recent(self) -> None:
         self.settings.clear_recent_files()
-        self._fill_recent_menu()
+        self.fill_recent_menu()
 

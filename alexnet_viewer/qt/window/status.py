@@ -1,35 +1,49 @@
-"""The status bar: device, weights, time per frame and frames shown per second."""
+"""The status bar: device, the weights in one line, time per frame and frames shown per second.
+
+It follows the viewer state (``weights_status``, ``device``); the window hands it each
+result drawn for the timing.
+"""
 
 from __future__ import annotations
 
 import time
+from collections import deque
 
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+from alexnet_viewer.core.session import ViewerState
 
 FPS_WINDOW_S = 2.0
+UNTRAINED_STYLE = "color: white; background: #b3261e; font-weight: 600;"
 
 
-class StatusMixin(QMainWindow):
-    """The permanent status-bar labels; part of MainWindow."""
-
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
+class StatusLine:
+    def __init__(self, bar: QStatusBar, state: ViewerState, live_label: QLabel) -> None:
+        self.state = state
         self.device_label = QLabel("device: –")
         self.weights_label = QLabel("weights: loading…")
         self.time_label = QLabel("– ms")
         self.fps_label = QLabel("– fps")
         self.device_label.setToolTip("Where the network runs")
+        self.weights_label.setToolTip("The weights in use; Settings › Weights… loads others")
         self.time_label.setToolTip("Engine time for the last frame (preprocess, forward pass, statistics, mosaics)")
         self.fps_label.setToolTip("Frames shown per second over the last two seconds")
-        self.live_label = self.live.status_label
-        for label in (self.live_label, self.device_label, self.weights_label, self.time_label, self.fps_label):
+        self.live_label = live_label
+        for label in (live_label, self.device_label, self.weights_label, self.time_label, self.fps_label):
             label.setContentsMargins(8, 0, 8, 0)
             bar.addPermanentWidget(label)
         metrics = self.time_label.fontMetrics()
         self.time_label.setMinimumWidth(metrics.horizontalAdvance("00000 ms") + 16)
         self.fps_label.setMinimumWidth(metrics.horizontalAdvance("000.0 fps") + 16)
+        self._draw_times: deque[float] = deque()
+        state.events.device.connect(lambda device: self.device_label.setText(f"device: {device or '–'}"))
 
-    def _update_timing(self, result) -> None:
+    def show_weights(self, text: str, *, untrained: bool = False) -> None:
+        """The one line that says which weights are in use (red when they are untrained)."""
+        self.weights_label.setText(text)
+        self.weights_label.setStyleSheet(UNTRAINED_STYLE if untrained else "")
+
+    def update_timing(self, result) -> None:
         total = result.timings_ms.get("total")
         self.time_label.setText(f"{total:.0f} ms" if total is not None else "– ms")
         now = time.monotonic()
@@ -43,4 +57,3 @@ class StatusMixin(QMainWindow):
             self.fps_label.setText(f"{fps:.1f} fps")
         else:
             self.fps_label.setText("– fps")
-

@@ -1,0 +1,69 @@
+"""Workspaces: the views grouped by task, switched by one click or one key, the picture and
+the top-5 always in view, no tab group over four tabs, and one function to add a view."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from alexnet_viewer.core.session import WORKSPACES
+from alexnet_viewer.qt.window.docks import MAX_TABS
+
+
+def _tab_groups(window, docks):
+    groups = []
+    for dock in docks:
+        if dock.isVisible() and not any(dock in group for group in groups):
+            groups.append({dock, *[d for d in window.tabifiedDockWidgets(dock) if d.isVisible()]})
+    return groups
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+def test_each_workspace_shows_its_views_with_the_picture_and_top5(make_window, qtbot, size):
+    window = make_window(start=False, size=size)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    order = [*enumerate(WORKSPACES, start=1)][1:] + [(1, WORKSPACES[0])]  # 2–5, then back to 1
+    for number, name in order:
+        qtbot.keyClick(window, Qt.Key(Qt.Key.Key_0 + number))  # keys 1–5
+        assert window.state.workspace == name
+        qtbot.waitUntil(lambda: window.input_dock.isVisible() and window.top5_dock.isVisible(), timeout=3000)
+        own = window.workspaces.of(name)
+        assert own and all(dock.isVisible() for dock in own)
+        others = [d for d in window.docks if d not in own and d not in window.workspaces.always]
+        assert not [d.objectName() for d in others if d.isVisible()], name
+        assert all(len(group) <= MAX_TABS for group in _tab_groups(window, own))
+        assert window.feature_maps_panel.isVisible() == (name in ("look", "inside"))
+        assert window.workspaces.actions[name].isChecked()
+
+
+def test_a_view_brought_up_switches_to_its_workspace(make_window):
+    window = make_window(start=False)
+    window.bring_up(window.compare_dock)
+    assert window.state.workspace == "inside" and window.compare_dock.isVisible()
+    # Ablation and A/B sit side by side, not in one tab group.
+    assert window.ablation_dock.isVisible() and window.compare_dock not in window.tabifiedDockWidgets(window.ablation_dock)
+
+
+def test_add_view_puts_a_widget_in_a_workspace(make_window):
+    window = make_window(start=False)
+    label = QLabel("Figure 3")
+    dock = window.add_view("papers", "Figure 3: occlusion", label)
+    assert dock.widget() is label and dock.windowTitle() == "Figure 3: occlusion"
+    assert not dock.isVisible()  # "look" is shown
+    window.state.select_workspace("papers")
+    assert dock.isVisible() and not window.workspaces.papers_placeholder.isVisible()
+    with pytest.raises(ValueError, match="unknown workspace"):
+        window.add_view("nowhere", "x", QLabel())
+
+
+def test_an_arrangement_is_kept_per_workspace(make_window):
+    window = make_window(start=False)
+    window.state.select_workspace("units")
+    window.evaluate_dock.hide()  # the user closes a view
+    window.state.select_workspace("look")
+    window.state.select_workspace("units")
+    assert not window.evaluate_dock.isVisible() and window.atlas_dock.isVisible()
+    window.reset_layout()
+    assert window.evaluate_dock.isVisible()
