@@ -82,3 +82,21 @@ def test_a_slow_consumer_never_builds_a_backlog():
     assert seen == list(range(9, 200, 10))
     counts = box.counts()
     assert counts.posted == 200 and counts.taken == 20 and counts.dropped == 180
+
+
+def test_wait_free_holds_a_producer_until_the_slot_is_taken():
+    import threading
+
+    from alexnet_viewer.core.frame.mailbox import LatestMailbox, MailboxClosed
+
+    box = LatestMailbox()
+    assert box.wait_free(0)
+    box.put("prepared")
+    assert not box.wait_free(0)
+    taker = threading.Thread(target=box.take)
+    taker.start()
+    assert box.wait_free(30)  # woken by the take, not by the timeout
+    taker.join()
+    box.close()
+    with pytest.raises(MailboxClosed):
+        box.wait_free(0)

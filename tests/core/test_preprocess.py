@@ -145,3 +145,19 @@ def test_extreme_pictures_need_little_memory():
         assert figures["crop"] == [3, 224, 224]
         # ru_maxrss is in KiB on Linux; the old path needed gigabytes.
         assert figures["peak_growth_kib"] < 64 * 1024, (size, figures)
+
+
+def test_crop_size_is_read_as_height_and_width():
+    from types import SimpleNamespace
+
+    from alexnet_viewer.core.frame.preprocess import Preprocessor, crop_hw
+    from torchvision.transforms.functional import InterpolationMode
+
+    assert crop_hw(SimpleNamespace(crop_size=[224])) == (224, 224)
+    assert crop_hw(SimpleNamespace(crop_size=[200, 240])) == (200, 240)
+    transforms = SimpleNamespace(crop_size=[200, 240], resize_size=[256], interpolation=InterpolationMode.BILINEAR,
+                                 antialias=True, mean=[0.5, 0.5, 0.5], std=[0.25, 0.25, 0.25])
+    preprocessor = Preprocessor(transforms, torch.device("cpu"))
+    batch, crop = preprocessor(np.zeros((300, 400, 3), np.uint8))
+    assert preprocessor.batch_shape == (1, 3, 200, 240) == tuple(batch.shape)
+    assert tuple(crop.shape) == (3, 200, 240)

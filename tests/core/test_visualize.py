@@ -18,7 +18,7 @@ from alexnet_viewer.core.visualize import (
 )
 from alexnet_viewer.core.visualize.network import RedirectedReLU, private_model, truncated
 from alexnet_viewer.core.visualize.param import COLOUR_SQRT, FourierImage, frequency_scale
-from alexnet_viewer.core.visualize.transforms import ViewerView, random_view
+from alexnet_viewer.core.visualize.transforms import random_view
 from alexnet_viewer.core.output_files import write_png
 
 # Few steps keep the test fast; 48 are enough for these channels (default: 256).
@@ -57,12 +57,12 @@ def test_viewer_view_is_what_the_preprocessor_makes_of_the_saved_picture(loaded_
     rng = np.random.default_rng(0)
     pixels = rng.integers(0, 256, (224, 224, 3), dtype=np.uint8)
     expected, crop = Preprocessor(loaded_model.transforms, torch.device("cpu"))(pixels)
-    view = ViewerView(loaded_model.transforms, torch.device("cpu"))
-    mine = view.crop(torch.from_numpy(pixels).permute(2, 0, 1)[None].float() / 255)
+    view = Preprocessor(loaded_model.transforms, torch.device("cpu"))
+    mine = view.crop_float(torch.from_numpy(pixels).permute(2, 0, 1)[None].float() / 255)
     assert mine.shape == (1, 3, 224, 224)
     # The preprocessor resizes uint8 (rounded); the float path is within one level of 255.
     assert float((mine * 255 - crop.float()).abs().max()) <= 1.001
-    assert float((view.normalise(mine) - expected).abs().max()) < 1.01 / 255 / min(loaded_model.transforms.std)
+    assert float((view.normalise_float(mine) - expected).abs().max()) < 1.01 / 255 / min(loaded_model.transforms.std)
 
 
 def test_random_view_moves_the_picture_and_fills_grey():

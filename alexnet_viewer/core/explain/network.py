@@ -1,8 +1,9 @@
 """A private, hook-free copy of AlexNet walked step by step, and an explicit backward pass.
 
-The copy shares the engine's parameter storage (no second 233 MB on the device) but holds
-its own ``Parameter`` objects with ``requires_grad=False``, no hooks, and ``inplace=False``
-ReLUs, so a recorded conv output stays pre-ReLU and the engine's model is never touched.
+The copy is visualize/network.py's ``private_model`` (rebuilt on the meta device, then given
+the engine's tensors: shared storage, no second 233 MB on the device), with
+``requires_grad=False``, no hooks, and ``inplace=False`` ReLUs, so a recorded conv output
+stays pre-ReLU and the engine's model is never touched.
 
 The backward pass is written out module by module instead of asking autograd, because the
 methods only ever need gradients with respect to *data*, and every rule it needs is known:
@@ -26,7 +27,6 @@ ReLU rules, with ``out`` the ReLU's forward output and ``g`` the incoming gradie
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Mapping
 
@@ -36,33 +36,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS
+from alexnet_viewer.core.visualize.network import private_model
 
 RULES = ("plain", "guided", "deconv")
-
-
-def private_copy(model: nn.Module) -> nn.Module:
-    """A deep copy that shares parameter storage, drops every hook and never works in place."""
-    memo: dict[int, object] = {}
-    for parameter in model.parameters():
-        memo[id(parameter)] = nn.Parameter(parameter.detach(), requires_grad=False)
-    for buffer in model.buffers():
-        memo[id(buffer)] = buffer.detach()
-    for module in model.modules():  # fresh, empty hook tables (the engine's hooks stay its own)
-        for name, value in vars(module).items():
-            if "hook" in name and isinstance(value, dict):
-                memo[id(value)] = type(value)()
-    private = copy.deepcopy(model, memo)
-    for module in private.modules():
-        if isinstance(module, nn.ReLU):
-            module.inplace = False
-    return private.eval()
 
 
 class Network:
     """AlexNet as a flat list of steps; state k is the input of step k (state 0: the image)."""
 
     def __init__(self, model: nn.Module, device: torch.device, input_shape: tuple[int, ...]) -> None:
-        self.model = private_copy(model)
+        self.model = private_model(model)
         self.device = device
         features, classifier = self.model.features, self.model.classifier
         self.steps: list[nn.Module] = [*features, self.model.avgpool, nn.Flatten(1), *classifier]

@@ -2,7 +2,9 @@
 
 A producer never waits: putting a frame replaces any frame still waiting, and the
 replaced one is counted as dropped. A slow consumer therefore always gets the newest
-frame and lag cannot build up.
+frame and lag cannot build up. The same box holds the newest weights request, and one
+prepared frame between two lanes (``wait_free``: the preparing lane takes its next job
+only once the slot is empty).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class LatestMailbox(Generic[T]):
                 self._dropped += 1
             self._item, self._has_item = item, True
             self._posted += 1
-            self._cond.notify()
+            self._cond.notify_all()
             return replaced
 
     def take(self, timeout: float | None = None) -> T | None:
@@ -60,7 +62,17 @@ class LatestMailbox(Generic[T]):
                 raise MailboxClosed
             item, self._item, self._has_item = self._item, None, False
             self._taken += 1
+            self._cond.notify_all()  # a producer may wait for the slot to be free
             return item
+
+    def wait_free(self, timeout: float | None) -> bool:
+        """True once nothing waits in the box (within ``timeout`` seconds); raises
+        MailboxClosed once closed."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self._has_item or self._closed, timeout)
+            if self._closed:
+                raise MailboxClosed
+            return not self._has_item
 
     def close(self) -> None:
         """Wake every waiter; later puts are ignored. A waiting item is discarded."""

@@ -42,18 +42,24 @@ RESIZE_PIXEL_LIMIT = 1 << 22
 _TORCH_DTYPES = {np.dtype(np.uint8): torch.uint8, np.dtype(np.float32): torch.float32}
 
 
+def crop_hw(transforms: object) -> tuple[int, int]:
+    """(height, width) of the weights' centre crop: torchvision allows [size] or [h, w]."""
+    crop = [int(side) for side in transforms.crop_size]
+    return (crop[0], crop[0]) if len(crop) == 1 else (crop[0], crop[1])
+
+
 class Preprocessor:
     def __init__(self, transforms: object, device: torch.device, float_resize: bool | None = None) -> None:
         if transforms.interpolation != InterpolationMode.BILINEAR:
             raise ValueError(f"only bilinear resizing is supported, not {transforms.interpolation}")
         self._resize_size = list(transforms.resize_size)
-        self._crop_size = list(transforms.crop_size) * 2  # torchvision allows [size] or [h, w]
+        self._crop_size = list(crop_hw(transforms))
         self._antialias = bool(transforms.antialias)
         self._mean = torch.tensor(transforms.mean, device=device).view(1, 3, 1, 1)
         self._std = torch.tensor(transforms.std, device=device).view(1, 3, 1, 1)
         self._device = device
         self.float_resize = device.type != "cpu" if float_resize is None else bool(float_resize)
-        self.batch_shape = (1, 3, *self._crop_size[:2])
+        self.batch_shape = (1, 3, *self._crop_size)
 
     def __call__(self, image: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """(normalised batch (1,3,224,224) float32, crop (3,224,224) uint8), both on the device."""
@@ -114,6 +120,18 @@ class Preprocessor:
             staging.numpy()[...] = array
             return staging.to(self._device, non_blocking=True)
         return torch.from_numpy(np.ascontiguousarray(array)).to(self._device)
+
+    # The same steps on float pictures, differentiable (activation maximisation optimises
+    # through them, so that the saved picture, reopened, is seen exactly as optimised).
+    def crop_float(self, picture: torch.Tensor) -> torch.Tensor:
+        """(N, 3, H, W) floats in [0, 1] -> the (N, 3, 224, 224) centre crop after the resize."""
+        size = _compute_resized_output_size(list(picture.shape[-2:]), self._resize_size, None)
+        resized = nnf.interpolate(picture, size=size, mode="bilinear", align_corners=False, antialias=self._antialias)
+        return F.center_crop(resized, self._crop_size)
+
+    def normalise_float(self, crop: torch.Tensor) -> torch.Tensor:
+        """A float crop in [0, 1] normalised as the network expects (differentiable)."""
+        return (crop - self._mean) / self._std
 
     def _cut_out_crop(self, image: np.ndarray, size: list[int], corner: list[int]) -> torch.Tensor:
         return _to_uint8(self._cut_out(image, size, corner))

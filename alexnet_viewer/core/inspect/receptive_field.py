@@ -60,9 +60,9 @@ def crop_shape() -> tuple[int, int]:
     """(height, width) of the crop the network sees, from the weights' own transforms."""
     from torchvision.models import AlexNet_Weights
 
-    crop = list(AlexNet_Weights.IMAGENET1K_V1.transforms().crop_size)
-    height, width = (crop * 2)[:2]
-    return int(height), int(width)
+    from alexnet_viewer.core.frame.preprocess import crop_hw
+
+    return crop_hw(AlexNet_Weights.IMAGENET1K_V1.transforms())
 
 
 def _pair(value) -> int:

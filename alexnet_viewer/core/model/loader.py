@@ -15,6 +15,7 @@ from alexnet_viewer.core.model import download
 from alexnet_viewer.core.model.download import DownloadCancelled, Progress, ShouldCancel
 from alexnet_viewer.core.errors import DeviceError, WeightsError
 from alexnet_viewer.core.frame.layers import LAYER_NAMES, MODULE_LOCATIONS
+from alexnet_viewer.core.frame.preprocess import crop_hw
 from alexnet_viewer.core.frame.result import WeightsInfo
 from alexnet_viewer.core.model.weights_file import (
     as_state_dict,
@@ -206,8 +207,7 @@ def check_finite_forward(model: torch.nn.Module, device: torch.device, descripti
     must give finite outputs at every layer; else WeightsError naming the first layer.
     """
     transforms = IMAGENET.transforms()
-    size = transforms.crop_size[0]
-    pattern = torch.rand((1, 3, size, size), generator=torch.Generator().manual_seed(0))
+    pattern = torch.rand((1, 3, *crop_hw(transforms)), generator=torch.Generator().manual_seed(0))
     mean, std = (torch.tensor(values).view(1, 3, 1, 1) for values in (transforms.mean, transforms.std))
     dtype = next(model.parameters()).dtype
     batch = torch.cat([(torch.zeros_like(pattern) - mean) / std, (pattern - mean) / std]).to(device, dtype)

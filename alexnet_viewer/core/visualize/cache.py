@@ -1,15 +1,16 @@
 """Finished pictures on disk, keyed by the weights' contents and what was asked for.
 
-One ``.npz`` per picture under ``$XDG_CACHE_HOME/alexnet-viewer/visualize`` (default
-``~/.cache/...``). A damaged or foreign entry is deleted and counts as a miss (the picture
-is computed again); a cache that cannot be written costs the next call its speed, never the picture.
+One ``.npz`` per picture in the user's cache folder (core/user_folders.py:
+``$XDG_CACHE_HOME/alexnet-viewer/visualize`` on Linux, ``~/Library/Caches/...`` on macOS,
+``%LOCALAPPDATA%\alexnet-viewer\Cache\...`` on Windows). A damaged or foreign entry is
+deleted and counts as a miss (the picture is computed again); a cache that cannot be written
+costs the next call its speed, never the picture.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import weakref
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from torch import nn
 
 from alexnet_viewer.core.npz_files import DamagedArchive, Want, read_arrays
 from alexnet_viewer.core.output_files import write_atomically
+from alexnet_viewer.core.user_folders import cache_folder
 from alexnet_viewer.core.atlas.identity import state_dict_sha256
 
 # Bump when the optimisation changes, so old pictures are not served for new settings.
@@ -29,8 +31,7 @@ _FINGERPRINTS: "weakref.WeakKeyDictionary[nn.Module, str]" = weakref.WeakKeyDict
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "alexnet-viewer" / "visualize"
+    return cache_folder("visualize")
 
 
 def weights_fingerprint(model: nn.Module) -> str:

@@ -32,7 +32,7 @@ from alexnet_viewer.core.visualize import cache
 from alexnet_viewer.core.visualize.network import private_model, truncated
 from alexnet_viewer.core.visualize.param import FourierImage
 from alexnet_viewer.core.visualize.target import check_target
-from alexnet_viewer.core.visualize.transforms import ViewerView, random_view
+from alexnet_viewer.core.visualize.transforms import random_view
 
 if TYPE_CHECKING:
     from alexnet_viewer.core.model.loader import LoadedModel
@@ -119,7 +119,7 @@ def _channel_mean(network: torch.nn.Module, loaded: "LoadedModel", channel: int,
 def _optimise(network, loaded, channel, steps, seed, progress, cancelled) -> tuple[np.ndarray, tuple[float, ...]]:
     generator = torch.Generator().manual_seed(seed)  # a private stream: the caller's RNG is untouched
     picture = FourierImage(SIZE, generator, loaded.device)
-    view = ViewerView(loaded.transforms, loaded.device)
+    view = Preprocessor(loaded.transforms, loaded.device)
     optimiser = torch.optim.Adam(picture.parameters(), lr=LEARNING_RATE)
     history: list[float] = []
     robust_steps = steps - round(POLISH * steps)
@@ -128,8 +128,8 @@ def _optimise(network, loaded, channel, steps, seed, progress, cancelled) -> tup
             raise VisualizeCancelled(f"Stopped after {step} of {steps} steps.")
         with device_work(loaded.device):  # a step at a time: alone on MPS, between frames
             optimiser.zero_grad(set_to_none=True)
-            crop = view.crop(picture.picture())
-            seen = view.normalise(random_view(crop, generator) if step < robust_steps else crop)
+            crop = view.crop_float(picture.picture())
+            seen = view.normalise_float(random_view(crop, generator) if step < robust_steps else crop)
             objective = network(seen)[0, channel].mean()
             (-objective).backward()
             optimiser.step()

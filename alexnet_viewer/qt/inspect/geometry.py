@@ -17,9 +17,10 @@ Box = tuple[float, float, float, float]  # (top, left, bottom, right), exclusive
 def _sizes() -> tuple[list[int], tuple[int, int]]:
     from torchvision.models import AlexNet_Weights
 
+    from alexnet_viewer.core.frame.preprocess import crop_hw
+
     transforms = AlexNet_Weights.IMAGENET1K_V1.transforms()
-    crop = (list(transforms.crop_size) * 2)[:2]
-    return list(transforms.resize_size), (int(crop[0]), int(crop[1]))
+    return list(transforms.resize_size), crop_hw(transforms)
 
 
 @lru_cache(maxsize=64)

@@ -33,10 +33,6 @@ def view(key: str) -> PresentationView | None:
     return _VIEWS.get(key)
 
 
-def view_keys() -> tuple[str, ...]:
-    return tuple(_VIEWS)
-
-
 def _attribute(name: str) -> Callable[[object], QWidget | None]:
     return lambda window: getattr(window, name, None)
 

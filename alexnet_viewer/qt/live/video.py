@@ -63,10 +63,6 @@ class VideoSource(FrameSource):
         return self._player.position() if self._player is not None else 0
 
     @property
-    def duration_ms(self) -> int:
-        return self._player.duration() if self._player is not None else 0
-
-    @property
     def frame_duration_ms(self) -> float:
         """From the file's frame rate, else 40 ms."""
         if self._player is not None:

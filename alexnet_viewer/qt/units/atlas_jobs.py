@@ -22,9 +22,10 @@ import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
+from alexnet_viewer.core.user_folders import data_folder
 from alexnet_viewer.qt.units.task import BackgroundTask, TaskCancelled
 
 CPU_BATCH, DEVICE_BATCH = 16, 128  # small on a CPU so that Cancel answers within a batch
@@ -63,8 +64,7 @@ class BuildOutcome:
 
 
 def default_atlas_root() -> Path:
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
-    return Path(base or Path.home()) / "alexnet-viewer" / "atlases"
+    return data_folder("atlases")
 
 
 def default_atlas_folder(root: Path, pictures: Path, fingerprint: str) -> Path:

@@ -26,7 +26,6 @@ from alexnet_viewer.core.frame.mailbox import LatestMailbox, MailboxClosed
 from alexnet_viewer.core.model.device_gate import pipelined
 from alexnet_viewer.core.frame.torch_threads import per_thread_counts, set_thread_count
 from alexnet_viewer.qt.worker.engine_slot import EngineSlot, close_engine
-from alexnet_viewer.qt.worker.handoff import Handoff
 from alexnet_viewer.qt.worker.jobs import (
     Job,
     LoadedWeights,
@@ -64,9 +63,9 @@ class EngineWorker(FrameServing, QThread):
         self.setObjectName("EngineWorker")
         self.engine_factory = engine_factory or default_engine_factory
         self.mailbox: LatestMailbox[Job] = LatestMailbox()
-        self._handoff = Handoff()
+        self._handoff: LatestMailbox = LatestMailbox()  # one prepared frame between two lanes
         self._requests_lock = threading.Lock()
-        self._weights_request: tuple | None = None  # (spec, device, fallback)
+        self._weights_requests: LatestMailbox[tuple] = LatestMailbox()  # newest (spec, device, fallback)
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._load: WeightsLoad | None = None
@@ -88,7 +87,7 @@ class EngineWorker(FrameServing, QThread):
     # GUI thread side
     def request_weights(self, spec, device: str | None = None, *, fallback: bool = False) -> None:
         with self._requests_lock:
-            self._weights_request = (spec, device, fallback)
+            self._weights_requests.put((spec, device, fallback))
             load = self._load
         if load is not None:
             load.cancel.set()  # superseded: its result is dropped
@@ -144,18 +143,13 @@ class EngineWorker(FrameServing, QThread):
         table, About); None without weights or for a test stand-in engine."""
         return getattr(self._slot.engine, "loaded", None)
 
-    @property
-    def engine_threads(self) -> int:
-        """torch threads each frame runs on under the current plan."""
-        return self.plan.threads
-
     # Supervisor (this QThread)
     def run(self) -> None:
         yield_to_the_gui()
         next_plan = 0.0
         while not self._stopping.is_set():
             with self._requests_lock:
-                request, self._weights_request = self._weights_request, None
+                request = self._weights_requests.take(0)
             if request is not None:
                 self._begin_load(*request)
             if self._load is not None:

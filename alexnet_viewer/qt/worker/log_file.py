@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from pathlib import Path
+
+from alexnet_viewer.core import user_folders
 
 LOG_NAME = "alexnet-viewer.log"
 MAX_LOG_BYTES = 1_000_000  # the previous run's log is kept as .1; the app stays small
@@ -23,12 +24,7 @@ _installed: Path | None = None
 def log_folder() -> Path:
     if LOG_FOLDER is not None:
         return Path(LOG_FOLDER)
-    home = Path.home()
-    if sys.platform == "darwin":
-        return home / "Library" / "Logs" / "alexnet-viewer"
-    if sys.platform.startswith("win"):
-        return Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local") / "alexnet-viewer" / "Logs"
-    return Path(os.environ.get("XDG_STATE_HOME") or home / ".local" / "state") / "alexnet-viewer"
+    return user_folders.log_folder()
 
 
 def install_log_file() -> Path | None:
