@@ -1,6 +1,7 @@
-"""alexnet_viewer.core must stay importable without Qt (see docs/CONTRACTS.md).
+"""alexnet_viewer.core must stay importable without Qt, and import nothing outside core/
+(the house rules in the README's "How the code is laid out").
 
-Modules keep appearing under core/, so both checks discover them at run time.
+Modules keep appearing under core/, so every check discovers them at run time.
 """
 
 import ast
@@ -34,7 +35,8 @@ def test_importing_every_core_module_loads_no_qt():
     assert proc.returncode == 0, f"importing alexnet_viewer.core failed:\n{proc.stderr[-3000:]}"
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     expected = {
-        "alexnet_viewer.core." + p.stem for p in CORE_DIR.glob("*.py") if p.stem != "__init__"
+        "alexnet_viewer.core." + ".".join(p.relative_to(CORE_DIR).with_suffix("").parts)
+        for p in CORE_DIR.rglob("*.py") if p.stem != "__init__"
     }
     assert expected <= set(report["imported"]), "pkgutil did not reach every core module"
     assert report["qt"] == [], (
@@ -66,3 +68,21 @@ def test_no_core_source_imports_qt():
     assert sources, f"no sources found under {CORE_DIR}"
     hits = [hit for path in sources for hit in _forbidden_imports(path)]
     assert hits == [], "alexnet_viewer/core must not import Qt:\n" + "\n".join(hits)
+
+
+def _outside_core_imports(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        for name in names:
+            if name.startswith("alexnet_viewer") and not name.startswith("alexnet_viewer.core"):
+                yield f"{path.relative_to(CORE_DIR.parent.parent)}:{node.lineno}: {name}"
+
+
+def test_no_core_source_imports_from_outside_core():
+    hits = [hit for path in sorted(CORE_DIR.rglob("*.py")) for hit in _outside_core_imports(path)]
+    assert hits == [], "alexnet_viewer/core imports only from core/:\n" + "\n".join(hits)

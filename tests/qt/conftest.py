@@ -132,12 +132,20 @@ def engine_factory(shared_engine):
 
 
 @pytest.fixture
-def make_window(qtbot, settings_path, engine_factory):
-    """make_window(**MainWindow kwargs) -> a shown, started window with random weights."""
-    from alexnet_viewer.qt.window.main_window import MainWindow
+def make_viewer(qtbot, settings_path, engine_factory):
+    """make_viewer(**MainWindow kwargs) -> a shown, started window with random weights, in
+    settings of its own (a fresh ini file per test); as napari's ``make_napari_viewer``, it
+    closes every window it made and fails the test on what is left behind: a running worker
+    or background task, a thread the test started, a window still on screen."""
+    from PySide6.QtWidgets import QApplication
+
     from alexnet_viewer.qt.settings import ViewerSettings
+    from alexnet_viewer.qt.units.task import running_tasks
+    from alexnet_viewer.qt.window.main_window import MainWindow
 
     windows = []
+    threads_before = set(threading.enumerate())
+    shown_before = {id(widget) for widget in QApplication.topLevelWidgets() if widget.isVisible()}
 
     def make(*, factory=None, weights=WeightsSpec.random(0), start=True, size=(1280, 800), **kwargs):
         window = MainWindow(
@@ -157,6 +165,18 @@ def make_window(qtbot, settings_path, engine_factory):
     for window in windows:
         window.close()
         assert not window.worker.isRunning()
+    qtbot.waitUntil(lambda: not running_tasks(), timeout=5000)
+    qtbot.waitUntil(lambda: not [t for t in threading.enumerate() if t not in threads_before and t.is_alive()],
+                    timeout=5000)
+    left = [widget for widget in QApplication.topLevelWidgets()
+            if widget.isVisible() and id(widget) not in shown_before]
+    assert not left, f"widgets left on screen: {left}"
+
+
+@pytest.fixture
+def make_window(make_viewer):
+    """The window tests' name for ``make_viewer``."""
+    return make_viewer
 
 
 def wait_for_frame(qtbot, window, frame_id: int, timeout: int = 30000):

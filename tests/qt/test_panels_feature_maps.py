@@ -334,3 +334,22 @@ def test_mean_order_puts_ties_in_channel_order(engine):
         tied = [channel for channel in order if sums[channel] == 0]
         assert len(tied) >= 2
         assert tied == sorted(tied)
+
+
+@pytest.mark.parametrize("layer", ["conv1", "fc8"])
+def test_the_selection_frame_sits_on_its_tile_in_every_layer(qtbot, engine, layer):
+    panel = FeatureMapsPanel()
+    qtbot.addWidget(panel)
+    panel.select_layer(layer)
+    panel.show_result(process(engine, layer))
+    mosaic = panel.mosaic
+    last = mosaic.order[-1]
+    panel.select_channel(layer, last)
+    frame = panel.selection_box.rect()
+    height, width = mosaic.image.shape
+    assert frame.left() >= -0.5 and frame.top() >= -0.5
+    assert frame.right() <= width + 0.5 and frame.bottom() <= height + 0.5
+    top, left = mosaic.tile_origin(last)
+    assert frame.contains(left + 0.5, top + 0.5)  # on its own tile
+    if mosaic.gap == 0:
+        assert frame.width() == mosaic.tile[1] and frame.height() == mosaic.tile[0]

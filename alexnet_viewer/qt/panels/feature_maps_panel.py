@@ -217,8 +217,7 @@ class FeatureMapsPanel(QWidget):
             self.selection_box.hide()
             return
         self._selected, self._automatic = (layer, channel), automatic
-        top, left = mosaic.tile_origin(channel)
-        rect = QRectF(left - 0.5, top - 0.5, mosaic.tile[1] + 1, mosaic.tile[0] + 1)
+        rect = selection_rect(mosaic, channel)
         if self.selection_box.rect() != rect:
             self.selection_box.setRect(rect)
         self.selection_box.show()
@@ -308,6 +307,17 @@ class FeatureMapsPanel(QWidget):
         _set_quietly(self.colormap_combo, lambda: self.colormap_combo.setCurrentText(name))
         self.canvas.image_item.setLookupTable(mosaic_lookup_table(name, PLOT_BACKGROUND))
         self.channel_detail.set_colormap(name)
+
+
+def selection_rect(mosaic: Mosaic, channel: int) -> QRectF:
+    """The frame around ``channel``'s tile: in the gap around it where there is one, else (fc
+    layers, one pixel per unit and no gap) on the tile itself, so it never leaves the mosaic."""
+    top, left = mosaic.tile_origin(channel)
+    height, width = mosaic.tile
+    margin = min(0.5, mosaic.gap / 2)
+    rect = QRectF(left - margin, top - margin, width + 2 * margin, height + 2 * margin)
+    bounds = QRectF(0, 0, mosaic.image.shape[1], mosaic.image.shape[0])
+    return rect.intersected(bounds) if margin == 0 else rect
 
 
 def _set_quietly(combo: QComboBox, change) -> None:

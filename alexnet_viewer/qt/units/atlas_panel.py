@@ -28,7 +28,7 @@ from alexnet_viewer.qt.panels.style import (
     set_text_if_changed,
     title_label,
 )
-from alexnet_viewer.qt.units.task import BackgroundTask, sentence
+from alexnet_viewer.qt.units.task import BackgroundTask, TaskSlot, sentence
 
 SLOTS, COLUMNS = 9, 3
 GAP = 0.06  # between a patch and its deconvnet, in patch widths
@@ -181,11 +181,11 @@ class AtlasPanel(TitledPanel):
         self.makers = _Makers()
         self._wanted: tuple | None = None  # (atlas, loaded, layer, channel) to show
         self._shown: tuple | None = None  # what is on screen (or on its way)
-        self._task: BackgroundTask | None = None
+        self._tasks = TaskSlot()
 
     @property
     def busy(self) -> bool:
-        return self._task is not None
+        return self._tasks.busy
 
     @property
     def shown_unit(self) -> tuple[str, int] | None:
@@ -205,8 +205,7 @@ class AtlasPanel(TitledPanel):
         """Show ``layer``'s ``channel`` (if an atlas is open and the weights are loaded)."""
         if self.atlas is None or layer not in SPATIAL_LAYERS:
             self._wanted = self._shown = None
-            if self._task is not None:
-                self._task.cancel()
+            self._tasks.cancel()
             return self._clear(NO_ATLAS if self.atlas is None else NOT_SPATIAL)
         if loaded is None:
             return
@@ -221,21 +220,15 @@ class AtlasPanel(TitledPanel):
         wanted = self._wanted
         if wanted is None or wanted == self._shown or not self.isVisible():
             return
-        if self._task is not None:
-            self._task.cancel()  # started again when it ends
+        if self._tasks.busy:
+            self._tasks.cancel()  # started again when it ends
             return
         atlas, loaded, layer, channel = wanted
         self._shown = wanted
         self._clear(f"{layer} · channel {channel}: reading the atlas…")
-        task = BackgroundTask("AtlasPatches", lambda t: patch_work(atlas, loaded, layer, channel, self.makers, t),
-                              "Making the atlas patches")
-        queued = Qt.ConnectionType.QueuedConnection
-        task.delivered.connect(self._on_delivered, queued)
-        task.succeeded.connect(self._on_done, queued)
-        task.failed.connect(self._on_failed, queued)
-        task.stopped.connect(self._on_stopped, queued)
-        self._task = task
-        task.start()
+        self._tasks.start("AtlasPatches", lambda t: patch_work(atlas, loaded, layer, channel, self.makers, t),
+                          "Making the atlas patches", delivered=self._on_delivered, succeeded=self._on_done,
+                          failed=self._on_failed, stopped=self._on_stopped)
 
     def _clear(self, header: str) -> None:
         self.units = []
@@ -246,7 +239,7 @@ class AtlasPanel(TitledPanel):
 
     # From the patch task (GUI thread)
     def _current(self) -> bool:
-        return self._task is not None and not self._task.is_cancelled()
+        return self._tasks.busy and not self._tasks.task.is_cancelled()
 
     def _on_delivered(self, item) -> None:
         if not self._current():
@@ -288,19 +281,18 @@ class AtlasPanel(TitledPanel):
         self.note.setText(" ".join(notes))
 
     def _on_done(self, _count: int) -> None:
-        shown, task = self._shown, self._task
-        self._task = None
+        shown, task = self._shown, self._tasks.forget()
         if shown is not None and task is not None and not task.is_cancelled():
             self.patches_shown.emit(shown[2], shown[3])
         self._start_if_visible()
 
     def _on_failed(self, message: str) -> None:
-        self._task = None
+        self._tasks.forget()
         self._clear(message)
         self._start_if_visible()
 
     def _on_stopped(self, _message: str) -> None:
-        self._task = None
+        self._tasks.forget()
         self._shown = None
         self._start_if_visible()
 

@@ -31,7 +31,7 @@ from alexnet_viewer.qt.panels.style import (
     set_text_if_changed,
     title_label,
 )
-from alexnet_viewer.qt.units.task import BackgroundTask
+from alexnet_viewer.qt.units.task import BackgroundTask, TaskSlot
 
 CPU_BATCH = 16
 HINT = ("Choose a labelled folder: ImageNet's 1000 WordNet-id folders, folders named by class index "
@@ -158,7 +158,7 @@ class EvaluatePanel(TitledPanel):
         self.loaded = None
         self.folder: Path | None = None
         self.report = None
-        self._task: BackgroundTask | None = None
+        self._tasks = TaskSlot()
         self.choose_button.clicked.connect(self.choose_folder)
         self.run_button.clicked.connect(self.run)
         self.stop_button.clicked.connect(self.stop)
@@ -166,7 +166,7 @@ class EvaluatePanel(TitledPanel):
 
     @property
     def busy(self) -> bool:
-        return self._task is not None
+        return self._tasks.busy
 
     def set_model(self, loaded) -> None:
         self.loaded = loaded
@@ -184,7 +184,7 @@ class EvaluatePanel(TitledPanel):
         self.folder_label.setToolTip(str(self.folder))
 
     def run(self) -> bool:
-        if self._task is not None:
+        if self._tasks.busy:
             return False
         if self.folder is None:
             self.figures.setText(HINT)
@@ -193,21 +193,15 @@ class EvaluatePanel(TitledPanel):
             self.figures.setText("Wait until the weights have loaded.")
             return False
         loaded, folder, limit = self.loaded, self.folder, self.limit_spin.value() or None
-        task = BackgroundTask("Evaluate", lambda t: evaluate_work(loaded, folder, limit, t), "The evaluation")
-        queued = Qt.ConnectionType.QueuedConnection
-        task.progressed.connect(self._on_progress, queued)
-        task.succeeded.connect(self._on_done, queued)
-        task.failed.connect(self._on_ended, queued)
-        task.stopped.connect(self._on_ended, queued)
-        self._task = task
         self._set_running(True)
         self.figures.setText(f"Evaluating {folder.name}…")
-        task.start()
+        self._tasks.start("Evaluate", lambda t: evaluate_work(loaded, folder, limit, t), "The evaluation",
+                          progressed=self._on_progress, succeeded=self._on_done, failed=self._on_ended,
+                          stopped=self._on_ended)
         return True
 
     def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        self._tasks.cancel()
 
     def _set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
@@ -222,7 +216,7 @@ class EvaluatePanel(TitledPanel):
         self.figures.setText(f"Evaluating {self.folder.name}: {text}")
 
     def _on_done(self, report) -> None:
-        self._task = None
+        self._tasks.forget()
         self._set_running(False)
         self.report = report
         self.figures.setText(figures_html(report))
@@ -234,7 +228,7 @@ class EvaluatePanel(TitledPanel):
         self.evaluated.emit(report)
 
     def _on_ended(self, message: str) -> None:
-        self._task = None
+        self._tasks.forget()
         self._set_running(False)
         self.figures.setText(message)
 

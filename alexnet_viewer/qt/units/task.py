@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QThread, Qt, Signal
 
 from alexnet_viewer.core.errors import ViewerError
 
@@ -96,6 +96,39 @@ class BackgroundTask(QThread):
 
     def _forget(self) -> None:
         _RUNNING.discard(self)
+
+
+class TaskSlot:
+    """A panel's one task at a time: ``start`` makes a BackgroundTask, wires the given slots to
+    its signals (queued to the GUI thread) and starts it; ``cancel`` asks it to stop; the
+    panel calls ``forget`` when the outcome arrived. Every panel that runs work uses this."""
+
+    def __init__(self) -> None:
+        self.task: BackgroundTask | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None
+
+    def start(self, name: str, work: Callable[[BackgroundTask], object], what: str, *, progressed=None,
+              delivered=None, succeeded=None, failed=None, stopped=None) -> BackgroundTask:
+        task = BackgroundTask(name, work, what)
+        queued = Qt.ConnectionType.QueuedConnection
+        for signal, slot in ((task.progressed, progressed), (task.delivered, delivered),
+                             (task.succeeded, succeeded), (task.failed, failed), (task.stopped, stopped)):
+            if slot is not None:
+                signal.connect(slot, queued)
+        self.task = task
+        task.start()
+        return task
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    def forget(self) -> BackgroundTask | None:
+        task, self.task = self.task, None
+        return task
 
 
 def running_tasks() -> list[BackgroundTask]:

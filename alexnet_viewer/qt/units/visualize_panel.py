@@ -34,7 +34,7 @@ from alexnet_viewer.qt.panels.style import (
     set_text_if_changed,
     title_label,
 )
-from alexnet_viewer.qt.units.task import BackgroundTask
+from alexnet_viewer.qt.units.task import BackgroundTask, TaskSlot
 
 DEFAULT_STEPS = 256  # core.visualize.DEFAULT_STEPS, without importing torch at start-up
 MAX_STEPS = 4096
@@ -156,7 +156,7 @@ class VisualizePanel(TitledPanel):
         self.atlas = None  # atlas_jobs.OpenedAtlas whose best photos are compared with
         self.current_picture = lambda: None  # the picture file on screen, compared with too
         self.shown: Visualisation | None = None
-        self._task: BackgroundTask | None = None
+        self._tasks = TaskSlot()
         self.target_edit.returnPressed.connect(self.run)
         self.run_button.clicked.connect(self.run)
         self.stop_button.clicked.connect(self.stop)
@@ -165,7 +165,7 @@ class VisualizePanel(TitledPanel):
 
     @property
     def busy(self) -> bool:
-        return self._task is not None
+        return self._tasks.busy
 
     def set_model(self, loaded) -> None:
         self.loaded = loaded
@@ -177,7 +177,7 @@ class VisualizePanel(TitledPanel):
     def run(self) -> bool:
         """Visualise the typed target; False (with the reason shown) if it cannot start."""
         text = self.target_edit.text().strip()
-        if self._task is not None:
+        if self._tasks.busy:
             return False
         if not text:
             self._say(HINT)
@@ -187,22 +187,15 @@ class VisualizePanel(TitledPanel):
             return False
         loaded, steps, cache_dir, atlas, picture = (self.loaded, self.steps_spin.value(), self.cache_dir,
                                                     self.atlas, self.current_picture())
-        task = BackgroundTask("Visualize", lambda t: visualize_work(loaded, text, steps, atlas, picture, cache_dir, t),
-                              "The visualisation")
-        queued = Qt.ConnectionType.QueuedConnection
-        task.progressed.connect(self._on_progress, queued)
-        task.succeeded.connect(self._on_done, queued)
-        task.failed.connect(self._on_failed, queued)
-        task.stopped.connect(self._on_stopped, queued)
-        self._task = task
         self._set_running(True)
         self._say(f"Optimising {target_text(text)}…")
-        task.start()
+        self._tasks.start("Visualize", lambda t: visualize_work(loaded, text, steps, atlas, picture, cache_dir, t),
+                          "The visualisation", progressed=self._on_progress, succeeded=self._on_done,
+                          failed=self._on_failed, stopped=self._on_stopped)
         return True
 
     def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        self._tasks.cancel()
 
     def _set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
@@ -222,7 +215,7 @@ class VisualizePanel(TitledPanel):
         self._say(text)
 
     def _finish(self) -> None:
-        self._task = None
+        self._tasks.forget()
         self._set_running(False)
 
     def _on_done(self, shown: Visualisation) -> None:
