@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psygnal import evented
 
-from alexnet_viewer.core.frame.ablation import AblationSpec
 from alexnet_viewer.core.frame.layers import check_layer_name
 from alexnet_viewer.core.pictures.edits import Edits
+
+if TYPE_CHECKING:  # frame/ablation.py imports torch; the window starts before torch loads
+    from alexnet_viewer.core.frame.ablation import AblationSpec
 
 MESSAGE_HISTORY = 50
 WORKSPACES = ("look", "why", "inside", "units", "papers")

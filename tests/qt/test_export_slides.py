@@ -147,7 +147,7 @@ def test_nothing_to_export_before_a_picture(make_window, tmp_path):
 def test_the_file_menu_opens_the_dialog(shown, qtbot):
     window, _ = shown
     action = next(a for a in window.menuBar().actions()[0].menu().actions() if a.text() == "&Export for slides…")
-    window.formula_dock.raise_()
+    window.bring_up(window.formula_dock)  # the Inside workspace, the formula's tab in front
     qtbot.waitUntil(lambda: not window.inspect.formula_view.visibleRegion().isEmpty())
     action.trigger()
     dialog = window.findChild(ExportDialog)
@@ -155,7 +155,7 @@ def test_the_file_menu_opens_the_dialog(shown, qtbot):
     assert show_export_dialog(window) is dialog  # one dialog, kept
     names = [dialog.target_combo.itemText(i) for i in range(dialog.target_combo.count())]
     assert names[:2] == ["Whole window", "Feature maps"] and "Formula" in names
-    assert "A/B compare (not on screen)" in names  # behind another dock's tab, and still offered
+    assert "Explain (not on screen)" in names  # in another workspace, and still offered
     dialog.close()
 
 

@@ -180,7 +180,7 @@ def test_videos_open_from_the_dialog_the_live_menu_and_a_drop(make_window, monke
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(clip))])
     assert picture_sources.mime_may_hold_picture(mime)
-    window.open_incoming(picture_sources.picture_from_mime(mime, "dropped"))  # what dropEvent does
+    window.opening.open_incoming(picture_sources.picture_from_mime(mime, "dropped"))  # what dropEvent does
     assert window.live.source.description == "Video: clip.avi"
 
 

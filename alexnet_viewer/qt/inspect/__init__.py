@@ -47,6 +47,11 @@ class Inspect(QObject):
         self.compare_panel.freeze_button.clicked.connect(self.freeze_reference)
         self.compare_panel.clear_button.clicked.connect(lambda: setattr(state, "reference", None))
 
+    def stop(self) -> None:
+        """The window is closing: the formula's and the comparison's threads end."""
+        self.formula.stop()
+        self.compare_panel.stop()
+
     def freeze_reference(self) -> None:
         self.state.reference = self.state.result
         self.services.bring_up("compare")

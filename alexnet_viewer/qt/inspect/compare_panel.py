@@ -154,6 +154,10 @@ class ComparePanel(TitledPanel):
         set_text_if_changed(self.reference_label, f"Reference: {label or 'frame'} (frame {result.frame_id})")
         self._refresh()
 
+    def stop(self) -> None:
+        """Its thread ends (the window is closing)."""
+        self._job.shutdown()
+
     def clear_reference(self) -> None:
         self.reference, self.mosaic, self.changes = None, None, ()
         self.shown_key = self._asked_key = None

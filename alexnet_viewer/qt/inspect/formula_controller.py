@@ -46,6 +46,9 @@ class FormulaController(QObject):
         services.result_shown.connect(lambda result, job: self._follow(result, job))
         services.parent.destroyed.connect(self._job.shutdown)
 
+    def stop(self) -> None:
+        self._job.shutdown()
+
     @property
     def busy(self) -> bool:
         return self._job.busy

@@ -188,6 +188,7 @@ class PresentationController(QObject):
             lent.give_back()
         self._lent.clear()
         self._fonts.restore()
+        stage.hide()  # taken out of the window it is a window of its own until deleted
         stage.deleteLater()
         self.stage = None
         window.state.presentation = False

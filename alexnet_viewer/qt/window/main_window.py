@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         self.weights.close_download_dialog()
         self.units.stop()  # atlas builds, visualisations, evaluations
         self.explain.stop()
+        self.inspect.stop()
         self.worker.stop()
 
     # Jobs
