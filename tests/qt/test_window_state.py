@@ -150,3 +150,18 @@ def test_no_mixins_remain():
 
     assert [base.__name__ for base in main_window.MainWindow.__mro__[:2]] == ["MainWindow", "QMainWindow"]
     assert "Mixin" not in pyinspect.getsource(main_window)
+
+
+def test_each_outline_on_the_picture_has_a_legend(shown, qtbot):
+    from alexnet_viewer.qt.inspect.rf_overlay import LEGEND
+
+    window, _ = shown
+    overlay, legend = window.inspect.overlay, window.input_panel.legend
+    assert legend.isHidden()
+    overlay.hover("conv1", 4, 4)
+    assert not legend.isHidden() and LEGEND["hover"][1] in legend.text()
+    overlay.pin("conv1", 5, 5)
+    overlay.set_point((100.0, 100.0))
+    assert all(LEGEND[key][1] in legend.text() for key in ("hover", "pin", "point"))
+    overlay.unhover()
+    assert LEGEND["hover"][1] not in legend.text() and LEGEND["pin"][1] in legend.text()

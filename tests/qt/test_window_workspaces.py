@@ -67,3 +67,13 @@ def test_an_arrangement_is_kept_per_workspace(make_window):
     assert not window.evaluate_dock.isVisible() and window.atlas_dock.isVisible()
     window.reset_layout()
     assert window.evaluate_dock.isVisible()
+
+
+def test_the_first_run_says_where_the_workspaces_are(make_window, settings_path):
+    from alexnet_viewer.qt.window.main_window import FIRST_RUN_HINT
+
+    window = make_window(start=False)
+    assert FIRST_RUN_HINT in [message.text for message in window.state.history]
+    window.close()
+    again = make_window(start=False)  # the layout was kept: no pointer this time
+    assert FIRST_RUN_HINT not in [message.text for message in again.state.history]

@@ -23,10 +23,16 @@ from alexnet_viewer.qt.inspect.geometry import (
     picture_point_on_crop,
 )
 
-HOVER_PEN = pg.mkPen("#4dd0e1", width=2, style=Qt.PenStyle.DashLine)
-PIN_PEN = pg.mkPen("#ff9e40", width=2)
-LIT_PEN = pg.mkPen("#ff4fd8", width=1)
-POINT_BRUSH = pg.mkBrush("#ff4fd8")
+HOVER_COLOUR, PIN_COLOUR, POINT_COLOUR = "#4dd0e1", "#ff9e40", "#ff4fd8"
+HOVER_PEN = pg.mkPen(HOVER_COLOUR, width=2, style=Qt.PenStyle.DashLine)
+PIN_PEN = pg.mkPen(PIN_COLOUR, width=2)
+LIT_PEN = pg.mkPen(POINT_COLOUR, width=1)
+POINT_BRUSH = pg.mkBrush(POINT_COLOUR)
+LEGEND = {
+    "hover": (HOVER_COLOUR, "dashed: what the cell under the pointer sees"),
+    "pin": (PIN_COLOUR, "what the clicked cell sees"),
+    "point": (POINT_COLOUR, "+ the clicked point; the cells that see it are lit in the maps"),
+}
 OUTSIDE_CROP = "That point is outside the 224×224 crop the network sees"
 
 
@@ -175,6 +181,8 @@ class ReceptiveFieldOverlay(QObject):
         for field, items in ((self.hovered, self._hover_items), (self.pinned, self._pin_items)):
             self._place_field(field, *items)
         self._place_point()
+        shown = (("hover", self.hovered), ("pin", self.pinned), ("point", self.point))
+        self.input_panel.set_legend([LEGEND[key] for key, what in shown if what is not None])
 
     def _place_field(self, field, on_input: QGraphicsRectItem,
                      on_detail: QGraphicsRectItem) -> None:
@@ -206,7 +214,7 @@ class ReceptiveFieldOverlay(QObject):
     def set_point(self, point: tuple[float, float] | None) -> None:
         """Light up the cells that see crop point (y, x); None clears."""
         self.point = point
-        self._place_point()
+        self._place()
         self._relight()
 
     def _place_point(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
 
 from alexnet_viewer.core.frame.result import Result
@@ -33,6 +33,10 @@ class InputPanel(TitledPanel):
         self.network_view_button.setCheckable(True)
         self.network_view_button.toggled.connect(self._redraw)
         self.caption = caption_label("No picture yet")
+        # What the outlines laid on the picture mean (receptive fields, a clicked point).
+        self.legend = caption_label(wrap=True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.hide()
 
         header = QHBoxLayout()
         header.setSpacing(8)
@@ -43,6 +47,7 @@ class InputPanel(TitledPanel):
         layout.addLayout(header)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.caption)
+        layout.addWidget(self.legend)
         self._result: Result | None = None
         self._shown = None  # the array object on screen, so a repeated frame costs nothing
 
@@ -74,3 +79,9 @@ class InputPanel(TitledPanel):
         height, width = image.shape[:2]
         what = "what the network sees" if self.showing_crop else "the picture"
         set_text_if_changed(self.caption, f"{what} · {width}×{height} px")
+
+    def set_legend(self, entries: list[tuple[str, str]]) -> None:
+        """One line naming each outline on the picture: (colour, words); none hides it."""
+        text = " · ".join(f'<span style="color:{colour}">■</span> {words}' for colour, words in entries)
+        set_text_if_changed(self.legend, text)
+        self.legend.setVisible(bool(entries))

@@ -192,7 +192,8 @@ class Docks:
         left = max(260, min(440, int(width * 0.24)))
         firsts = [group[0] for group in groups]
         if name in CENTRAL_IN:
-            right = max(360, min(560, int(width * 0.3)))
+            # Inside puts ablation and A/B side by side: their column needs room for two.
+            right = max(360, min(900, int(width * 0.45))) if name == "inside" else max(360, min(560, int(width * 0.3)))
             window.resizeDocks([window.input_dock, *firsts[:1]], [left, right], Qt.Orientation.Horizontal)
         elif firsts:
             rest = max(400, width - left - 40)
