@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel
 
 from alexnet_viewer.core.session import WORKSPACES
 from alexnet_viewer.qt.window.docks import MAX_TABS
+from tests.qt.conftest import wait_for_frame
 
 
 def _tab_groups(window, docks):
@@ -20,8 +21,9 @@ def _tab_groups(window, docks):
 
 
 @pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
-def test_each_workspace_shows_its_views_with_the_picture_and_top5(make_window, qtbot, size):
-    window = make_window(start=False, size=size)
+def test_each_workspace_shows_its_views_with_the_picture_and_top5(make_window, qtbot, size, picture):
+    window = make_window(size=size)
+    wait_for_frame(qtbot, window, window.open_path(picture))  # filled panels need their room too
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=3000)
     order = [*enumerate(WORKSPACES, start=1)][1:] + [(1, WORKSPACES[0])]  # 2–5, then back to 1
@@ -36,6 +38,8 @@ def test_each_workspace_shows_its_views_with_the_picture_and_top5(make_window, q
         assert all(len(group) <= MAX_TABS for group in _tab_groups(window, own))
         assert window.feature_maps_panel.isVisible() == (name in ("look", "inside"))
         assert window.workspaces.actions[name].isChecked()
+        # Nothing needs more room than the screen: the window keeps (or gets back) its size.
+        qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=3000)
 
 
 def test_a_view_brought_up_switches_to_its_workspace(make_window):

@@ -11,7 +11,7 @@ is kept for the next time it is shown.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QWidget
 
@@ -28,6 +28,7 @@ HINTS = {
 }
 CENTRAL_IN = ("look", "inside")  # the workspaces that show the feature maps in the middle
 MAX_TABS = 4
+FIT_BACK_MS = (0, 50, 250)
 PAPERS_PLACEHOLDER = "The papers' figures appear here as their views are added."
 
 
@@ -122,13 +123,25 @@ class Docks:
         if central is not None and not getattr(window, "presenting", False):
             central.setVisible(name in CENTRAL_IN or name == "papers" and not self.of("papers"))
         kept = self._kept.get(name)
+        size = window.size()
         if kept is None or not window.restoreState(kept):
             self.arrange(name)
+        # Docks placed or restored one by one may grow the window for a moment; the
+        # workspace fits the size it had, so it gets that size back.
+        if window.isVisible():
+            for delay_ms in FIT_BACK_MS:  # the dock layout settles over a few event-loop turns
+                QTimer.singleShot(delay_ms, window, lambda: self._fit_back(size))
         for dock, workspace in self.workspace_of.items():
             if workspace != name:
                 dock.hide()  # also one the kept arrangement did not know yet
         for dock in self.always:
             dock.setVisible(True)
+
+    def _fit_back(self, size) -> None:
+        window = self.window
+        if window.isVisible() and not window.windowState() & (Qt.WindowState.WindowMaximized
+                                                              | Qt.WindowState.WindowFullScreen):
+            window.resize(size.expandedTo(window.minimumSizeHint()))
 
     def show(self, name: str) -> None:
         """Show ``name`` now (also when it is the state's workspace already)."""
@@ -156,7 +169,7 @@ class Docks:
                 window.addDockWidget(right, first)
             else:
                 # Inside: ablation and A/B side by side under the architecture and formula.
-                beside = name == "inside" and number == 2
+                beside = name == "inside" and number == 2 and len(groups) == 3
                 window.splitDockWidget(previous, first, Qt.Orientation.Horizontal if beside else self.split_of(name))
             previous = first
         # Tabs only once every group has its place: a dock split off a tabbed one would
@@ -173,9 +186,9 @@ class Docks:
         docks = self.of(name)
         window = self.window
         if name == "inside":
-            side_by_side = [d for d in docks if d in (window.ablation_dock, window.compare_dock)]
-            others = [d for d in docks if d not in side_by_side]
-            return [g for g in ([*others[:MAX_TABS]], *([d] for d in side_by_side)) if g] + self._chunks(others[MAX_TABS:])
+            pair = [d for d in docks if d in (window.ablation_dock, window.compare_dock)]
+            others = [d for d in docks if d not in pair]
+            return [g for g in (others[:MAX_TABS], *([d] for d in pair)) if g] + self._chunks(others[MAX_TABS:])
         return self._chunks(docks)
 
     @staticmethod
@@ -202,7 +215,7 @@ class Docks:
         usable = max(400, height - 120)
         if name in CENTRAL_IN and len(firsts) > 1:
             window.resizeDocks(firsts[:2], [int(usable * 0.45), int(usable * 0.55)], Qt.Orientation.Vertical)
-            if name == "inside" and len(firsts) > 2:
+            if name == "inside" and len(groups) == 3:
                 half = max(200, (width - left) // 4)
                 window.resizeDocks(firsts[1:3], [half, half], Qt.Orientation.Horizontal)
         window.resizeDocks([window.input_dock, window.top5_dock], [int(usable * 0.45), int(usable * 0.55)],
