@@ -52,6 +52,8 @@ class WeightsFlow(QObject):
         self._note(f"Loading the AlexNet model with {spec.describe()}…")
 
     def on_download_progress(self, done, total) -> None:
+        if self.window.closed:
+            return  # progress still queued when the window closed opens no dialog
         if self.download_dialog is None:
             self.download_dialog = weights_dialogs.make_download_dialog(self.window)
             self.download_dialog.canceled.connect(self.worker.cancel_download)

@@ -43,8 +43,7 @@ APP_TITLE = "AlexNet Viewer"
 # Live frames carry every layer's statistics at most this often (the Statistics view's
 # table and bars follow at that pace; its histogram and channel means follow every frame).
 LIVE_STATISTICS_INTERVAL_S = 0.25
-FIRST_RUN_HINT = ("The bar above holds the workspaces: Look, Why, Inside, Units and Papers "
-                  "(one click, or keys 1–5); History lists the messages.")
+FIRST_RUN_HINT = "◀ The workspaces: one click or keys 1–5 · History (bottom left) lists the messages"
 
 
 class MainWindow(QMainWindow):
@@ -189,7 +188,7 @@ class MainWindow(QMainWindow):
             self._layout_settled = True
             if not self._layout_restored:
                 self.workspaces.reset()
-                self.state.say(FIRST_RUN_HINT)  # the first run: where the workspaces are
+                self.workspaces.hint.setText(FIRST_RUN_HINT)  # the first run: where the workspaces are
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
         self.shutdown()
