@@ -127,7 +127,7 @@ def create_window(options: GuiOptions, engine_factory=None) -> "MainWindow":
     if picture is not None:
         window.open_path(picture, remember=options.image is not None and not screenshot)
     else:
-        window.statusBar().showMessage("Open a picture: File › Open (Ctrl+O), drag and drop, or paste.")
+        window.state.say("Open a picture: File › Open (Ctrl+O), drag and drop, or paste.")
     window.start()
     return window
 

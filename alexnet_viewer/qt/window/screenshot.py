@@ -36,7 +36,7 @@ def save_screenshot_dialog(window) -> None:
     except OSError as error:
         window.show_error(str(error))
         return
-    window.statusBar().showMessage(f"Saved {chosen}", 5000)
+    window.state.say(f"Saved {chosen}")
 
 
 class ScreenshotRun(QObject):
