@@ -2,7 +2,7 @@
 
 One ``.npz`` per picture in the user's cache folder (core/user_folders.py:
 ``$XDG_CACHE_HOME/alexnet-viewer/visualize`` on Linux, ``~/Library/Caches/...`` on macOS,
-``%LOCALAPPDATA%\alexnet-viewer\Cache\...`` on Windows). A damaged or foreign entry is
+``%LOCALAPPDATA%/alexnet-viewer/Cache/...`` on Windows). A damaged or foreign entry is
 deleted and counts as a miss (the picture is computed again); a cache that cannot be written
 costs the next call its speed, never the picture.
 """
