@@ -165,9 +165,11 @@ def make_viewer(qtbot, settings_path, engine_factory):
     for window in windows:
         window.close()
         assert not window.worker.isRunning()
-    qtbot.waitUntil(lambda: not running_tasks(), timeout=5000)
-    qtbot.waitUntil(lambda: not [t for t in threading.enumerate() if t not in threads_before and t.is_alive()],
-                    timeout=5000)
+    qtbot.waitUntil(lambda: not running_tasks(), timeout=30000)
+    # Threads that would hold the process open (daemon ones, e.g. an explanation finishing
+    # its batch on a busy machine, end with the process).
+    qtbot.waitUntil(lambda: not [t for t in threading.enumerate()
+                                 if t not in threads_before and t.is_alive() and not t.daemon], timeout=30000)
     left = [widget for widget in QApplication.topLevelWidgets()
             if widget.isVisible() and id(widget) not in shown_before]
     assert not left, f"widgets left on screen: {left}"
