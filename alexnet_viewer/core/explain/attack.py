@@ -13,7 +13,7 @@ is rounded to 8 bits (still within the bound, since the original is 8-bit and th
 whole number of levels) and classified as the viewer opens a picture (``Preprocessor``,
 its uint8 path) and as torchvision's own ``transforms()`` would; the first rounded picture
 both call the target (untargeted: anything but the original top-1) is the answer. The
-network is a private, hook-free copy that shares the engine's weights (``private_copy``);
+network is a private, hook-free copy that shares the engine's weights (``visualize.network.private_model``);
 no gradient with respect to a weight is computed.
 """
 
@@ -26,7 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from alexnet_viewer.core.explain.network import private_copy
+from alexnet_viewer.core.visualize.network import private_model
 from alexnet_viewer.core.explain.occlusion import ExplainCancelled
 from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS
 from alexnet_viewer.core.frame.preprocess import Preprocessor
@@ -141,7 +141,7 @@ class _Judge:
     """The private network, the viewer's preprocessing and torchvision's, for one attack."""
 
     def __init__(self, loaded) -> None:
-        self.model = private_copy(loaded.model)
+        self.model = private_model(loaded.model)
         self.categories = loaded.categories
         self.transforms = loaded.transforms
         self.device = loaded.device

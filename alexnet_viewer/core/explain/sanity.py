@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from alexnet_viewer.core.explain.explainer import CLASS_METHODS, DEFAULT_LAYER, Explainer
-from alexnet_viewer.core.explain.network import private_copy
+from alexnet_viewer.core.visualize.network import private_model
 from alexnet_viewer.core.explain.occlusion import ExplainCancelled
 from alexnet_viewer.core.explain.registry import NEW_METHODS
 from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS
@@ -153,7 +153,7 @@ def sanity_check(
 
 def own_copy(model: torch.nn.Module) -> torch.nn.Module:
     """A hook-free copy with its own parameter storage: randomising it leaves the engine's alone."""
-    private = private_copy(model)
+    private = private_model(model)
     for module in private.modules():
         for key, parameter in module._parameters.items():
             if parameter is not None:
