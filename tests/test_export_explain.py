@@ -11,7 +11,8 @@ from alexnet_viewer.core.explain import Explainer
 from alexnet_viewer.core.pictures.images import image_to_array, load_image
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.pictures.samples import list_samples
-from alexnet_viewer.cli.explain_export import ExplainExport, parse_unit, resolve_class
+from alexnet_viewer.cli.explain_export import ExplainExport, parse_unit
+from alexnet_viewer.core.model.classes import resolve_class
 
 RANDOM = ["--random-weights", "--seed", "0", "--device", "cpu"]  # the session's loaded_model
 

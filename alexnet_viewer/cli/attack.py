@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run(argv: list[str]) -> int:
-    from alexnet_viewer.cli.explain_export import resolve_class
+    from alexnet_viewer.core.model.classes import resolve_class
     from alexnet_viewer.cli.export import refuse_output_folder
     from alexnet_viewer.cli.weights_options import load_engine
     from alexnet_viewer.core.errors import ImageLoadError

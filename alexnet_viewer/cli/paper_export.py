@@ -21,7 +21,8 @@ from typing import Callable
 
 import numpy as np
 
-from alexnet_viewer.cli.explain_export import FOLDER, resolve_class, write_npy
+from alexnet_viewer.cli.explain_export import FOLDER, write_npy
+from alexnet_viewer.core.model.classes import resolve_class
 from alexnet_viewer.core.explain import Explainer
 from alexnet_viewer.core.explain.occlusion import square_offsets
 from alexnet_viewer.core.frame.preprocess import Preprocessor

@@ -18,7 +18,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from alexnet_viewer.cli.explain_export import resolve_class, write_npy
+from alexnet_viewer.cli.explain_export import write_npy
+from alexnet_viewer.core.model.classes import resolve_class
 from alexnet_viewer.core.explain.display import heat_levels, heat_overlay
 from alexnet_viewer.core.explain.explainer import DEFAULT_LAYER
 from alexnet_viewer.core.explain.sanity import check_method, sanity_check

@@ -1,6 +1,5 @@
 """Invariance sweeps against brute force: one torchvision affine and one forward per step."""
 
-import numpy as np
 import pytest
 import torch
 from torchvision.transforms.v2 import functional as F

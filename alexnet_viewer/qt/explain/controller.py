@@ -24,7 +24,7 @@ from alexnet_viewer.qt.explain.jobs import (
 def class_from_text(text: str, categories) -> int:
     """A class index from what was typed (a name in any case, a unique start of one, or an
     index); ValueError with a sentence."""
-    from alexnet_viewer.cli.explain_export import resolve_class
+    from alexnet_viewer.core.model.classes import resolve_class
 
     if not text.strip():
         raise ValueError("Type a class name, such as tabby, or click a top-5 bar.")

@@ -125,7 +125,7 @@ class FoolView(QWidget):
 
     def run(self) -> bool:
         """Start the attack on the picture file on screen; False (with the reason shown) if it cannot."""
-        from alexnet_viewer.cli.explain_export import resolve_class
+        from alexnet_viewer.core.model.classes import resolve_class
 
         loaded, picture = self.model(), self.state.picture
         if self._task is not None:

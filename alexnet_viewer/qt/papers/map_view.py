@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayou
 
 from alexnet_viewer.core.atlas.embedding import Placer, embed
 from alexnet_viewer.core.atlas.neighbours import load_codes, result_query
-from alexnet_viewer.qt.panels.style import ACCENT, PLOT_BACKGROUND, TitledPanel, apply_spacing, caption_label, title_label
+from alexnet_viewer.qt.panels.style import PLOT_BACKGROUND, TitledPanel, apply_spacing, caption_label, title_label
 from alexnet_viewer.qt.papers.latest import Latest, follow
 from alexnet_viewer.qt.papers.neighbours_view import shown_path
 
