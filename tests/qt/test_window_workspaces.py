@@ -57,7 +57,7 @@ def test_add_view_puts_a_widget_in_a_workspace(make_window):
     assert dock.widget() is label and dock.windowTitle() == "Figure 3: occlusion"
     assert not dock.isVisible()  # "look" is shown
     window.state.select_workspace("papers")
-    assert dock.isVisible() and not window.workspaces.papers_placeholder.isVisible()
+    assert dock.isVisible()
     with pytest.raises(ValueError, match="unknown workspace"):
         window.add_view("nowhere", "x", QLabel())
 
@@ -83,3 +83,16 @@ def test_the_first_run_says_where_the_workspaces_are(make_window, settings_path)
     window.close()
     again = make_window(start=False)  # the layout was kept: no pointer this time
     assert again.workspaces.hint.text() != FIRST_RUN_HINT
+
+
+def test_the_tool_views_join_their_workspaces_and_stop_with_the_window(make_window):
+    window = make_window(start=False)
+    home = {dock.windowTitle(): window.workspaces.workspace_of.get(dock) for dock in window.docks}
+    for title in ("Every method", "Sanity check", "Fool it"):
+        assert home[title] == "why"
+    papers = [title for title, workspace in home.items() if workspace == "papers"]
+    assert len(papers) == 5 and any("Fig. 7" in title for title in papers)
+    window.state.select_workspace("papers")
+    shown = [dock for dock in window.workspaces.of("papers") if dock.isVisible()]
+    assert shown and all(len(window.tabifiedDockWidgets(dock)) < 4 for dock in shown)
+    assert len(window.tool_views) == 8

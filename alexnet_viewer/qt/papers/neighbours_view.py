@@ -143,6 +143,11 @@ class NeighboursView(TitledPanel):
                 button.setText(f"{item.rank}. {name if len(name) <= 20 else name[:19] + '…'}\n{item.distance:.4g}")
                 button.setToolTip(f"{item.path}\ndistance {item.distance:.6g} — click to open")
 
+    def cancel(self) -> None:
+        """Stop loading codes and ranking (the window closes)."""
+        self._loader.cancel()
+        self._ranker.cancel()
+
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         side = max(THUMB, min(MAX_THUMB, event.size().width() // (self.k + 1) - 3 * SPACING))

@@ -29,9 +29,6 @@ HINTS = {
 CENTRAL_IN = ("look", "inside")  # the workspaces that show the feature maps in the middle
 MAX_TABS = 4
 FIT_BACK_MS = (0, 50, 250)
-PAPERS_PLACEHOLDER = "The papers' figures appear here as their views are added."
-
-
 class Docks:
     """Every dock of ``window`` and the workspace each belongs to."""
 
@@ -63,9 +60,6 @@ class Docks:
         self.hint.setContentsMargins(16, 0, 8, 0)
         self.toolbar.addWidget(self.hint)
         window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
-        self.papers_placeholder = QLabel(PAPERS_PLACEHOLDER)
-        self.papers_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.papers_placeholder.setWordWrap(True)
         state.events.workspace.connect(self._switch)
 
     # Building
@@ -101,8 +95,6 @@ class Docks:
         tabs_with = [d for d in group if self.window.dockWidgetArea(d) == area and not d.isFloating()]
         if tabs_with and len(self.window.tabifiedDockWidgets(tabs_with[-1])) + 1 < MAX_TABS:
             self.window.tabifyDockWidget(tabs_with[-1], dock)
-        if workspace == "papers":
-            self.papers_placeholder.hide()
         self._kept.pop(workspace, None)  # its designed arrangement takes the new view in
         if self._shown is not None:
             dock.setVisible(workspace == self._shown)

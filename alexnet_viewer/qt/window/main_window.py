@@ -36,6 +36,7 @@ from alexnet_viewer.qt.window.messages import MessageArea
 from alexnet_viewer.qt.window.opening import Opening
 from alexnet_viewer.qt.window.result_pacer import ResultPacer
 from alexnet_viewer.qt.window.services import Services
+from alexnet_viewer.qt.window.tool_views import add_tool_views, stop_tool_views
 from alexnet_viewer.qt.window.status import StatusLine
 from alexnet_viewer.qt.worker.engine_worker import EngineWorker, Job, PictureSource, ViewRequest
 
@@ -151,7 +152,7 @@ class MainWindow(QMainWindow):
         self.atlas_dock = dock("Unit atlas", "atlas_dock", self.units.atlas_panel, "units")
         self.visualize_dock = dock("Visualise a unit", "visualize_dock", self.units.visualize_panel, "units")
         self.evaluate_dock = dock("Evaluate", "evaluate_dock", self.units.evaluate_panel, "units")
-        self.papers_dock = dock("Papers", "papers_dock", self.workspaces.papers_placeholder, "papers")
+        self.tool_views = add_tool_views(self, services)  # Why's other methods, the papers' figures
 
     def _connect(self) -> None:
         state = self.state
@@ -207,6 +208,7 @@ class MainWindow(QMainWindow):
         self.units.stop()  # atlas builds, visualisations, evaluations
         self.explain.stop()
         self.inspect.stop()
+        stop_tool_views(self.tool_views)
         self.worker.stop()
 
     # Jobs

@@ -7,7 +7,7 @@ button beside it, shown also when no message is). Presentation mode hides the ar
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QMenu, QSizePolicy, QToolButton, QWidget
 
 from alexnet_viewer.core.session import Message, ViewerState
