@@ -1,6 +1,7 @@
 """The views that join the workspaces as tools: every explanation method, the sanity check and
-"Fool it" in Why; the papers' figures in Papers. Each takes the viewer state and a way to reach
-the loaded network, follows the picture on screen by itself, and runs its work off the GUI thread.
+"Fool it" in Why; the papers' figures in Papers. The views name their figures; the tabs stay
+short enough to read whole. Each view takes the viewer state and a way to reach the loaded
+network, follows the picture on screen by itself, and runs its work off the GUI thread.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ def add_tool_views(window, services) -> list:
         ("why", "Every method", MethodsView(state, model)),
         ("why", "Sanity check", SanityView(state, model)),
         ("why", "Fool it", FoolView(state, model, data_folder("fooled"), open_picture)),
-        ("papers", "fc7 neighbours (Krizhevsky 2012, Fig. 4)", NeighboursView(state, model, open_picture)),
-        ("papers", "Map of the atlas", MapView(state, model, open_picture)),
-        ("papers", "Ten crops (Krizhevsky 2012, §4.1)", TenCropView(state, model)),
-        ("papers", "Invariance (Zeiler & Fergus 2014, Fig. 5)", InvarianceView(state, model)),
-        ("papers", "Occlusion (Zeiler & Fergus 2014, Fig. 7)", OcclusionView(state, model)),
+        ("papers", "fc7 neighbours", NeighboursView(state, model, open_picture)),
+        ("papers", "Atlas map", MapView(state, model, open_picture)),
+        ("papers", "Ten crops", TenCropView(state, model)),
+        ("papers", "Invariance", InvarianceView(state, model)),
+        ("papers", "Occlusion", OcclusionView(state, model)),
     ]
     for workspace, title, widget in views:
         window.add_view(workspace, title, _scrolling(widget))
