@@ -22,7 +22,7 @@ from alexnet_viewer.qt.explain.thumbnail import Thumbnail
 from alexnet_viewer.qt.panels.style import (
     apply_spacing, caption_label, completing_edit, set_text_if_changed, title_label,
 )
-from alexnet_viewer.qt.units.task import BackgroundTask
+from alexnet_viewer.qt.units.task import BackgroundTask, TaskSlot
 
 SIDE = 224  # the pictures: the size the network sees
 HINT = "Type a class to reach (empty: anything but the top-1), then Fool it."
@@ -102,7 +102,7 @@ class FoolView(QWidget):
 
         self.result = None  # the last core AttackResult
         self.saved: Path | None = None
-        self._task: BackgroundTask | None = None
+        self._slot = TaskSlot()
         self._target: int | None = None
         self.run_button.clicked.connect(self.run)
         self.target_edit.returnPressed.connect(self.run)
@@ -113,7 +113,7 @@ class FoolView(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._task is not None
+        return self._slot.busy
 
     def set_categories(self, names) -> None:
         self.completions.setStringList(sorted(set(names)))
@@ -128,7 +128,7 @@ class FoolView(QWidget):
         from alexnet_viewer.core.model.classes import resolve_class
 
         loaded, picture = self.model(), self.state.picture
-        if self._task is not None:
+        if self._slot.busy:
             return False
         if loaded is None:
             return self._say("Wait until the weights have loaded.")
@@ -142,22 +142,14 @@ class FoolView(QWidget):
         eps, steps, folder = self.eps_spin.value(), self.steps_spin.value(), self.out_folder
         self._target, self.saved, self.result = target, None, None
         self.viewer_button.setEnabled(False)
-        task = BackgroundTask("Fool it", lambda t: _work(loaded, Path(picture.path), target, eps, steps, folder, t), "The attack")
-        queued = Qt.ConnectionType.QueuedConnection
-        task.progressed.connect(self._on_progress, queued)
-        task.delivered.connect(self._on_item, queued)
-        task.succeeded.connect(self._on_done, queued)
-        task.failed.connect(self._on_ended, queued)
-        task.stopped.connect(self._on_ended, queued)
-        self._task = task
         self._set_running(True)
         self._say("Attacking…")
-        task.start()
+        self._slot.start("Fool it", lambda t: _work(loaded, Path(picture.path), target, eps, steps, folder, t), "The attack", progressed=self._on_progress,
+                         delivered=self._on_item, succeeded=self._on_done, failed=self._on_ended, stopped=self._on_ended)
         return True
 
     def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        self._slot.cancel()
 
     def _say(self, text: str) -> bool:
         set_text_if_changed(self.status, text)
@@ -185,7 +177,7 @@ class FoolView(QWidget):
 
     def _on_done(self, outcome) -> None:
         result, path = outcome
-        self._task = None
+        self._slot.forget()
         self._set_running(False)
         self.result, self.saved = result, path
         self.fooled.set_picture(result.adversarial)
@@ -204,7 +196,7 @@ class FoolView(QWidget):
         self.finished.emit(result)
 
     def _on_ended(self, sentence: str) -> None:
-        self._task = None
+        self._slot.forget()
         self._set_running(False)
         self._say(sentence)
 

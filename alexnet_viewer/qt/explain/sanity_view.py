@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from alexnet_viewer.qt.explain.thumbnail import MIN_SIDE, Thumbnail
 from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, set_text_if_changed, title_label
-from alexnet_viewer.qt.units.task import BackgroundTask
+from alexnet_viewer.qt.units.task import BackgroundTask, TaskSlot
 
 MEANING = (
     "Left to right, the weights are re-drawn at random from fc8 down to conv1, cumulatively, and ρ is each map's "
@@ -103,7 +103,7 @@ class SanityView(QWidget):
         layout.addStretch(1)
 
         self.row = None  # the last finished core SanityRow
-        self._task: BackgroundTask | None = None
+        self._slot = TaskSlot()
         self.run_button.clicked.connect(self.run)
         self.stop_button.clicked.connect(self.stop)
 
@@ -120,12 +120,12 @@ class SanityView(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._task is not None
+        return self._slot.busy
 
     def run(self) -> bool:
         """Start the cascade on the picture on screen; False (with the reason shown) if it cannot."""
         loaded, result = self.model(), self.state.result
-        if self._task is not None:
+        if self._slot.busy:
             return False
         if loaded is None:
             return self._say("Wait until the weights have loaded.")
@@ -139,22 +139,14 @@ class SanityView(QWidget):
         for thumbnail, caption, name in zip(self.thumbnails, self.captions, self.names):
             thumbnail.set_picture(None)
             caption.setText(step_caption(name, None))
-        task = BackgroundTask("Sanity check", lambda t: _work(loaded, crop, method, index, layer, seed, t), "The sanity check")
-        queued = Qt.ConnectionType.QueuedConnection
-        task.progressed.connect(self._on_progress, queued)
-        task.delivered.connect(self._on_step, queued)
-        task.succeeded.connect(self._on_done, queued)
-        task.failed.connect(self._on_ended, queued)
-        task.stopped.connect(self._on_ended, queued)
-        self._task = task
         self._set_running(True)
         self._say("Randomising…")
-        task.start()
+        self._slot.start("Sanity check", lambda t: _work(loaded, crop, method, index, layer, seed, t), "The sanity check", progressed=self._on_progress,
+                         delivered=self._on_step, succeeded=self._on_done, failed=self._on_ended, stopped=self._on_ended)
         return True
 
     def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        self._slot.cancel()
 
     def _say(self, text: str) -> bool:
         set_text_if_changed(self.status, text)
@@ -177,14 +169,14 @@ class SanityView(QWidget):
         self.captions[position].setText(step_caption(step.randomised, step.rho))
 
     def _on_done(self, row) -> None:
-        self._task = None
+        self._slot.forget()
         self._set_running(False)
         self.row = row
         self._say(verdict(row.steps[-1].rho))
         self.finished.emit(row)
 
     def _on_ended(self, sentence: str) -> None:
-        self._task = None
+        self._slot.forget()
         self._set_running(False)
         self._say(sentence)
 
