@@ -144,8 +144,8 @@ class FoolView(QWidget):
         self.viewer_button.setEnabled(False)
         self._set_running(True)
         self._say("Attacking…")
-        self._slot.start("Fool it", lambda t: _work(loaded, Path(picture.path), target, eps, steps, folder, t), "The attack", progressed=self._on_progress,
-                         delivered=self._on_item, succeeded=self._on_done, failed=self._on_ended, stopped=self._on_ended)
+        self._slot.start("Fool it", lambda t: _work(loaded, Path(picture.path), target, eps, steps, folder, t), "The attack",
+                         progressed=self._on_progress, delivered=self._on_item, succeeded=self._on_done, failed=self._on_ended, stopped=self._on_ended)
         return True
 
     def stop(self) -> None:
