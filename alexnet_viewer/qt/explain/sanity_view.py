@@ -141,8 +141,8 @@ class SanityView(QWidget):
             caption.setText(step_caption(name, None))
         self._set_running(True)
         self._say("Randomising…")
-        self._slot.start("Sanity check", lambda t: _work(loaded, crop, method, index, layer, seed, t), "The sanity check", progressed=self._on_progress,
-                         delivered=self._on_step, succeeded=self._on_done, failed=self._on_ended, stopped=self._on_ended)
+        self._slot.start("Sanity check", lambda t: _work(loaded, crop, method, index, layer, seed, t), "The sanity check",
+                         progressed=self._on_progress, delivered=self._on_step, succeeded=self._on_done, failed=self._on_ended, stopped=self._on_ended)
         return True
 
     def stop(self) -> None:
