@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from alexnet_viewer.bench.live import RESULT_TIMEOUT_S, _make_window, _wait, percentile
+from alexnet_viewer.bench.live import RESULT_TIMEOUT_S, _make_window, _wait, engine_and_app, percentile
 
 CHANGES = 40
 # Layer after layer, with a channel picked and the order flipped now and then.
@@ -81,22 +81,14 @@ def run(args) -> int:
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import torch
-    from PySide6.QtWidgets import QApplication
 
     from alexnet_viewer.bench.frames import bare_model, bench_frame, interleaved_median_ms
-    from alexnet_viewer.cli.weights_options import weights_spec, write_report
-    from alexnet_viewer.core.errors import ViewerError
-    from alexnet_viewer.core.frame.engine import Engine
-    from alexnet_viewer.core.model.loader import load_model
-    from alexnet_viewer.core.model.weights_spec import WeightsSpec
+    from alexnet_viewer.cli.weights_options import write_report
 
-    spec = weights_spec(args) or WeightsSpec.random(args.seed)
-    try:
-        engine = Engine(load_model(spec, device=args.device))
-    except ViewerError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "alexnet-viewer"])
+    made = engine_and_app(args)
+    if isinstance(made, int):
+        return made
+    spec, engine, app = made
     with tempfile.TemporaryDirectory() as folder:
         picture = _still_picture(Path(folder))
         window = _make_window(engine, spec, Path(folder) / "bench.ini")

@@ -195,30 +195,42 @@ def measure_live(app, window, frames: int, source_fps: float = SOURCE_FPS) -> di
     }
 
 
-def run_live_bench(args) -> int:
-    if not os.environ.get("QT_QPA_PLATFORM"):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    import torch
+def engine_and_app(args):
+    """(weights spec, engine, QApplication) for the window benches (the weights flags, random
+    by default), or 2 after one sentence on stderr when the weights cannot be had."""
     from PySide6.QtWidgets import QApplication
 
-    from alexnet_viewer.core.frame.engine import Engine
+    from alexnet_viewer.cli.weights_options import weights_spec
     from alexnet_viewer.core.errors import ViewerError
+    from alexnet_viewer.core.frame.engine import Engine
     from alexnet_viewer.core.model.loader import load_model
     from alexnet_viewer.core.model.weights_spec import WeightsSpec
-    from alexnet_viewer.qt.live.synthetic import SyntheticPattern
-    from alexnet_viewer.cli.weights_options import weights_spec, write_report
 
-    source_fps = getattr(args, "source_fps", None) or SOURCE_FPS
-    if not (math.isfinite(source_fps) and 0 < source_fps <= 240):
-        print("error: --source-fps must be between 0 and 240", file=sys.stderr)
-        return 2
     spec = weights_spec(args) or WeightsSpec.random(args.seed)
     try:
         engine = Engine(load_model(spec, device=args.device))
     except ViewerError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "alexnet-viewer"])
+    return spec, engine, QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "alexnet-viewer"])
+
+
+def run_live_bench(args) -> int:
+    if not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    import torch
+
+    from alexnet_viewer.qt.live.synthetic import SyntheticPattern
+    from alexnet_viewer.cli.weights_options import write_report
+
+    source_fps = getattr(args, "source_fps", None) or SOURCE_FPS
+    if not (math.isfinite(source_fps) and 0 < source_fps <= 240):
+        print("error: --source-fps must be between 0 and 240", file=sys.stderr)
+        return 2
+    made = engine_and_app(args)
+    if isinstance(made, int):
+        return made
+    spec, engine, app = made
     frame = SyntheticPattern(*CAMERA_SIZE).frame(0)
     # Idle figures right before and right after the live run; the window (and its worker
     # threads) exists only in between, so the engine is never used from two places at once.
