@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as nnf
+from torchvision.transforms import functional as F
 from torchvision.transforms.functional import InterpolationMode, _compute_resized_output_size
 
 # 256 x 16384: a resized frame beyond this (48 MB as float32 on a GPU) takes the cut-out path.
