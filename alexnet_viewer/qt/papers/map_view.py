@@ -17,8 +17,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
 
-from alexnet_viewer.core.atlas.embedding import Placer, embed
-from alexnet_viewer.core.atlas.neighbours import load_codes, result_query
 from alexnet_viewer.qt.panels.style import PLOT_BACKGROUND, TitledPanel, apply_spacing, caption_label, title_label
 from alexnet_viewer.qt.papers.latest import Latest, follow
 from alexnet_viewer.qt.papers.neighbours_view import shown_path
@@ -28,6 +26,9 @@ THUMB_SHARE = 0.07
 
 
 def build_map(folder: Path, task) -> dict:
+    from alexnet_viewer.core.atlas.embedding import Placer, embed  # torch, on the task's thread
+    from alexnet_viewer.core.atlas.neighbours import load_codes
+
     """In the background: the atlas's codes, positions, thumbnails and a placer for new codes."""
     atlas = load_codes(folder)
     xy = embed(atlas, progress=lambda done, total: task.report(done, total, "t-SNE"), should_stop=task.is_cancelled)
@@ -137,6 +138,8 @@ class MapView(TitledPanel):
 
     @staticmethod
     def _place(job, _task):
+        from alexnet_viewer.core.atlas.neighbours import result_query  # torch, on the task's thread
+
         made, result, path = job
         code, _ = result_query(made["atlas"], result, path)
         return made["placer"].place(code, None if path is None else made["atlas"].stored(path))

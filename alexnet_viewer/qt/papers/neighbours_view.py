@@ -17,8 +17,6 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QToolButton, QVBoxLayout
 
-from alexnet_viewer.core.atlas.identity import spec_from_identity
-from alexnet_viewer.core.atlas.neighbours import load_codes, result_query
 from alexnet_viewer.core.pictures.edits import Edits
 from alexnet_viewer.qt.panels.style import SPACING, TitledPanel, apply_spacing, caption_label, title_label
 from alexnet_viewer.qt.papers.latest import Latest, follow
@@ -31,6 +29,12 @@ def rgb_pixmap(pixels: np.ndarray, side: int) -> QPixmap:
     pixels = np.ascontiguousarray(pixels[..., :3], np.uint8)
     image = QImage(pixels.data, pixels.shape[1], pixels.shape[0], 3 * pixels.shape[1], QImage.Format.Format_RGB888)
     return QPixmap.fromImage(image.copy()).scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+
+
+def _load_codes(folder, _task):
+    from alexnet_viewer.core.atlas.neighbours import load_codes  # torch, on the task's thread
+
+    return load_codes(folder)
 
 
 def shown_path(state) -> Path | None:
@@ -73,7 +77,7 @@ class NeighboursView(TitledPanel):
                 button.setVisible(False)
                 grid.addWidget(button, 2 * row + 1, 1 + column)
                 self.buttons[space].append(button)
-        self._loader = Latest("Atlas codes", lambda folder, _t: load_codes(folder), self._loaded, self._failed, self)
+        self._loader = Latest("Atlas codes", _load_codes, self._loaded, self._failed, self)
         self._ranker = Latest("Neighbours", self._rank, self._ranked, self._failed, self)
         follow(self, state.events.atlas, self._on_atlas)
         follow(self, state.events.result, self._on_result)
@@ -101,6 +105,8 @@ class NeighboursView(TitledPanel):
         self.status.setText(sentence)
 
     def _describe(self) -> str:
+        from alexnet_viewer.core.atlas.identity import spec_from_identity  # torch is loaded by now
+
         text = f"{len(self.atlas):,} pictures in {self.atlas.folder}; Euclidean distance, nearest first."
         built_with = spec_from_identity(self.atlas.manifest.weights)
         if self.state.weights is not None and built_with is not None and built_with != self.state.weights:
@@ -114,6 +120,8 @@ class NeighboursView(TitledPanel):
         self._ranker.submit((self.atlas, result, shown_path(self.state)))
 
     def _rank(self, job, task) -> dict:
+        from alexnet_viewer.core.atlas.neighbours import result_query  # torch, on the task's thread
+
         atlas, result, path = job
         code, crop = result_query(atlas, result, path)
         lists = {}
