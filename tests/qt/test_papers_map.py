@@ -95,7 +95,7 @@ def test_making_the_map_can_be_cancelled(qtbot, view, atlas_folder, monkeypatch)
             os.sched_yield()
         raise embedding.MapCancelled("Stopped.")
 
-    monkeypatch.setattr("alexnet_viewer.qt.papers.map_view.embed", slow_embed)
+    monkeypatch.setattr(embedding, "embed", slow_embed)  # map_view imports it when it builds
     view.state.atlas = atlas_folder
     qtbot.waitUntil(lambda: bool(started), timeout=30000)
     assert not view.cancel_button.isHidden()
