@@ -258,9 +258,10 @@ class StatsPanel(TitledPanel):
             self.show_result(self._result, complete=True)
 
     def show_result(self, result: Result, *, complete: bool = False) -> None:
-        """Draw ``result``; the table and sparsity bars when it carries every layer's
-        statistics, when ``complete`` or when they are older than TABLE_STALE_S (then read,
-        computed on the host); else they keep the last drawn."""
+        """Draw ``result``. The table and sparsity bars show every layer when it carries every
+        layer's statistics, when ``complete`` or when the last full table is older than
+        TABLE_STALE_S (the rest then computed on the host); in between, live frames update the
+        rows of the layers they carry and the other rows wait for the next full table."""
         self._result = result
         if not self._active:
             return
@@ -268,18 +269,20 @@ class StatsPanel(TitledPanel):
         self._update_titles()
         known = getattr(result.stats, "known", None)  # the engine's lazy statistics
         now = self.clock()
-        if not complete and known is not None and len(known) < len(LAYER_NAMES):
-            if now - self._table_drawn_at < TABLE_STALE_S:
-                return  # live frames: the next to carry them all comes within a quarter second
-        self._table_drawn_at = now
+        partial = (not complete and known is not None and len(known) < len(LAYER_NAMES)
+                   and now - self._table_drawn_at < TABLE_STALE_S)
+        rows = known if partial else result.stats
         for row, name in enumerate(LAYER_NAMES):
-            stats = result.stats.get(name)
+            stats = rows.get(name)
             if stats is None:
                 continue
             for column, text in enumerate(row_texts(name, stats)):
                 item = self.table.item(row, column)
                 if item.text() != text:
                     item.setText(text)
+        if partial:
+            return
+        self._table_drawn_at = now
         heights = [result.stats[name].zero_fraction * 100 if name in result.stats else 0.0 for name in LAYER_NAMES]
         self.sparsity_bars.setOpts(height=heights)
 
