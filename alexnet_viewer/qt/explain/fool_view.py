@@ -15,14 +15,15 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
 )
 
 from alexnet_viewer.qt.explain.thumbnail import Thumbnail
 from alexnet_viewer.qt.panels.style import (
-    apply_spacing, caption_label, completing_edit, set_text_if_changed, title_label,
+    apply_spacing, caption_label, completing_edit, title_label,
 )
-from alexnet_viewer.qt.units.task import BackgroundTask, TaskSlot
+from alexnet_viewer.qt.explain.task_view import TaskView
+from alexnet_viewer.qt.units.task import BackgroundTask
 
 SIDE = 224  # the pictures: the size the network sees
 HINT = "Type a class to reach (empty: anything but the top-1), then Fool it."
@@ -41,7 +42,7 @@ def change_text(change: dict[str, float]) -> str:
         " (‖a′ − a‖ / ‖a‖)"
 
 
-class FoolView(QWidget):
+class FoolView(TaskView):
     show_in_viewer = Signal(object)  # Path of the saved picture
     finished = Signal(object)  # core AttackResult
 
@@ -102,7 +103,6 @@ class FoolView(QWidget):
 
         self.result = None  # the last core AttackResult
         self.saved: Path | None = None
-        self._slot = TaskSlot()
         self._target: int | None = None
         self.run_button.clicked.connect(self.run)
         self.target_edit.returnPressed.connect(self.run)
@@ -148,23 +148,8 @@ class FoolView(QWidget):
                          progressed=self._on_progress, delivered=self._on_item, succeeded=self._on_done, failed=self._on_ended, stopped=self._on_ended)
         return True
 
-    def stop(self) -> None:
-        self._slot.cancel()
-
-    def _say(self, text: str) -> bool:
-        set_text_if_changed(self.status, text)
-        return False
-
-    def _set_running(self, running: bool) -> None:
-        self.run_button.setEnabled(not running)
-        self.stop_button.setEnabled(running)
-        self.progress.setRange(0, 1 if not running else self.steps_spin.value())
-        self.progress.setValue(0)
-
-    def _on_progress(self, done: int, total: int, text: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self._say(text)
+    def _steps(self) -> int:
+        return self.steps_spin.value()
 
     def _on_item(self, item) -> None:
         kind, value = item

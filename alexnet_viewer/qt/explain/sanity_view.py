@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
 
 from alexnet_viewer.qt.explain.thumbnail import MIN_SIDE, Thumbnail
 from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, set_text_if_changed, title_label
-from alexnet_viewer.qt.units.task import BackgroundTask, TaskSlot
+from alexnet_viewer.qt.explain.task_view import TaskView
+from alexnet_viewer.qt.units.task import BackgroundTask
 
 MEANING = (
     "Left to right, the weights are re-drawn at random from fc8 down to conv1, cumulatively, and ρ is each map's "
@@ -43,7 +44,7 @@ def verdict(rho: float | None) -> str:
     return f"With every layer random, ρ is {rho:.2f}: this map depends on the learned weights, as an explanation should."
 
 
-class SanityView(QWidget):
+class SanityView(TaskView):
     finished = Signal(object)  # core SanityRow
 
     def __init__(self, state, model: Callable[[], object | None], parent=None) -> None:
@@ -103,7 +104,6 @@ class SanityView(QWidget):
         layout.addStretch(1)
 
         self.row = None  # the last finished core SanityRow
-        self._slot = TaskSlot()
         self.run_button.clicked.connect(self.run)
         self.stop_button.clicked.connect(self.stop)
 
@@ -145,23 +145,8 @@ class SanityView(QWidget):
                          progressed=self._on_progress, delivered=self._on_step, succeeded=self._on_done, failed=self._on_ended, stopped=self._on_ended)
         return True
 
-    def stop(self) -> None:
-        self._slot.cancel()
-
-    def _say(self, text: str) -> bool:
-        set_text_if_changed(self.status, text)
-        return False
-
-    def _set_running(self, running: bool) -> None:
-        self.run_button.setEnabled(not running)
-        self.stop_button.setEnabled(running)
-        self.progress.setRange(0, 1 if not running else len(self.names))
-        self.progress.setValue(0)
-
-    def _on_progress(self, done: int, total: int, text: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self._say(text)
+    def _steps(self) -> int:
+        return len(self.names)
 
     def _on_step(self, item) -> None:
         position, step, picture = item
