@@ -36,25 +36,3 @@ def shared_engine(loaded_model):
 @pytest.fixture(scope="session")
 def engine(shared_engine):
     return shared_engine
-
-
-# After the last report, leave without the interpreter's finalisation: with thousands of Qt
-# and torch objects from the whole suite, its garbage collection through PySide6 took minutes
-# (and once ended in a segmentation fault) after "N passed" was printed, which would keep CI
-# waiting or fail it. Every result is reported and flushed by then.
-_EXIT_STATUS = [0]
-
-
-def pytest_sessionfinish(session, exitstatus):
-    _EXIT_STATUS[0] = int(exitstatus)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config):
-    if os.environ.get("ALEXNET_VIEWER_TESTS_FINALISE") == "1":
-        return  # a run that wants the ordinary exit (to debug finalisation itself)
-    import sys
-
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(_EXIT_STATUS[0])
