@@ -3,6 +3,7 @@ settings live in a temporary ini file, and engines that are deliberately slow.""
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from pathlib import Path
@@ -137,6 +138,7 @@ def make_viewer(qtbot, settings_path, engine_factory):
     settings of its own (a fresh ini file per test); as napari's ``make_napari_viewer``, it
     closes every window it made and fails the test on what is left behind: a running worker
     or background task, a thread the test started, a window still on screen."""
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     from alexnet_viewer.qt.settings import ViewerSettings
@@ -172,6 +174,13 @@ def make_viewer(qtbot, settings_path, engine_factory):
                                  if t not in threads_before and t.is_alive() and not t.daemon], timeout=30000)
     left = [widget for widget in QApplication.topLevelWidgets()
             if widget.isVisible() and id(widget) not in shown_before]
+    # Each window is destroyed here, as the app destroys its window on quit, rather than by
+    # the garbage collector at some later test's random moment (or for minutes at exit).
+    for window in windows:
+        window.deleteLater()
+    windows.clear()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
     assert not left, f"widgets left on screen: {left}"
 
 

@@ -29,6 +29,7 @@ def make_view(qtbot, loaded_model, state=None, **kwargs):
     view = MethodsView(state, lambda: loaded_model, settings=SMALL, **kwargs)
     qtbot.addWidget(view)
     view.resize(1200, 800)
+    view.show()
     return state, view
 
 
@@ -111,6 +112,7 @@ def test_a_bad_class_is_one_sentence_and_no_model_waits(qtbot, loaded_model, res
     assert view.task is None and view.caption.text().startswith("No class is called 'zebrafish'")
     missing = MethodsView(ViewerState(result=result), lambda: None, settings=SMALL)
     qtbot.addWidget(missing)
+    missing.show()
     assert missing.task is None and "weights are not loaded yet" in missing.caption.text()
     assert missing.table.item(ORDER.index("scorecam"), 1).text() == "1 + 1 per channel"
 
@@ -126,3 +128,17 @@ def test_cancel_stops_the_map_under_way_with_a_sentence(qtbot, loaded_model, res
     qtbot.waitUntil(lambda: view.task is None, timeout=60000)
     assert view.caption.text() == "The Score-CAM map was cancelled."
     assert view.shown.request.method == "saliency" and not view.cancel_button.isVisibleTo(view)
+
+
+def test_a_hidden_view_computes_nothing_and_catches_up_when_shown(qtbot, loaded_model, result):
+    state, view = make_view(qtbot, loaded_model)
+    view.hide()
+    state.result = result
+    assert view.task is None and view.shown is None  # nobody would see the map
+    assert view.table.item(ORDER.index("smoothgrad"), 2).text().startswith("≈ ")  # prices still follow
+    view.show()
+    assert view.task is not None
+    qtbot.waitUntil(lambda: view.task is None and view.shown is not None, timeout=60000)
+    assert view.shown.request.result is result
+    view.show()  # shown again with the same frame: no second map
+    assert view.task is None

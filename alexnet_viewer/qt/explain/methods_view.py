@@ -8,7 +8,8 @@ costs.py, from the frames' measured forward times, refined by every finished run
 are computed in a ``BackgroundTask`` (never on the GUI thread); SmoothGrad and Integrated
 Gradients show their running estimate as chunks finish. With "Follow frames" a live
 source gets a new map whenever the last one is done (the newest frame wins); changing the
-method, class or layer cancels the map under way.
+method, class or layer cancels the map under way. A view that is not on screen computes
+nothing: it catches up with the frame on screen when it is shown.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from alexnet_viewer.core.explain.registry import DEFAULT_LAYER, METHODS, Setting
 from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
 from alexnet_viewer.qt.explain.controller import class_from_text
 from alexnet_viewer.qt.panels.style import PLOT_BACKGROUND, apply_spacing, caption_label, completing_edit, set_text_if_changed, title_label
-from alexnet_viewer.qt.units.task import BackgroundTask
+from alexnet_viewer.qt.units.task import BackgroundTask, TaskSlot
 
 ORDER = ("saliency", "grad_x_input", "smoothgrad", "integrated_gradients", "lrp_epsilon", "lrp_composite",
          "guided_backprop", "deconv", "gradcam", "gradcam_pp", "layercam", "scorecam", "guided_gradcam", "occlusion")
@@ -62,7 +63,7 @@ class MethodsView(QWidget):
         self._runner_lock = threading.Lock()
         self._runner_of: tuple[object, object] | None = None  # (loaded, MethodRunner)
         self.costs = CostModel()
-        self.task: BackgroundTask | None = None
+        self.slot = TaskSlot()
         self._running: MapRequest | None = None
         self._pending: MapRequest | None = None
         self.shown: MapShown | None = None
@@ -190,10 +191,30 @@ class MethodsView(QWidget):
         loaded = self.get_model()
         if loaded is not None:
             self.completions.setStringList(list(loaded.categories))
-        if self.shown is None or self.follow_check.isChecked():
-            request = self._request()
-            if request is not None:
-                self._submit(request, cancel_running=False)
+        self._catch_up()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().showEvent(event)
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        """A map of the frame on screen, once, while this view is on screen and follows frames."""
+        result = self.state.result
+        if result is None or not self.isVisible():
+            return
+        if self.shown is not None and not self.follow_check.isChecked():
+            return
+        newest = self._pending or self._running or (self.shown.request if self.shown is not None else None)
+        if newest is not None and newest.result is result:
+            return
+        request = self._request()
+        if request is not None:
+            self._submit(request, cancel_running=False)
+
+    @property
+    def task(self) -> BackgroundTask | None:
+        """The map under way, if any."""
+        return self.slot.task
 
     def _restart(self) -> None:
         request = self._request()
@@ -202,34 +223,29 @@ class MethodsView(QWidget):
 
     def cancel(self) -> None:
         self._pending = None
-        if self.task is not None:
-            self.task.cancel()
+        self.slot.cancel()
 
     def _submit(self, request: MapRequest, cancel_running: bool) -> None:
         """Newest wins: one map at a time; a new choice cancels the one under way, a new frame waits."""
-        if self.task is None:
+        if not self.slot.busy:
             self._start(request)
             return
         self._pending = request
         if cancel_running:
-            self.task.cancel()
+            self.slot.cancel()
 
     def _start(self, request: MapRequest) -> None:
         self._running = request
         cost = self._price(request.method, request.layer)
         estimate = describe_seconds(self.costs.estimate(cost))
         self._say(f"{self._describe(request)} · {cost.describe()} · {estimate} …")
-        task = BackgroundTask("MethodsView", lambda task: self._work(task, request), "The explanation")
-        task.delivered.connect(self._show)
-        task.progressed.connect(self._on_progress)
-        task.succeeded.connect(lambda shown: self._finished(task, shown, None))
-        task.failed.connect(lambda text: self._finished(task, None, text))
-        task.stopped.connect(lambda text: self._finished(task, None, text if self._pending is None else None))
-        self.task = task
         self.progress.setValue(0)
         self.progress.show()
         self.cancel_button.show()
-        task.start()
+        # Bound methods of this widget: Qt drops the connections if it is destroyed first.
+        self.slot.start("MethodsView", lambda task: self._work(task, request), "The explanation",
+                        progressed=self._on_progress, delivered=self._show, succeeded=self._succeeded,
+                        failed=self._failed, stopped=self._stopped)
 
     def _work(self, task: BackgroundTask, request: MapRequest) -> tuple[MapShown, float]:
         import torch
@@ -266,10 +282,18 @@ class MethodsView(QWidget):
         if total:
             self.progress.setValue(round(100 * done / total))
 
-    def _finished(self, task: BackgroundTask, outcome, text: str | None) -> None:
-        if task is not self.task:
-            return
-        request, self.task, self._running = self._running, None, None
+    def _succeeded(self, outcome) -> None:
+        self._finished(outcome, None)
+
+    def _failed(self, text: str) -> None:
+        self._finished(None, text)
+
+    def _stopped(self, text: str) -> None:
+        self._finished(None, text if self._pending is None else None)  # a newer choice follows
+
+    def _finished(self, outcome, text: str | None) -> None:
+        self.slot.forget()
+        request, self._running = self._running, None
         self.progress.hide()
         self.cancel_button.hide()
         if outcome is not None:
@@ -327,6 +351,7 @@ class MethodsView(QWidget):
     def stop(self) -> None:
         """Cancel the map under way and wait for it (the window closing)."""
         self._pending = None
-        if self.task is not None:
-            self.task.cancel()
-            self.task.wait(2000)
+        task = self.slot.task
+        if task is not None:
+            task.cancel()
+            task.wait(2000)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from alexnet_viewer.core.inspect.compare import difference_mosaic, diverging_lut, top5_change
 from alexnet_viewer.core.frame.result import Result
-from alexnet_viewer.qt.inspect.background import LatestJob
+from alexnet_viewer.qt.units.latest import Latest
 from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
 from alexnet_viewer.qt.panels.style import (
     AXIS_TEXT,
@@ -70,7 +70,7 @@ def _same(key, other) -> bool:
     return other is not None and key[0] is other[0] and key[1] is other[1] and key[2] == other[2]
 
 
-def _compare(request):
+def _compare(request, _task=None):
     """In the A/B thread: (current, reference, layer) -> (difference Mosaic, top-5 change)."""
     current, reference, layer = request
     shown = current.mosaics.get(layer)
@@ -138,9 +138,7 @@ class ComparePanel(TitledPanel):
         self.changes = ()
         self.shown_key = None  # (current, reference, layer) of what is on screen
         self._asked_key = None
-        self._job = LatestJob(_compare, "Compare", self)
-        self._job.done.connect(self._on_computed)
-        self.destroyed.connect(self._job.shutdown)
+        self._job = Latest("Compare", _compare, self._on_computed, self._on_failed, self)
         self.clear_button.clicked.connect(self.clear_reference)
         self.canvas.pixel_hovered.connect(self.hover_at)
         self.canvas.pixel_left.connect(lambda: set_text_if_changed(self.hover_label, ""))
@@ -155,8 +153,8 @@ class ComparePanel(TitledPanel):
         self._refresh()
 
     def stop(self) -> None:
-        """Its thread ends (the window is closing)."""
-        self._job.shutdown()
+        """The difference under way is dropped (the window is closing)."""
+        self._job.cancel()
 
     def clear_reference(self) -> None:
         self.reference, self.mosaic, self.changes = None, None, ()
@@ -190,9 +188,6 @@ class ComparePanel(TitledPanel):
         current, reference, layer = request
         if reference is not self.reference:
             return  # cleared or replaced meanwhile
-        if isinstance(outcome, str):
-            set_text_if_changed(self.hover_label, outcome)
-            return
         self.shown_key = request
         self.mosaic, self.changes = outcome
         self.canvas.set_image(self.mosaic.image, levels=(0, 255))
@@ -205,6 +200,10 @@ class ComparePanel(TitledPanel):
         self._fill_table()
         note = "" if current.weights == reference.weights else " — made with other weights"
         set_text_if_changed(self.title, f"A/B {layer}: current − reference{note}")
+
+    def _on_failed(self, sentence: str) -> None:
+        if self.reference is not None:  # not cleared meanwhile
+            set_text_if_changed(self.hover_label, sentence)
 
     def _fit(self) -> None:
         if self.mosaic is not None:

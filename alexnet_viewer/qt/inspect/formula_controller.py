@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
-from alexnet_viewer.qt.inspect.background import LatestJob
+from alexnet_viewer.qt.units.latest import Latest
 
 NO_MODEL = "The formula needs the network's weights; they are not loaded yet"
 NOT_SPATIAL = "{layer} units are fully connected: each one sums all of the layer before, with no window to show"
@@ -24,7 +24,7 @@ def formula_layer(layer: str) -> str:
     return input_of(layer) if layer.startswith("relu") else layer
 
 
-def _compute(request):
+def _compute(request, _task=None):
     """In the formula thread: (loaded, result, (layer, channel, y, x), ablations) -> formula."""
     from alexnet_viewer.core.inspect.formula import cell_formula
 
@@ -40,14 +40,12 @@ class FormulaController(QObject):
         self.services = services
         self.view = view
         self.cell: tuple[str, int, int, int] | None = None  # (layer, channel, y, x) clicked
-        self._job = LatestJob(_compute, "Formula", self)
-        self._job.done.connect(self._on_done)
+        self._job = Latest("Formula", _compute, self._on_done, view.show_message, self)
         self._asked_for = None  # the Result of the newest request
         services.result_shown.connect(lambda result, job: self._follow(result, job))
-        services.parent.destroyed.connect(self._job.shutdown)
 
     def stop(self) -> None:
-        self._job.shutdown()
+        self._job.cancel()
 
     @property
     def busy(self) -> bool:
@@ -76,9 +74,6 @@ class FormulaController(QObject):
 
     def _on_done(self, request, outcome) -> None:
         _loaded, result, (layer, channel, y, x), off = request
-        if isinstance(outcome, str):
-            self.view.show_message(outcome)
-            return
         switched_off = any(name in (layer, outcome.layer) and channel in channels for name, channels in off)
         self.view.show_formula(outcome, layer, float(result.activations[layer][channel, y, x]), off=switched_off)
         self.computed.emit(outcome)

@@ -18,7 +18,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
 
 from alexnet_viewer.qt.panels.style import PLOT_BACKGROUND, TitledPanel, apply_spacing, caption_label, title_label
-from alexnet_viewer.qt.papers.latest import Latest, follow
+from alexnet_viewer.qt.units.latest import Latest, follow
 from alexnet_viewer.qt.papers.neighbours_view import shown_path
 
 THUMB_PX = 112  # thumbnail pixels; on the map each takes THUMB_SHARE of the map's extent

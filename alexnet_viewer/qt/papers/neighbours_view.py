@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QToolButton, QVBoxLayout
 
 from alexnet_viewer.core.pictures.edits import Edits
 from alexnet_viewer.qt.panels.style import SPACING, TitledPanel, apply_spacing, caption_label, title_label
-from alexnet_viewer.qt.papers.latest import Latest, follow
+from alexnet_viewer.qt.units.latest import Latest, follow
 
 THUMB, MAX_THUMB = 128, 224  # thumbnails grow with the view's width, never below THUMB
 SPACE_TITLES = (("relu7", "Nearest in fc7 (relu7, 4096 values)"), ("pixels", "Nearest in pixels (224×224 RGB)"))

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
 
 from alexnet_viewer.qt.panels.style import TitledPanel, apply_spacing, caption_label, title_label
-from alexnet_viewer.qt.papers.latest import Latest, follow
+from alexnet_viewer.qt.units.latest import Latest, follow
 
 
 class PaperView(TitledPanel):

@@ -26,7 +26,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
 from alexnet_viewer.core.user_folders import data_folder
-from alexnet_viewer.qt.units.task import BackgroundTask, TaskCancelled
+from alexnet_viewer.qt.units.latest import Latest
+from alexnet_viewer.qt.units.task import BackgroundTask, TaskCancelled, TaskSlot
 
 CPU_BATCH, DEVICE_BATCH = 16, 128  # small on a CPU so that Cancel answers within a batch
 
@@ -172,14 +173,14 @@ class AtlasJobs(QObject):
         self.root: Path | None = None  # where new atlases go; None: default_atlas_root()
         self.batch_size: int | None = None  # None: CPU_BATCH, DEVICE_BATCH on an accelerator
         self.dialog: QProgressDialog | None = None
-        self._build: BackgroundTask | None = None
-        self._open: BackgroundTask | None = None
-        self._open_folder: Path | None = None  # what ``_open`` opens
-        self._wanted: Path | None = None  # the newest request
+        self._build = TaskSlot()
+        # Opening: the newest folder asked for wins.
+        self._opener = Latest("AtlasOpen", lambda folder, _task: open_atlas_folder(folder), self._on_opened,
+                              self._fail, self)
 
     @property
     def building(self) -> bool:
-        return self._build is not None
+        return self._build.busy
 
     # Menu commands
     def build_dialog(self) -> None:
@@ -202,7 +203,7 @@ class AtlasJobs(QObject):
 
         services = self.services
         loaded = services.loaded_model()
-        if self._build is not None:
+        if self._build.busy:
             services.say("An atlas is being built already.")
             return False
         if loaded is None:
@@ -214,37 +215,21 @@ class AtlasJobs(QObject):
         batch = self.batch_size or (CPU_BATCH if loaded.device.type == "cpu" else DEVICE_BATCH)
         options = BuildOptions(batch_size=batch, workers=0)
         spec = services.weights_in_use()
-        task = BackgroundTask("AtlasBuild", lambda t: build_work(loaded, spec, pictures, remembered, root, options, t),
-                              "Building the atlas")
         self.dialog = self._progress_dialog(pictures)
-        self.dialog.canceled.connect(task.cancel)
-        self.dialog.rejected.connect(task.cancel)  # Escape
-        queued = Qt.ConnectionType.QueuedConnection
-        task.progressed.connect(self._on_build_progress, queued)
-        task.succeeded.connect(self._on_built, queued)
-        task.failed.connect(self._on_build_failed, queued)
-        task.stopped.connect(self._on_build_stopped, queued)
-        self._build = task
-        task.start()
+        self.dialog.canceled.connect(self._build.cancel)
+        self.dialog.rejected.connect(self._build.cancel)  # Escape
+        self._build.start("AtlasBuild", lambda t: build_work(loaded, spec, pictures, remembered, root, options, t),
+                          "Building the atlas", progressed=self._on_build_progress, succeeded=self._on_built,
+                          failed=self._on_build_failed, stopped=self._on_build_stopped)
         return True
 
     def open(self, folder: Path) -> None:
         """Open the atlas in ``folder`` in the background (a newer request wins)."""
-        self._wanted = Path(folder).absolute()
-        if self._open is None:
-            self._start_open(self._wanted)
-
-    def _start_open(self, folder: Path) -> None:
-        task = BackgroundTask("AtlasOpen", lambda _t: open_atlas_folder(folder), "Opening the atlas")
-        queued = Qt.ConnectionType.QueuedConnection
-        task.succeeded.connect(self._on_opened, queued)
-        task.failed.connect(self._on_open_failed, queued)
-        self._open, self._open_folder = task, folder
-        task.start()
+        self._opener.submit(Path(folder).absolute())
 
     def picture_shown(self, path: Path | None) -> None:
         """Open the remembered atlas of the shown picture's folder (or one above it) if none is open."""
-        if path is None or self.current is not None or self._open is not None or self._build is not None:
+        if path is None or self.current is not None or self._opener.busy or self._build.busy:
             return
         for folder in Path(path).parents:
             atlas = self.services.settings.atlas_for_folder(folder)
@@ -265,7 +250,7 @@ class AtlasJobs(QObject):
         return dialog
 
     def _on_build_progress(self, done: int, total: int, text: str) -> None:
-        if self.dialog is not None and self.dialog.wasCanceled() and self._build is not None:
+        if self.dialog is not None and self.dialog.wasCanceled() and self._build.busy:
             self._build.cancel()  # cancel() called on the dialog itself emits no ``canceled``
         elif self.dialog is not None:
             self.dialog.setMaximum(max(total, 1))
@@ -273,7 +258,7 @@ class AtlasJobs(QObject):
             self.dialog.setLabelText(f"Running the pictures through the network: {text}")
 
     def _end_build(self) -> None:
-        self._build = None
+        self._build.forget()
         if self.dialog is not None:
             self.dialog.close()
             self.dialog.deleteLater()
@@ -302,25 +287,10 @@ class AtlasJobs(QObject):
         self.services.say(message)
         self.build_stopped.emit(message)
 
-    def _on_opened(self, atlas: OpenedAtlas) -> None:
-        if self._next_open():
-            return
+    def _on_opened(self, _folder: Path, atlas: OpenedAtlas) -> None:
         self._show(atlas)
         note = "" if atlas.manifest.complete else " (incomplete: its build was stopped; build again to finish it)"
         self.services.say(f"Opened the atlas of {atlas.name}: {atlas.pictures:,} pictures{note}.")
-
-    def _on_open_failed(self, message: str) -> None:
-        if not self._next_open():
-            self._fail(message)
-
-    def _next_open(self) -> bool:
-        """After an open ends: start the newer request if one came meanwhile (True)."""
-        self._open = None
-        if self._wanted is not None and self._wanted != self._open_folder:
-            self._start_open(self._wanted)
-            return True
-        self._wanted = None
-        return False
 
     def _show(self, atlas: OpenedAtlas) -> None:
         self.current = atlas
