@@ -18,6 +18,30 @@ def weights_record_in_a_temporary_folder(tmp_path_factory):
     verified.RECORD_DIR = None
 
 
+PATIENT_MS = 30000
+
+
+@pytest.fixture(autouse=True, scope="session")
+def patient_waits():
+    """CI machines are shared and slow: every ``qtbot.waitUntil`` / ``waitSignal`` gets at
+    least 30 s. A wait ends as soon as its condition holds, so this costs a passing test
+    nothing; a short timeout only ever turned a slow machine into a failure."""
+    from pytestqt.qtbot import QtBot
+
+    wait_until, wait_signal = QtBot.waitUntil, QtBot.waitSignal
+
+    def patient_until(self, callback, *, timeout=PATIENT_MS):
+        return wait_until(self, callback, timeout=max(timeout, PATIENT_MS))
+
+    def patient_signal(self, signal, *, timeout=PATIENT_MS, **kwargs):
+        return wait_signal(self, signal, timeout=max(timeout, PATIENT_MS), **kwargs)
+
+
+    QtBot.waitUntil, QtBot.waitSignal = patient_until, patient_signal
+    yield
+    QtBot.waitUntil, QtBot.waitSignal = wait_until, wait_signal
+
+
 @pytest.fixture(scope="session")
 def loaded_model():
     """One random-weights AlexNet for the whole run (building one takes about a second)."""

@@ -62,12 +62,11 @@ def test_f11_enters_presentation_and_esc_gives_the_docks_back_exactly(make_windo
     assert window.menuBar().isVisible() and window.statusBar().isVisible()
     # The second restore runs once the window has its size back.
     qtbot.waitUntil(lambda: window.isVisible())
-    qtbot.wait(50)
     assert window.top5_panel.name_labels[0].font().pointSize() == 18  # the panel's own type size again
     window.presentation.enter(full_screen=False)
     window.presentation.leave()
     # The docks get their sizes back in a later layout pass: wait for it, not a fixed 50 ms.
-    qtbot.waitUntil(lambda: window.saveState() == state, timeout=3000)
+    qtbot.waitUntil(lambda: window.saveState() == state, timeout=30000)
 
 
 def test_large_type_on_the_stage_and_back(presenting):
@@ -79,6 +78,24 @@ def test_large_type_on_the_stage_and_back(presenting):
     window.presentation.leave()
     assert name.font().pointSizeF() == 18
     assert bar.height() == bar.fontMetrics().height() + 6
+
+
+def test_plot_axes_grow_with_the_type_and_shrink_back(presenting):
+    """pyqtgraph draws tick labels in its scene, where no widget font reaches: the stage
+    scales them with the text around them, and leaving gives the plots their own type back."""
+    import pyqtgraph as pg
+    from PySide6.QtGui import QFontInfo
+
+    window = presenting
+    plot = window.stats_panel.findChildren(pg.GraphicsView)[0]
+    axes = [item for item in plot.scene().items() if isinstance(item, pg.AxisItem)]
+    before = {axis: axis.style.get("tickFont") for axis in axes}
+    window.presentation.show_view("statistics")
+    text_px = QFontInfo(plot.font()).pixelSize()
+    assert axes and all(QFontInfo(axis.style["tickFont"]).pixelSize() == text_px for axis in axes)
+    assert text_px > QFontInfo(window.font()).pixelSize()
+    window.presentation.leave()
+    assert {axis: axis.style.get("tickFont") for axis in axes} == before
 
 
 def test_every_key_of_the_map_does_what_the_overlay_says(presenting, qtbot, monkeypatch, tmp_path):

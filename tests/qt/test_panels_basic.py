@@ -13,6 +13,7 @@ from alexnet_viewer.qt.panels import FiltersPanel, InputPanel, Top5Panel
 from alexnet_viewer.qt.panels.input_panel import NETWORK_VIEW_TEXT
 from alexnet_viewer.qt.panels.style import caption_label
 from alexnet_viewer.qt.panels.top5_panel import format_percent
+from alexnet_viewer.core.frame.engine import FrameRequest
 from tests.qt.panel_results import process
 
 
@@ -34,6 +35,28 @@ def test_input_panel_toggles_between_picture_and_crop(qtbot, result):
     assert np.array_equal(panel.image_item.image, result.crop)
     assert panel.image_item.image.shape == (224, 224, 3)
     assert panel.view_box is panel.image_item.getViewBox()
+
+
+def test_a_big_picture_is_drawn_from_its_display_copy_in_the_pictures_pixels(qtbot, engine):
+    """A 3300×2400 picture: the panel draws the 1100×800 display copy, stretched over the
+    picture, so the caption, the view's range and the pixel under the mouse are the picture's."""
+    from tests.qt.panel_results import gradient_image
+
+    big = engine.process(gradient_image(2400, 3300), FrameRequest())
+    panel = InputPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 500)
+    panel.show_result(big)
+    assert big.display.shape == (800, 1100, 3) and np.array_equal(panel.image_item.image, big.display)
+    assert panel.picture_shape == (2400, 3300) and "3300×2400" in panel.caption.text()
+    canvas = panel.canvas
+    for row, col in ((0.5, 0.5), (1200.0, 1650.0), (2399.0, 3299.0)):
+        assert canvas.scene_to_pixel(canvas.pixel_to_scene(row, col)) == pytest.approx((row, col), abs=1e-6)
+    corner = canvas.image_item.mapRectToView(canvas.image_item.boundingRect())
+    assert (corner.width(), corner.height()) == pytest.approx((3300, 2400))
+    panel.network_view_button.click()  # the crop is drawn as it is
+    assert np.array_equal(panel.image_item.image, big.crop)
+    assert canvas.image_item.mapRectToView(canvas.image_item.boundingRect()).width() == pytest.approx(224)
 
 
 def test_top5_rows_match_predictions(qtbot, result):

@@ -39,6 +39,7 @@ from alexnet_viewer.core.frame.layers import LAYER_NAMES, check_layer_name
 from alexnet_viewer.core.frame.mosaic import filter_images, grid_shape
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.frame.rerender import FrameRenderer, relu_spec
+from alexnet_viewer.core.pictures.display import display_copy
 from alexnet_viewer.core.frame.result import FilterTiles, Prediction, Result, WeightsInfo, frozen_array
 from alexnet_viewer.core.frame.stage_clock import StageClock
 from alexnet_viewer.core.frame.torch_threads import one_thread_on_cpu
@@ -192,6 +193,7 @@ class Engine:
         return Result(
             frame_id=frame_id,
             image=frozen_array(prepared.image),
+            display=display_copy(prepared.image),
             crop=frozen_array(host["crop"]),
             top5=top5,
             activations=kept,

@@ -135,6 +135,14 @@ class Result:
     # The engine's kept activations (kept.KeptActivations), from which rerender.py draws
     # another layer or order without a forward; None for results made by hand.
     kept: Any = field(default=None, compare=False, repr=False)
+    # ``image`` reduced to a screen's size by a whole factor (core/pictures/display.py);
+    # None: draw ``image`` itself.
+    display: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def shown_picture(self) -> np.ndarray:
+        """What a panel draws for ``image``: its display copy, k times smaller, or itself."""
+        return self.display if self.display is not None else self.image
 
     def __post_init__(self) -> None:
         for name in ("activations", "stats", "histograms", "mosaics", "timings_ms"):

@@ -144,6 +144,7 @@ class ExplainPanel(TitledPanel):
 
         self._explanation = None
         self._picture_shown = None  # the array on screen, so a redraw of the same frame is free
+        self._picture_size: tuple[int, int] | None = None  # (H, W) of the picture it stands for
         self._gradient_cache: tuple | None = None  # (explanation, view, image)
         self._heat_kind = True
         self._cancel_restarts = False
@@ -270,11 +271,12 @@ class ExplainPanel(TitledPanel):
             return
         result = explanation.job.result
         if self._heat_kind:
-            picture = result.crop if self.crop_button.isChecked() else result.image
-            self._show_picture(picture)
+            on_crop = self.crop_button.isChecked()
+            size = (result.crop if on_crop else result.image).shape[:2]
+            self._show_picture(result.crop if on_crop else result.shown_picture, size)
             top, left, bottom, right = explanation.box
-            if picture is result.image:
-                top, left, bottom, right = crop_box_on_picture(explanation.box, picture.shape[:2])
+            if not on_crop:
+                top, left, bottom, right = crop_box_on_picture(explanation.box, size)
             self.heat_item.setRect(QRectF(left, top, right - left, bottom - top))
             self.heat_item.setOpacity(percent / 100)
         else:
@@ -287,15 +289,21 @@ class ExplainPanel(TitledPanel):
         self.color_bar.setVisible(self._heat_kind)
         self._show_display_controls()
 
-    def _show_picture(self, picture) -> None:
+    def _show_picture(self, picture, size: tuple[int, int] | None = None) -> None:
+        """Draw ``picture``, stretched over ``size`` (H, W) when it is a smaller display copy."""
         if picture is self._picture_shown:
             return
         old = self._picture_shown
         self._picture_shown = picture
         self.picture_item.setImage(picture, autoLevels=False)
-        if old is None or old.shape[:2] != picture.shape[:2]:
-            height, width = picture.shape[:2]
+        height, width = size or picture.shape[:2]
+        if (height, width) != picture.shape[:2]:
+            self.picture_item.setRect(QRectF(0, 0, width, height))
+        else:
+            self.picture_item.resetTransform()
+        if old is None or self._picture_size != (height, width):
             self.view_box.setRange(xRange=(0, width), yRange=(0, height), padding=0.01)
+        self._picture_size = (height, width)
 
     def _show_display_controls(self) -> None:
         heat = METHODS[self.method][1] == HEAT if self._explanation is None else self._heat_kind

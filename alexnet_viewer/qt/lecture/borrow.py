@@ -2,11 +2,14 @@
 
 A widget lives in a dock, a box layout (at an index, with a stretch) or a splitter;
 ``Borrowed`` remembers which and puts it back there. ``FontScaler`` enlarges the type of
-borrowed widgets for a projector and restores every font it changed.
+borrowed widgets for a projector, the tick labels and titles of their plots' axes included
+(pyqtgraph draws those in a scene, which no widget font reaches), and restores every font it
+changed.
 """
 
 from __future__ import annotations
 
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QBoxLayout, QDockWidget, QLayout, QSplitter, QWidget
@@ -59,6 +62,8 @@ class FontScaler:
     def __init__(self) -> None:
         # widget -> (its own font, None if it inherited one; its fixed height, None if not fixed)
         self._saved: dict[QWidget, tuple[QFont | None, int | None]] = {}
+        # axis -> (its tick font, None for the default; its title's font)
+        self._axes: dict[pg.AxisItem, tuple[QFont | None, QFont]] = {}
 
     def scale(self, root: QWidget, factor: float) -> None:
         # Every font is read before any is set: a child inherits its parent's, and must be
@@ -76,6 +81,18 @@ class FontScaler:
             widget.setFont(font)
             if fixed is not None:  # sized for its type (a probability bar): grows with it
                 widget.setFixedHeight(round(fixed * factor))
+        for view in (w for w in widgets if isinstance(w, pg.GraphicsView)):
+            self._scale_axes(view)
+
+    def _scale_axes(self, view: pg.GraphicsView) -> None:
+        """A plot's axes in the type of the (already enlarged) text around them."""
+        font = QFont(view.font())
+        for item in view.scene().items():
+            if isinstance(item, pg.AxisItem) and item not in self._axes:
+                tick = item.style.get("tickFont")
+                self._axes[item] = (QFont(tick) if tick is not None else None, QFont(item.label.font()))
+                item.setTickFont(font)
+                item.label.setFont(font)
 
     def restore(self) -> None:
         for widget, (font, fixed) in self._saved.items():
@@ -86,3 +103,10 @@ class FontScaler:
             except RuntimeError:  # deleted meanwhile
                 continue
         self._saved.clear()
+        for axis, (tick, title) in self._axes.items():
+            try:
+                axis.setTickFont(tick)
+                axis.label.setFont(title)
+            except RuntimeError:
+                continue
+        self._axes.clear()

@@ -1,10 +1,15 @@
-"""A pyqtgraph view holding one upright, aspect-locked image, reporting pixels under the mouse."""
+"""A pyqtgraph view holding one upright, aspect-locked image, reporting pixels under the mouse.
+
+The view's coordinates are the picture's pixels. An image may be drawn smaller than the
+picture it stands for (a display copy, ``set_image(copy, size=(H, W))``): it is stretched
+over the picture's size, so outlines, hovers and clicks stay in the picture's pixels.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 
 from alexnet_viewer.qt.panels.style import PLOT_BACKGROUND
 
@@ -30,7 +35,9 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.setMinimumSize(120, 120)
 
-    def set_image(self, image: np.ndarray, lut: np.ndarray | None = None, levels=(0, 255)) -> None:
+    def set_image(self, image: np.ndarray, lut: np.ndarray | None = None, levels=(0, 255),
+                  size: tuple[int, int] | None = None) -> None:
+        """Draw ``image``; ``size`` (H, W): the picture it stands for, when that is larger."""
         if image.ndim == 3:
             # RGB uint8 needs no scaling: leaving levels unset keeps pyqtgraph's fast path.
             self.image_item.setImage(image, autoLevels=False)
@@ -38,7 +45,12 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
             self.image_item.setImage(image, levels=levels, autoLevels=False)
         else:
             self.image_item.setImage(image, lut=lut, levels=levels, autoLevels=False)
-        self.fit_if_shape_changed(image.shape[0], image.shape[1])
+        height, width = size or image.shape[:2]
+        if (height, width) != image.shape[:2]:
+            self.image_item.setRect(QRectF(0, 0, width, height))
+        else:
+            self.image_item.resetTransform()
+        self.fit_if_shape_changed(height, width)
 
     def fit_if_shape_changed(self, height: int, width: int) -> None:
         if self._shape != (height, width):
@@ -49,14 +61,14 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         """(row, col) of the image under a scene position, or None off the image."""
         if self._shape is None:
             return None
-        point = self.image_item.mapFromScene(scene_pos)
+        point = self.view_box.mapSceneToView(scene_pos)
         row, col = point.y(), point.x()
         if 0 <= row < self._shape[0] and 0 <= col < self._shape[1]:
             return row, col
         return None
 
     def pixel_to_scene(self, row: float, col: float) -> QPointF:
-        return self.image_item.mapToScene(QPointF(col, row))
+        return self.view_box.mapViewToScene(QPointF(col, row))
 
     def handle_mouse_moved(self, scene_pos: QPointF) -> None:
         pixel = self.scene_to_pixel(scene_pos)

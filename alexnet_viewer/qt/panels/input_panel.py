@@ -71,12 +71,13 @@ class InputPanel(TitledPanel):
     def _redraw(self) -> None:
         if self._result is None:
             return
-        image = self._result.crop if self.showing_crop else self._result.image
+        result = self._result
+        image = result.crop if self.showing_crop else result.shown_picture
+        height, width = (result.crop if self.showing_crop else result.image).shape[:2]
         if image is not self._shown:
             self._shown = image
-            self.canvas.set_image(image)
+            self.canvas.set_image(image, size=(height, width))
             self.picture_shown.emit()
-        height, width = image.shape[:2]
         what = "what the network sees" if self.showing_crop else "the picture"
         set_text_if_changed(self.caption, f"{what} · {width}×{height} px")
 
