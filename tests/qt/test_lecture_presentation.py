@@ -63,6 +63,7 @@ def test_f11_enters_presentation_and_esc_gives_the_docks_back_exactly(make_windo
     # The second restore runs once the window has its size back.
     qtbot.waitUntil(lambda: window.isVisible())
     assert window.top5_panel.name_labels[0].font().pointSize() == 18  # the panel's own type size again
+    qtbot.waitUntil(lambda: window.saveState() == state)  # settled once the window has its size back
     window.presentation.enter(full_screen=False)
     window.presentation.leave()
     # The docks get their sizes back in a later layout pass: wait for it, not a fixed 50 ms.
@@ -91,6 +92,9 @@ def test_plot_axes_grow_with_the_type_and_shrink_back(presenting):
     axes = [item for item in plot.scene().items() if isinstance(item, pg.AxisItem)]
     before = {axis: axis.style.get("tickFont") for axis in axes}
     window.presentation.show_view("statistics")
+    # Lent to the stage from a hidden dock, the statistics are drawn: every row filled.
+    table = window.stats_panel.table
+    assert all(table.item(row, 2) is not None and table.item(row, 2).text() for row in range(table.rowCount()))
     text_px = QFontInfo(plot.font()).pixelSize()
     assert axes and all(QFontInfo(axis.style["tickFont"]).pixelSize() == text_px for axis in axes)
     assert text_px > QFontInfo(window.font()).pixelSize()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from alexnet_viewer.core.frame.layers import LAYER_NAMES, SPATIAL_LAYERS
 from alexnet_viewer.core.frame.result import Mosaic, Result
 from alexnet_viewer.core.session import ViewerState
+from alexnet_viewer.qt.lecture.gestures import hint
 from alexnet_viewer.qt.panels.colormaps import (
     COLORMAP_NAMES,
     mosaic_lookup_table,
@@ -38,7 +39,7 @@ from alexnet_viewer.qt.panels.style import (
 
 CHANNEL_ORDERS = (("index", "index"), ("mean activation", "mean"))
 WIDE_LAYOUT_PX = 600
-HINT = "Hover: value · click: enlarge · Ctrl-click: off"
+HINT = hint("Feature maps")
 # An automatic pick moves to a new strongest channel only when that one leads by this share of
 # the spread of channel means, so near-ties in a live video do not make the detail flicker.
 SWITCH_MARGIN = 0.05

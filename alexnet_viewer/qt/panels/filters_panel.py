@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QVBoxLayout
 
 from alexnet_viewer.core.frame.result import FilterTiles, Result
+from alexnet_viewer.qt.lecture.gestures import hint
 from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
 from alexnet_viewer.qt.panels.style import (
     TitledPanel,
@@ -17,7 +18,7 @@ from alexnet_viewer.qt.panels.style import (
 )
 
 NORMALISATIONS = (("Global normalisation", "global"), ("Per-filter normalisation", "per_filter"))
-HINT = "Click a filter to see what it responds to"
+HINT = hint("conv1 filters")
 
 
 class FiltersPanel(TitledPanel):

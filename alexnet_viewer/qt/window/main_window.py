@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
         state.events.channel_order.connect(self._on_view_changed)
         state.events.ablations.connect(self._on_view_changed)
         self.stats_panel.layer_selected.connect(self.set_layer)
-        self.stats_dock.visibilityChanged.connect(self._on_statistics_shown)
+        self.stats_panel.visibility_changed.connect(self._on_statistics_shown)
         self.architecture_panel.layer_selected.connect(self.set_layer)
         self.filters_panel.filter_clicked.connect(lambda index: self.feature_maps_panel.select_channel("conv1", index))
         self.edits.changed.connect(lambda _edits: self.post_current())

@@ -9,6 +9,7 @@ from alexnet_viewer.core.pictures.samples import list_samples
 from alexnet_viewer.qt.export.dialog import show_export_dialog
 from alexnet_viewer.qt.lecture.about_view import show_about_alexnet
 from alexnet_viewer.qt.window.about import show_about
+from alexnet_viewer.qt.window.keys_help import show_keys_and_gestures
 from alexnet_viewer.qt.window.screenshot import save_screenshot_dialog
 
 
@@ -66,6 +67,7 @@ def build_menus(window) -> None:
     _action(settings_menu, "&Weights…", self.weights_dialog)
 
     help_menu = menu_bar.addMenu("&Help")
+    _action(help_menu, "&Keys and gestures…", lambda: show_keys_and_gestures(self), QKeySequence.StandardKey.HelpContents)
     _action(help_menu, "About Alex&Net…", lambda: show_about_alexnet(self))
     _action(help_menu, "&About AlexNet Viewer", lambda: show_about(self))
 
