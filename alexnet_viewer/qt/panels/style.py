@@ -27,14 +27,15 @@ def apply_spacing(layout: QBoxLayout, margins: int = SPACING) -> QBoxLayout:
     return layout
 
 
-def title_label(text: str = "", squeezable: bool = True) -> QLabel:
-    """A squeezable title (one that changes with the data) is cut rather than widening its panel."""
-    label = QLabel(text)
+def title_label(text: str = "", squeezable: bool = True, wrap: bool = False) -> QLabel:
+    """A squeezable title (one that changes with the data) is cut rather than widening its panel;
+    with ``wrap`` a heading takes more lines in a narrow panel rather than being cut."""
+    label = WrappingLabel(text) if wrap else QLabel(text)
     font = label.font()
     font.setPointSize(TITLE_POINT_SIZE)
     font.setWeight(QFont.Weight.DemiBold)
     label.setFont(font)
-    if squeezable:
+    if squeezable and not wrap:
         label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     return label
 

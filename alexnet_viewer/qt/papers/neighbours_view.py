@@ -66,7 +66,7 @@ class NeighboursView(TitledPanel):
         grid.addWidget(self.query_label, 1, 0, 3, 1, Qt.AlignmentFlag.AlignTop)
         self.buttons: dict[str, list[QToolButton]] = {}
         for row, (space, text) in enumerate(SPACE_TITLES):
-            grid.addWidget(title_label(text), 2 * row, 1, 1, k)
+            grid.addWidget(title_label(text, wrap=True), 2 * row, 1, 1, k)
             self.buttons[space] = []
             for column in range(k):
                 button = QToolButton()

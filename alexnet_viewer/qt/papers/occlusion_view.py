@@ -17,11 +17,11 @@ from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QGridLayout, QLabel, QVBoxLayout
 
 from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
-from alexnet_viewer.qt.panels.style import CAPTION_POINT_SIZE, caption_label, title_label
+from alexnet_viewer.qt.panels.style import CAPTION_POINT_SIZE, WrappingLabel, caption_label, title_label
 from alexnet_viewer.qt.papers.paper_view import PaperView
 
 WINDOW, STRIDE = 48, 16  # the Explain panel's occlusion map's
-PANEL_SIDE = 200
+PANEL_SIDE = 140  # two side by side, with the legend, fit a 1280-px window's column
 LEGEND_ROWS = 12
 
 
@@ -42,7 +42,7 @@ class OcclusionView(PaperView):
             ("labels", "Most probable class"),
         )):
             cell = QVBoxLayout()
-            cell.addWidget(title_label(heading))
+            cell.addWidget(title_label(heading, wrap=True))
             canvas = ImageCanvas()
             canvas.setMinimumSize(PANEL_SIDE, PANEL_SIDE)
             cell.addWidget(canvas, 1)
@@ -50,7 +50,7 @@ class OcclusionView(PaperView):
             cell.addWidget(caption)
             grid.addLayout(cell, index // 2, index % 2)
             self.canvases[key], self.captions[key] = canvas, caption
-        self.legend = QLabel()
+        self.legend = WrappingLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         font = self.legend.font()
         font.setPointSize(CAPTION_POINT_SIZE + 1)

@@ -30,7 +30,7 @@ class PaperView(TitledPanel):
         self.outcome = None  # the newest outcome shown
         self._pending = None  # a Result not yet computed because the view was hidden
         self.body = apply_spacing(QVBoxLayout(self))
-        self.title = title_label(self.TITLE)
+        self.title = title_label(self.TITLE, wrap=True)
         self.status = caption_label(wrap=True)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
