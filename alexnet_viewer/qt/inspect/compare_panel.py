@@ -138,7 +138,8 @@ class ComparePanel(TitledPanel):
         self.changes = ()
         self.shown_key = None  # (current, reference, layer) of what is on screen
         self._asked_key = None
-        self._job = Latest("Compare", _compare, self._on_computed, self._on_failed, self)
+        self._job = Latest("Compare", _compare, self._on_computed, self._on_failed, self,
+                           what="The A/B difference")
         self.clear_button.clicked.connect(self.clear_reference)
         self.canvas.pixel_hovered.connect(self.hover_at)
         self.canvas.pixel_left.connect(lambda: set_text_if_changed(self.hover_label, ""))

@@ -40,7 +40,7 @@ class FormulaController(QObject):
         self.services = services
         self.view = view
         self.cell: tuple[str, int, int, int] | None = None  # (layer, channel, y, x) clicked
-        self._job = Latest("Formula", _compute, self._on_done, view.show_message, self)
+        self._job = Latest("Formula", _compute, self._on_done, view.show_message, self, what="The formula")
         self._asked_for = None  # the Result of the newest request
         services.result_shown.connect(lambda result, job: self._follow(result, job))
 

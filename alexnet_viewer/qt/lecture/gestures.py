@@ -21,7 +21,7 @@ class Gesture:
 GESTURES: tuple[Gesture, ...] = (
     Gesture("Feature maps", "Hover", "value"),
     Gesture("Feature maps", "Click", "enlarge"),
-    Gesture("Feature maps", CTRL_CLICK, "off"),
+    Gesture("Feature maps", "Ctrl-click", "off"),
     Gesture("conv1 filters", "Click", "see what a filter responds to"),
     Gesture("Channel detail", "Hover", "the cell's value and what it sees on the picture"),
     Gesture("Channel detail", "Click", "pin what the cell sees; again: unpin"),
@@ -37,7 +37,7 @@ GESTURES: tuple[Gesture, ...] = (
 _LONG = {
     ("Feature maps", "Hover"): "the value under the pointer, and what that cell sees on the picture",
     ("Feature maps", "Click"): "enlarge the channel in the channel detail",
-    ("Feature maps", CTRL_CLICK): "switch the channel off (ablation); again: on",
+    ("Feature maps", "Ctrl-click"): "switch the channel off (ablation); again: on (⌘-click on a Mac)",
 }
 
 

@@ -176,7 +176,7 @@ class AtlasJobs(QObject):
         self._build = TaskSlot()
         # Opening: the newest folder asked for wins.
         self._opener = Latest("AtlasOpen", lambda folder, _task: open_atlas_folder(folder), self._on_opened,
-                              self._fail, self)
+                              self._fail, self, what="Opening the atlas")
 
     @property
     def building(self) -> bool:

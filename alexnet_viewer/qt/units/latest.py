@@ -17,9 +17,12 @@ _NOTHING = object()
 
 
 class Latest(QObject):
-    def __init__(self, name: str, work: Callable, done: Callable, failed: Callable[[str], None], parent=None) -> None:
+    def __init__(self, name: str, work: Callable, done: Callable, failed: Callable[[str], None], parent=None,
+                 what: str | None = None) -> None:
+        """``what`` names the work in a failure's sentence ("Opening the atlas failed …"); ``name`` if None."""
         super().__init__(parent)
         self._name, self._work, self._done, self._failed = name, work, done, failed
+        self._what = what or name
         self._task: BackgroundTask | None = None
         self._value = None
         self._waiting = _NOTHING
@@ -33,7 +36,7 @@ class Latest(QObject):
         if self._task is not None:
             self._waiting = value
             return
-        task = BackgroundTask(self._name, lambda t, value=value: self._work(value, t), self._name)
+        task = BackgroundTask(self._name, lambda t, value=value: self._work(value, t), self._what)
         # Bound methods of this QObject: Qt drops the connections when it is destroyed.
         task.succeeded.connect(self._succeeded)
         task.failed.connect(self._stopped_with)
