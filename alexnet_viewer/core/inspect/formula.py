@@ -75,11 +75,6 @@ class PoolFormula:
     value: float  # the maximum
     argmax: tuple[int, int]  # (row, col) of the maximum inside the window (first on ties)
 
-    @property
-    def argmax_in_input(self) -> tuple[int, int]:
-        """(y, x) of the maximum in the input map."""
-        return self.rows[0] + self.argmax[0], self.cols[0] + self.argmax[1]
-
 
 def normalised_input(loaded: LoadedModel, result: Result) -> np.ndarray:
     """(3, H, W) float32: the crop as the network saw it, after the weights' normalisation."""
