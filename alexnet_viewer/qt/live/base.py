@@ -82,3 +82,23 @@ class FrameSource(QObject):
         self.stop()
         self.error.emit(message)
         self.finished.emit()
+
+
+class LoopingSource(FrameSource):
+    """A source that comes to an end (video, slideshow): with ``loop`` it starts again there."""
+
+    def __init__(self, loop: bool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._loop = bool(loop)
+
+    @property
+    def loop(self) -> bool:
+        return self._loop
+
+    @loop.setter
+    def loop(self, value: bool) -> None:
+        self._loop = bool(value)
+        self._loop_changed()
+
+    def _loop_changed(self) -> None:
+        """Called once ``loop`` was set (a video tells its player)."""
