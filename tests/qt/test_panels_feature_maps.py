@@ -152,7 +152,7 @@ def test_channel_order_signal(qtbot, panel):
     with qtbot.waitSignal(panel.channel_order_changed) as blocker:
         panel.set_channel_order("mean")
     assert blocker.args == ["mean"]
-    assert panel.channel_order == "mean"
+    assert panel.state.channel_order == "mean"
 
 
 def test_mean_ordered_mosaic_reads_out_the_right_channel(panel, engine):
