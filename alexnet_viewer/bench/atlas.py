@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageEnhance
 
-from alexnet_viewer.bench.frames import CAMERA_SIZE, _synchronize, bare_model
+from alexnet_viewer.bench.frames import CAMERA_SIZE, _synchronize, bare_model, machine
 from alexnet_viewer.core.atlas.build import BuildOptions, build_atlas
 from alexnet_viewer.core.atlas.pictures import batches, draft_size
 from alexnet_viewer.core.pictures.images import load_image
@@ -99,9 +99,7 @@ def run_atlas_bench(engine, pictures: int, batch: int, workers: int) -> dict:
     bare = (bare_before + bare_after) / 2
     atlas = report.processed / report.seconds
     return {
-        "device": str(device),
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
+        **machine(device),
         "pictures": pictures,
         "picture_size": [CAMERA_SIZE[1], CAMERA_SIZE[0]],
         "batch": batch,
@@ -139,15 +137,11 @@ def format_atlas_report(report: dict) -> str:
 def run(args) -> int:
     """The ``bench --atlas`` command (flags parsed by cli.py)."""
     from alexnet_viewer.cli.atlas import default_workers
-    from alexnet_viewer.cli.weights_options import load_engine, write_report
+    from alexnet_viewer.cli.weights_options import run_measurement
 
-    engine = load_engine(args)
-    if engine is None:
-        return 2
-    device = engine.loaded.device
-    batch = args.batch or (256 if device.type == "cuda" else 64)
-    pictures = max(args.frames, 4 * batch)
-    report = run_atlas_bench(engine, pictures, batch, default_workers(device))
-    print(format_atlas_report(report))
-    write_report(report, args.json)
-    return 0
+    def measure(engine) -> dict:
+        device = engine.loaded.device
+        batch = args.batch or (256 if device.type == "cuda" else 64)
+        return run_atlas_bench(engine, max(args.frames, 4 * batch), batch, default_workers(device))
+
+    return run_measurement(args, measure, format_atlas_report)

@@ -19,7 +19,7 @@ from typing import Callable
 import torch
 
 from alexnet_viewer.bench.explain_methods import format_methods_report, out_of_place, run_methods_bench
-from alexnet_viewer.bench.frames import bare_model, bench_frame, interleaved_median_ms
+from alexnet_viewer.bench.frames import bare_model, bench_frame, interleaved_median_ms, machine
 from alexnet_viewer.core.frame.engine import Engine, FrameRequest
 from alexnet_viewer.core.explain import Explainer
 from alexnet_viewer.core.explain.methods import Settings
@@ -77,9 +77,7 @@ def run_explain_bench(engine: Engine, frames: int = 50, warmup: int = 3, setting
         ratios[f"{name}_ratio"] = ms[name] / base
         ratios[f"frame_plus_{name}_ratio"] = (ms["frame"] + ms[name]) / base
     return {
-        "device": str(device),
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
+        **machine(device),
         "frames": frames,
         "input_shape": list(frame.shape),
         "layer": LAYER,
@@ -152,12 +150,6 @@ def format_explain_report(report: dict) -> str:
 
 
 def run(args) -> int:
-    from alexnet_viewer.cli.weights_options import load_engine, write_report
+    from alexnet_viewer.cli.weights_options import run_measurement
 
-    engine = load_engine(args)
-    if engine is None:
-        return 2
-    report = run_explain_bench(engine, frames=args.frames)
-    print(format_explain_report(report))
-    write_report(report, args.json)
-    return 0
+    return run_measurement(args, lambda engine: run_explain_bench(engine, frames=args.frames), format_explain_report)

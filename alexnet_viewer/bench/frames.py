@@ -31,6 +31,11 @@ def bench_frame() -> np.ndarray:
     return np.stack([rows % 256, cols % 256, (rows + cols) % 256], axis=-1).astype(np.uint8)
 
 
+def machine(device: torch.device) -> dict:
+    """What every bench report starts with: where it ran."""
+    return {"device": str(device), "torch": torch.__version__, "threads": torch.get_num_threads()}
+
+
 def bare_model(engine: Engine) -> torch.nn.Module:
     """A hook-free AlexNet with the engine's weights on the engine's device."""
     model = alexnet(weights=None)
@@ -85,9 +90,7 @@ def run_bench(engine: Engine, frames: int = 50, warmup: int = 5, layer: str = "c
                     stages.setdefault(stage, []).append(ms)
     bare, full = statistics.median(bare_ms), statistics.median(engine_ms)
     return {
-        "device": str(device),
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
+        **machine(device),
         "frames": frames,
         "input_shape": list(frame.shape),
         "focus_layer": layer,

@@ -46,7 +46,7 @@ def measure_changes(app, window, changes: int = CHANGES) -> dict:
         count = len(shown)
         if step % ORDER_EVERY == ORDER_EVERY - 1:
             kinds["order"] += 1
-            order = "index" if window.channel_order == "mean" else "mean"
+            order = "index" if window.state.channel_order == "mean" else "mean"
             started = time.perf_counter()
             window.set_channel_order(order)
             done = lambda: len(shown) > count and shown[-1][1].mosaics.get(window.layer) is not None  # noqa: E731
@@ -82,7 +82,7 @@ def run(args) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import torch
 
-    from alexnet_viewer.bench.frames import bare_model, bench_frame, interleaved_median_ms
+    from alexnet_viewer.bench.frames import bare_model, bench_frame, interleaved_median_ms, machine
     from alexnet_viewer.cli.weights_options import write_report
 
     made = engine_and_app(args)
@@ -111,7 +111,7 @@ def run(args) -> int:
     with torch.inference_mode():
         bare_ms = interleaved_median_ms({"bare": lambda: model(batch)}, frames=20, warmup=2, device=device)["bare"]
     report = {
-        "device": str(device), "torch": torch.__version__, "threads": torch.get_num_threads(),
+        **machine(device),
         "weights": engine.weights.description, "bare_forward_ms": round(bare_ms, 3), **report,
         "switch_ratio": round(report["switch_p95_ms"] / bare_ms, 3),
     }

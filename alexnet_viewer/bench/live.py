@@ -218,8 +218,7 @@ def engine_and_app(args):
 def run_live_bench(args) -> int:
     if not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    import torch
-
+    from alexnet_viewer.bench.frames import machine
     from alexnet_viewer.qt.live.synthetic import SyntheticPattern
     from alexnet_viewer.cli.weights_options import write_report
 
@@ -253,9 +252,7 @@ def run_live_bench(args) -> int:
     bare_ms = (before["bare"] + after["bare"]) / 2
     alone_ms = (before["engine"] + after["engine"]) / 2
     report = {
-        "device": str(engine.loaded.device),
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
+        **machine(engine.loaded.device),
         "cpus": os.cpu_count(),
         "weights": engine.weights.description,
         "source": f"synthetic {CAMERA_SIZE[0]}x{CAMERA_SIZE[1]} at {source_fps:g} fps",

@@ -15,9 +15,9 @@ EXIT_OK, EXIT_BAD_ITEM, EXIT_BAD_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from alexnet_viewer.cli.weights_options import add_weights_options
+    from alexnet_viewer.cli.weights_options import command_parser
 
-    parser = argparse.ArgumentParser(
+    parser = command_parser(
         prog="alexnet-viewer atlas build",
         description="For every channel of every conv/relu/pool layer, find the K pictures under the "
         "folders (recursively) whose spatial maximum of that channel is largest. A later build over "
@@ -32,14 +32,13 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--checkpoint-seconds", type=float, default=60.0, metavar="S", help="commit at least this often (default 60)")
     parser.add_argument("--no-draft", dest="draft", action="store_false", help="decode JPEGs at full size")
     parser.add_argument("--force", action="store_true", help="rebuild an atlas made with other weights or preprocessing")
-    add_weights_options(parser)
     return parser
 
 
 def _top_parser() -> argparse.ArgumentParser:
-    from alexnet_viewer.cli.weights_options import add_weights_options
+    from alexnet_viewer.cli.weights_options import command_parser
 
-    parser = argparse.ArgumentParser(
+    parser = command_parser(
         prog="alexnet-viewer atlas top",
         description="A channel's best pictures in an atlas, best first, with each unit's position, value "
         "and receptive-field box (in the 224x224 crop and in the picture).",
@@ -48,7 +47,6 @@ def _top_parser() -> argparse.ArgumentParser:
     parser.add_argument("unit", metavar="LAYER:C", help="e.g. conv5:17")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the list as JSON")
     parser.add_argument("--patches", type=Path, metavar="DIR", help="write each box's crop and deconvnet image as PNGs")
-    add_weights_options(parser)
     return parser
 
 

@@ -14,9 +14,9 @@ from alexnet_viewer.cli.atlas import EXIT_BAD_USAGE, EXIT_INTERRUPTED, EXIT_OK, 
 
 
 def _neighbours_parser() -> argparse.ArgumentParser:
-    from alexnet_viewer.cli.weights_options import add_weights_options
+    from alexnet_viewer.cli.weights_options import command_parser
 
-    parser = argparse.ArgumentParser(
+    parser = command_parser(
         prog="alexnet-viewer atlas neighbours",
         description="The atlas pictures nearest to IMAGE by Euclidean distance: between relu7 codes "
         "(the 4096 values after fc7's ReLU; Krizhevsky et al. 2012, Fig. 4) or between the 224x224 RGB "
@@ -27,7 +27,6 @@ def _neighbours_parser() -> argparse.ArgumentParser:
     parser.add_argument("--k", type=int, default=6, help="how many neighbours (default 6)")
     parser.add_argument("--space", choices=("relu7", "pixels"), default="relu7", help="default relu7")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write [{rank, path, distance}] as JSON")
-    add_weights_options(parser)
     return parser
 
 

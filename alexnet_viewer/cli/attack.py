@@ -17,10 +17,10 @@ EXIT_OK, EXIT_NOT_FOOLED, EXIT_BAD_USAGE = 0, 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    from alexnet_viewer.cli.weights_options import add_weights_options
+    from alexnet_viewer.cli.weights_options import command_parser
     from alexnet_viewer.core.explain.attack import DEFAULT_EPS, DEFAULT_STEPS
 
-    parser = argparse.ArgumentParser(
+    parser = command_parser(
         prog="alexnet-viewer attack",
         description="Projected gradient descent on the picture's own pixels, through the viewer's own preprocessing, "
         "so that the saved picture is classified as the target. One step is FGSM.",
@@ -30,14 +30,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--target", metavar="N|NAME", help="class to reach (default: untargeted, anything but the top-1)")
     parser.add_argument("--eps", type=int, default=DEFAULT_EPS, help=f"L-infinity bound in 8-bit levels (default {DEFAULT_EPS})")
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"gradient steps (default {DEFAULT_STEPS}; 1 is FGSM)")
-    add_weights_options(parser)
     return parser
 
 
 def run(argv: list[str]) -> int:
     from alexnet_viewer.core.model.classes import resolve_class
     from alexnet_viewer.cli.export import refuse_output_folder
-    from alexnet_viewer.cli.weights_options import load_engine
+    from alexnet_viewer.cli.weights_options import load_weights
     from alexnet_viewer.core.errors import ImageLoadError
     from alexnet_viewer.core.model.loader import IMAGENET
     from alexnet_viewer.core.pictures.images import image_to_array, load_image
@@ -54,13 +53,9 @@ def run(argv: list[str]) -> int:
         return _fail(str(error))
     if refuse_output_folder(args.out):
         return EXIT_BAD_USAGE
-    engine = load_engine(args)
-    if engine is None:
+    loaded = load_weights(args, "the classes mean nothing")  # the attack runs its own private copy
+    if loaded is None:
         return EXIT_BAD_USAGE
-    loaded = engine.loaded
-    engine.close()  # the attack runs its own private copy of the weights
-    if not loaded.weights.trained:
-        print(f"note: untrained weights ({loaded.weights.description}): the classes mean nothing", file=sys.stderr)
     return _attack_and_write(loaded, image, target, args)
 
 

@@ -16,14 +16,13 @@ from alexnet_viewer.core.frame.layers import LAYER_NAMES
 
 
 def _gui_parser() -> argparse.ArgumentParser:
-    from alexnet_viewer.cli.weights_options import add_weights_options
+    from alexnet_viewer.cli.weights_options import command_parser
 
-    parser = argparse.ArgumentParser(
+    parser = command_parser(
         prog="alexnet-viewer",
         description="Watch AlexNet see a picture. Also: 'alexnet-viewer export -h', 'alexnet-viewer bench -h', 'alexnet-viewer info -h', 'alexnet-viewer visualize -h', 'alexnet-viewer evaluate -h', 'alexnet-viewer atlas build -h', 'alexnet-viewer invariance -h', 'alexnet-viewer attack -h'.",
     )
     parser.add_argument("image", nargs="?", type=Path, help="picture or video to open (default: a bundled sample)")
-    add_weights_options(parser)
     parser.add_argument("--screenshot", type=Path, metavar="OUT.png", help="save the window once IMAGE is shown, then exit")
     parser.add_argument("--layer", choices=LAYER_NAMES, help="feature-map layer to show first")
     parser.add_argument("--presentation", action="store_true",
@@ -47,9 +46,9 @@ def _window_size(text: str) -> tuple[int, int]:
 
 
 def _export_parser() -> argparse.ArgumentParser:
-    from alexnet_viewer.cli.weights_options import add_weights_options
+    from alexnet_viewer.cli.weights_options import command_parser
 
-    parser = argparse.ArgumentParser(
+    parser = command_parser(
         prog="alexnet-viewer export",
         description="Write predictions, statistics, filters and feature-map mosaics for each image.",
     )
@@ -83,7 +82,6 @@ def _export_parser() -> argparse.ArgumentParser:
     from alexnet_viewer.cli.paper_options import add_paper_options
 
     add_paper_options(parser)
-    add_weights_options(parser)
     return parser
 
 
@@ -97,11 +95,12 @@ def _ablation(text: str) -> tuple[str, tuple[int, ...]]:
 
 
 def _bench_parser() -> argparse.ArgumentParser:
-    from alexnet_viewer.cli.weights_options import add_weights_options
+    from alexnet_viewer.cli.weights_options import command_parser
 
-    parser = argparse.ArgumentParser(
+    parser = command_parser(
         prog="alexnet-viewer bench",
         description="Median per-frame cost of the engine against a bare torchvision forward, in one run.",
+        default_random=True,
     )
     parser.add_argument("--frames", type=int, default=50)
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
@@ -117,7 +116,6 @@ def _bench_parser() -> argparse.ArgumentParser:
     mode.add_argument("--explain", action="store_true", help="frame plus Grad-CAM / guided backprop against a bare forward")
     mode.add_argument("--atlas", action="store_true", help="atlas build over camera-sized JPEGs against a bare batched forward")
     parser.add_argument("--batch", type=int, default=None, metavar="N", help="with --atlas: pictures per batch (default 64, 256 on a GPU)")
-    add_weights_options(parser, default_random=True)
     return parser
 
 
@@ -150,7 +148,7 @@ def run_export(argv: list[str]) -> int:
 
 
 def run_bench(argv: list[str]) -> int:
-    from alexnet_viewer.cli.weights_options import load_engine, write_report
+    from alexnet_viewer.cli.weights_options import write_report
 
     args = _bench_parser().parse_args(argv)
     if args.frames < 1:
@@ -181,14 +179,9 @@ def run_bench(argv: list[str]) -> int:
         return 0
     from alexnet_viewer.bench.frames import format_report
     from alexnet_viewer.bench.frames import run_bench as bench
+    from alexnet_viewer.cli.weights_options import run_measurement
 
-    engine = load_engine(args)
-    if engine is None:
-        return 2
-    report = bench(engine, frames=args.frames)
-    print(format_report(report))
-    write_report(report, args.json)
-    return 0
+    return run_measurement(args, lambda engine: bench(engine, frames=args.frames), format_report)
 
 
 def run_window(argv: list[str]) -> int:

@@ -11,9 +11,9 @@ WORST_CLASSES = 5
 
 
 def _parser() -> argparse.ArgumentParser:
-    from alexnet_viewer.cli.weights_options import add_weights_options
+    from alexnet_viewer.cli.weights_options import command_parser
 
-    parser = argparse.ArgumentParser(
+    parser = command_parser(
         prog="alexnet-viewer evaluate",
         description="Top-1 and top-5 accuracy on a labelled folder: ImageNet's 1000 WordNet-id folders, "
         "folders named by class index (ImageNetV2's 0-999) or by the weights' category names.",
@@ -38,7 +38,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--ten-crop", action="store_true",
                         help="also the accuracy of the softmax averaged over ten crops (Krizhevsky et al. 2012, 4.1)")
-    add_weights_options(parser)
     return parser
 
 
@@ -47,7 +46,7 @@ def run(argv: list[str]) -> int:
     from alexnet_viewer.core.errors import ViewerError
     from alexnet_viewer.core.evaluate import evaluate_folder
     from alexnet_viewer.core.output_files import os_reason
-    from alexnet_viewer.cli.weights_options import load_engine, write_report
+    from alexnet_viewer.cli.weights_options import load_weights, write_report
 
     args = _parser().parse_args(argv)
     for flag, value, least in (
@@ -59,17 +58,11 @@ def run(argv: list[str]) -> int:
             return _fail(f"{flag} must be at least {least}, not {value}.")
     if not args.folder.is_dir():
         return _fail(f"'{args.folder}' is not a folder.")
-    engine = load_engine(args)
-    if engine is None:
+    # Evaluation runs on a hook-free copy of the weights.
+    loaded = load_weights(args, "every accuracy below is MEANINGLESS.", heading="WARNING")
+    if loaded is None:
         return EXIT_BAD_USAGE
-    loaded = engine.loaded
-    engine.close()  # only its loaded weights are needed; evaluation runs on a hook-free copy
     workers = default_workers(loaded.device) if args.workers is None else args.workers
-    if not loaded.weights.trained:
-        print(
-            f"WARNING: untrained weights ({loaded.weights.description}): every accuracy below is MEANINGLESS.",
-            file=sys.stderr,
-        )
 
     def progress(done: int, total: int) -> None:
         print(f"\revaluated {done}/{total} pictures", end="", file=sys.stderr, flush=True)

@@ -116,14 +116,7 @@ class ExplainExport:
                 grad = self._explainer.unit_map(batch, unit.layer, unit.channel, unit.y, unit.x, method)
                 files[f"{method}_{unit.stem}"] = (grad, gradient_image(grad, "raw"))
 
-        def write(folder: Path) -> None:
-            target = folder / FOLDER
-            target.mkdir(exist_ok=True)
-            for stem, (values, picture) in files.items():
-                write_npy(target / f"{stem}.npy", values)
-                write_png(target / f"{stem}.png", picture)
-
-        return write
+        return lambda folder: write_maps(folder, files)
 
     def _stem(self, name: str, index: int) -> str:
         return f"{name}_{self._layer}_{index}" if uses_layer(name) else f"{name}_{index}"
@@ -146,6 +139,17 @@ def check_settings(settings: Settings) -> None:
         raise ValueError(f"--smoothgrad-noise must be between 0 and 10 (a fraction of the input's range), not {settings.noise}.")
     if settings.steps < 1:
         raise ValueError(f"--ig-steps must be at least 1, not {settings.steps}.")
+
+
+def write_maps(folder: Path, files: dict[str, tuple[np.ndarray, np.ndarray]]) -> Path:
+    """``explain/<stem>.npy`` (float32) and ``explain/<stem>.png`` for each stem's (values, picture);
+    returns the ``explain`` folder."""
+    target = folder / FOLDER
+    target.mkdir(exist_ok=True)
+    for stem, (values, picture) in files.items():
+        write_npy(target / f"{stem}.npy", values)
+        write_png(target / f"{stem}.png", picture)
+    return target
 
 
 def write_npy(path: Path, values: np.ndarray) -> None:

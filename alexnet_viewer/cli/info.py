@@ -12,15 +12,14 @@ _COLUMNS = ("layer", "type", "kernel", "stride", "pad", "output", "params", "MAC
 
 
 def _parser() -> argparse.ArgumentParser:
-    from alexnet_viewer.cli.weights_options import add_weights_options
+    from alexnet_viewer.cli.weights_options import command_parser
 
-    parser = argparse.ArgumentParser(
+    parser = command_parser(
         prog="alexnet-viewer info",
         description="Per layer of the loaded AlexNet: type, kernel, stride, padding, output shape, "
         "parameters, multiply-accumulates and receptive field on the 224x224 crop.",
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the table as JSON")
-    add_weights_options(parser)
     return parser
 
 

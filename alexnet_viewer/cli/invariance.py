@@ -17,9 +17,9 @@ EXIT_OK, EXIT_BAD_USAGE, EXIT_STOPPED = 0, 2, 130
 
 
 def _parser() -> argparse.ArgumentParser:
-    from alexnet_viewer.cli.weights_options import add_weights_options
+    from alexnet_viewer.cli.weights_options import command_parser
 
-    parser = argparse.ArgumentParser(
+    parser = command_parser(
         prog="alexnet-viewer invariance",
         description="How the features of two layers and a class's probability change as the picture's crop is "
         "moved down (-60..60 px), scaled (0.5..1.5) and rotated (0..360 degrees): Zeiler & Fergus 2014, Fig. 5.",
@@ -30,13 +30,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="the class whose probability is followed (default: the picture's top-1)")
     parser.add_argument("--layers", default="relu1,relu7", metavar="L1,L2",
                         help="layers whose feature distance is measured (default relu1,relu7)")
-    add_weights_options(parser)
     return parser
 
 
 def run(argv: list[str]) -> int:
     from alexnet_viewer.core.model.classes import resolve_class
-    from alexnet_viewer.cli.weights_options import load_engine, write_report
+    from alexnet_viewer.cli.weights_options import load_weights, write_report
     from alexnet_viewer.core.errors import ImageLoadError
     from alexnet_viewer.core.frame.layers import check_layer_name
     from alexnet_viewer.core.model.loader import IMAGENET
@@ -54,14 +53,9 @@ def run(argv: list[str]) -> int:
         array = image_to_array(load_image(args.image))
     except (ValueError, ImageLoadError) as error:
         return _fail(str(error))
-    engine = load_engine(args)
-    if engine is None:
+    loaded = load_weights(args, "the curves show a random network")  # the sweeps run on a hook-free copy
+    if loaded is None:
         return EXIT_BAD_USAGE
-    loaded = engine.loaded
-    engine.close()  # only its weights are needed: the sweeps run on a hook-free copy
-    if not loaded.weights.trained:
-        print(f"note: untrained weights ({loaded.weights.description}): the curves show a random network",
-              file=sys.stderr)
     try:
         found = compute(loaded, array, class_index, layers)
     except KeyboardInterrupt:

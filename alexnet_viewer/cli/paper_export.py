@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from alexnet_viewer.cli.explain_export import FOLDER, write_npy
+from alexnet_viewer.cli.explain_export import write_maps
 from alexnet_viewer.core.model.classes import resolve_class
 from alexnet_viewer.core.explain import Explainer
 from alexnet_viewer.core.explain.occlusion import square_offsets
@@ -94,11 +94,7 @@ class PaperExport:
         labels, offsets = found.labels, list(found.offsets)
 
         def write(folder: Path) -> None:
-            target = folder / FOLDER
-            target.mkdir(exist_ok=True)
-            for stem, (values, picture) in files.items():
-                write_npy(target / f"{stem}.npy", values)
-                write_png(target / f"{stem}.png", picture)
+            target = write_maps(folder, files)
             write_json(target / "occlusion_relu5_strongest.json", strongest)
             write_atomically(target / "occlusion_labels.npy", lambda temporary: _save_int(temporary, labels))
             write_png(target / "occlusion_labels.png", label_picture(labels))

@@ -11,9 +11,9 @@ EXIT_OK, EXIT_BAD_USAGE, EXIT_STOPPED = 0, 2, 130
 
 def _parser() -> argparse.ArgumentParser:
     from alexnet_viewer.core.visualize import DEFAULT_STEPS
-    from alexnet_viewer.cli.weights_options import add_weights_options
+    from alexnet_viewer.cli.weights_options import command_parser
 
-    parser = argparse.ArgumentParser(
+    parser = command_parser(
         prog="alexnet-viewer visualize",
         description="Optimise the 224x224 picture that maximises a channel's mean activation (fc8: a class's "
         "logit), with Fourier / decorrelated-colour parameterisation and jitter, scale and rotation robustness. "
@@ -29,7 +29,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--steps", type=int, default=DEFAULT_STEPS, help=f"optimisation steps (default {DEFAULT_STEPS})"
     )
-    add_weights_options(parser)
     return parser
 
 
@@ -38,7 +37,7 @@ def run(argv: list[str]) -> int:
     from alexnet_viewer.core.model.loader import IMAGENET
     from alexnet_viewer.core.visualize import parse_target, visualize
     from alexnet_viewer.core.output_files import os_reason, write_png
-    from alexnet_viewer.cli.weights_options import load_engine
+    from alexnet_viewer.cli.weights_options import load_weights
 
     args = _parser().parse_args(argv)
     if args.steps < 1:
@@ -49,16 +48,9 @@ def run(argv: list[str]) -> int:
         target = parse_target(args.target, IMAGENET.meta["categories"])
     except ViewerError as error:
         return _fail(str(error))
-    engine = load_engine(args)
-    if engine is None:
+    loaded = load_weights(args, "the picture shows a random network")  # visualize works on a private copy
+    if loaded is None:
         return EXIT_BAD_USAGE
-    loaded = engine.loaded
-    engine.close()  # only its loaded weights are needed; visualize works on a private copy
-    if not loaded.weights.trained:
-        print(
-            f"note: untrained weights ({loaded.weights.description}): the picture shows a random network",
-            file=sys.stderr,
-        )
 
     def progress(done: int, steps: int, objective: float) -> None:
         print(f"\r{target}: step {done}/{steps}, objective {objective:.4g}", end="", file=sys.stderr, flush=True)

@@ -217,11 +217,6 @@ def _unique(folder: Path, names: list[str], indices: list[int]) -> list[tuple[Pa
     return sorted(((folder / name, index) for name, index in zip(names, indices)), key=lambda item: item[1])
 
 
-def folder_labels(folder: Path, categories: tuple[str, ...] | list[str]) -> list[tuple[Path, int]]:
-    """Every picture under the class folders with its class index, by class then path."""
-    return _pictures(class_folders(folder, categories)[1])
-
-
 def _pictures(classes: list[tuple[Path, int]]) -> list[tuple[Path, int]]:
     items = []
     for class_dir, index in classes:

@@ -12,7 +12,6 @@ from alexnet_viewer.core.evaluate import (
     LayoutError,
     class_folders,
     evaluate_folder,
-    folder_labels,
     spread,
 )
 from alexnet_viewer.core.pictures.images import image_to_array, load_image
@@ -102,14 +101,16 @@ def test_accuracy_matches_the_engine_picture_by_picture(layout, loaded_model, en
     assert counts == sorted(counts, reverse=True)
 
 
-def test_folder_labels_read_category_names_in_any_case(loaded_model, tmp_path):
+def test_category_name_folders_are_read_in_any_case(loaded_model, tmp_path):
     for name, source in (("TABBY", SAMPLES[0]), ("Goldfish", SAMPLES[1])):
         (tmp_path / name).mkdir()
         (tmp_path / name / source.name).write_bytes(source.read_bytes())
     (tmp_path / "tench").mkdir()  # an empty class folder is allowed
-    assert folder_labels(tmp_path, loaded_model.categories) == [
-        (tmp_path / "Goldfish" / SAMPLES[1].name, 1),
-        (tmp_path / "TABBY" / SAMPLES[0].name, loaded_model.categories.index("tabby")),
+    report = evaluate_folder(loaded_model, tmp_path)
+    assert report.layout == "category-names" and report.count == 2 and not report.failures
+    assert [(entry.index, entry.count) for entry in report.per_class] == [
+        (1, 1),
+        (loaded_model.categories.index("tabby"), 1),
     ]
 
 

@@ -75,7 +75,7 @@ def test_pool_cell(engine, result, layer, channel, y, x):
     assert formula.window.shape == (3, 3)
     assert formula.value == float(result.activations[layer][channel, y, x])  # a max is exact
     assert formula.window[formula.argmax] == formula.value == formula.window.max()
-    ay, ax = formula.argmax_in_input
+    ay, ax = formula.rows[0] + formula.argmax[0], formula.cols[0] + formula.argmax[1]  # in the input map
     assert result.activations[formula.input_layer][channel, ay, ax] == formula.value
     assert formula.rows == (2 * y, 2 * y + 3)
 

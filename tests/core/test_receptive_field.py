@@ -11,7 +11,6 @@ from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS, SPATIAL_LAYERS
 from alexnet_viewer.core.inspect.receptive_field import (
     cells_seeing,
     geometry_table,
-    layer_cells,
     layer_geometry,
     receptive_field,
 )
@@ -64,7 +63,7 @@ def test_documented_figures():
     assert layer_geometry("pool1") == (19, 8, 7.5)
     assert layer_geometry("pool2") == (67, 16, 15.5)
     assert layer_geometry("pool5") == (195, 32, 31.5)
-    assert [layer_cells(name)[0] for name in ("conv1", "pool1", "pool2", "pool5")] == [55, 27, 13, 6]
+    assert [geometry_table()[name].cells[0] for name in ("conv1", "pool1", "pool2", "pool5")] == [55, 27, 13, 6]
 
 
 def test_field_of_a_unit():
@@ -141,14 +140,14 @@ def test_every_layer_matches_the_real_map_size(loaded_model):
 
 def _covering(layer, axis, point):
     """Brute force: the cells along one axis whose field holds the point."""
-    count = layer_cells(layer)[axis]
+    count = geometry_table()[layer].cells[axis]
     fields = [receptive_field(layer, i, i).box for i in range(count)]
     return [i for i, box in enumerate(fields) if box[axis] <= point < box[axis + 2]]
 
 
 def test_cells_seeing_is_the_inverse_of_receptive_field():
     for layer in ("conv1", "pool1", "pool2", "pool5"):
-        rows, cols = layer_cells(layer)
+        rows, cols = geometry_table()[layer].cells
         for py in (0.0, 0.5, 3.99, 9.0, 100.25, 223.5, 223.99):
             px = 223.99 - py
             seen_rows, seen_cols = cells_seeing(layer, py, px)

@@ -41,7 +41,7 @@ def test_synthetic_frame_limit_finishes(qtbot):
     np.testing.assert_array_equal(frames[3], SyntheticPattern(64, 48).frame(3))
 
 
-def test_synthetic_freeze_and_reemit(qtbot):
+def test_synthetic_freeze_keeps_the_last_frame(qtbot):
     source = SyntheticSource(fps=100, width=32, height=32)
     frames = []
     source.frame_ready.connect(frames.append)
@@ -52,15 +52,15 @@ def test_synthetic_freeze_and_reemit(qtbot):
         count = len(frames)
         qtbot.wait(100)
         assert len(frames) == count
-        assert source.reemit_last() and frames[-1] is frames[count - 1]
+        assert source.last_frame is frames[-1] is frames[count - 1]
         source.resume()
         qtbot.waitUntil(lambda: len(frames) > count + 2, timeout=5_000)
     finally:
         source.stop()
 
 
-def test_no_frame_to_reemit_before_start(qapp):
-    assert SyntheticSource().reemit_last() is False
+def test_no_last_frame_before_start(qapp):
+    assert SyntheticSource().last_frame is None
 
 
 @pytest.mark.parametrize("fps", [0, -1, float("nan"), 5000])

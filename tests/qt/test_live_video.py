@@ -102,7 +102,7 @@ def test_pause_and_step_one_frame(qtbot, video_path):
         source.stop()
 
 
-def test_freeze_ignores_frames_and_reemits_the_last(qtbot, video_path):
+def test_freeze_ignores_frames_and_keeps_the_last(qtbot, video_path):
     source = VideoSource(video_path, loop=True)
     frames = collect(source)
     source.start()
@@ -112,7 +112,7 @@ def test_freeze_ignores_frames_and_reemits_the_last(qtbot, video_path):
         count, kept = len(frames), source.last_frame
         qtbot.wait(300)  # ~7 frames' worth
         assert len(frames) == count
-        assert source.reemit_last()
+        assert source.last_frame is kept
         assert frames[-1] is kept
         source.resume()
         qtbot.waitUntil(lambda: len(frames) > count + 2, timeout=5_000)

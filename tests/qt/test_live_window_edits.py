@@ -102,13 +102,13 @@ def test_the_occluder_square_sits_where_its_outline_is_and_changes_the_answer(ma
 def assert_change_is_where_the_square_is(plain, occluded):
     """conv1 units that see none of the occluded pixels keep their values exactly; units that
     see only occluded pixels all change (and so does the answer)."""
-    from alexnet_viewer.core.inspect.receptive_field import layer_cells, receptive_field
+    from alexnet_viewer.core.inspect.receptive_field import geometry_table, receptive_field
 
     touched = (plain.crop != occluded.crop).any(axis=2)
     assert 0 < touched.mean() < 0.6  # the square covers part of what the network sees
     before, after = plain.activations["conv1"], occluded.activations["conv1"]
     outside, inside = [], []
-    rows, cols = layer_cells("conv1")
+    rows, cols = geometry_table()["conv1"].cells
     for cy in range(rows):
         for cx in range(cols):
             top, left, bottom, right = receptive_field("conv1", cy, cx).clipped(*touched.shape)

@@ -152,7 +152,7 @@ def test_channel_order_signal(qtbot, panel):
     with qtbot.waitSignal(panel.channel_order_changed) as blocker:
         panel.set_channel_order("mean")
     assert blocker.args == ["mean"]
-    assert panel.channel_order == "mean"
+    assert panel.state.channel_order == "mean"
 
 
 def test_mean_ordered_mosaic_reads_out_the_right_channel(panel, engine):
@@ -306,7 +306,7 @@ def test_hover_and_detail_read_the_result_whose_mosaic_is_shown(panel, engine, c
 
 @pytest.mark.parametrize("layer", ["conv1", "pool5"])
 def test_the_channel_sits_on_its_receptive_field_centres(qtbot, engine, layer):
-    from alexnet_viewer.core.inspect.receptive_field import layer_cells, receptive_field
+    from alexnet_viewer.core.inspect.receptive_field import geometry_table, receptive_field
 
     result = process(engine, layer, frame_id=11)
     widget = FeatureMapsPanel()
@@ -314,7 +314,7 @@ def test_the_channel_sits_on_its_receptive_field_centres(qtbot, engine, layer):
     widget.select_layer(layer)
     widget.show_result(result)
     overlay = widget.channel_detail.overlay_item
-    rows, cols = layer_cells(layer)
+    rows, cols = geometry_table()[layer].cells
     assert overlay.image.shape == (rows, cols)
     for y, x in ((0, 0), (rows - 1, cols - 1), (rows // 2, 1)):
         centre = overlay.mapToParent(QPointF(x + 0.5, y + 0.5))  # cell (y, x) in crop coordinates

@@ -138,7 +138,7 @@ def test_a_device_fault_falls_back_to_the_cpu_keeps_the_picture_and_offers_the_w
     assert window.weights.back_to_gpu_button.isVisible()
     with qtbot.waitSignal(window.worker.weights_ready, timeout=30000):
         window.weights.back_to_gpu_button.click()
-    assert devices[-1] is None and window.device_request is None
+    assert devices[-1] is None and window.weights.device_request is None
     qtbot.waitUntil(lambda: window.status_line.device_label.text() == "device: cuda", timeout=30000)
     assert not window.weights.back_to_gpu_button.isVisible()
     frame = window.open_path(write_picture(picture.parent / "again.png", size=(30, 20)))
@@ -186,4 +186,4 @@ def test_a_load_replaced_by_a_newer_request_is_closed_when_it_finishes(make_wind
     assert ready.args[0].spec == WeightsSpec.random(2)
     gate.set()
     qtbot.waitUntil(lambda: len(factory.made) == 2 and factory.made[1].closed == 1, timeout=10000)
-    assert window.weights_in_use == WeightsSpec.random(2) and factory.made[0].closed == 0
+    assert window.weights.in_use == WeightsSpec.random(2) and factory.made[0].closed == 0

@@ -87,7 +87,7 @@ def test_settings_weights_switches_and_remembers_a_choice_only_once_it_loaded(
     # The picture on screen is run again with the new weights.
     wait_for_frame(qtbot, window, shown + 1)
     assert window.worker.engine_factory.specs[-1].seed == 3
-    assert window.weights_in_use == WeightsSpec.random(3)
+    assert window.weights.in_use == WeightsSpec.random(3)
 
     good = tmp_path / "good.pth"
     torch.save(loaded_model.model.state_dict(), good)
@@ -111,7 +111,7 @@ def test_settings_weights_switches_and_remembers_a_choice_only_once_it_loaded(
     assert "previous weights stay in use" in window.messages.text
     assert window.settings.weights() == WeightsSpec.from_file(good)  # the failed choice is not saved
     # The next Settings › Weights… starts from the file still in use, not from the failure.
-    assert window.weights_choice == WeightsSpec.from_file(good)
+    assert window.weights.choice == WeightsSpec.from_file(good)
     window.weights_dialog()
     assert offered == [WeightsSpec.from_file(good), WeightsSpec.from_file(good)]
 
@@ -124,7 +124,7 @@ def test_a_seed_in_use_is_kept_after_a_failure(make_window, qtbot, tmp_path, mon
     with qtbot.waitSignal(window.worker.weights_failed, timeout=30000):
         window.weights_dialog()
     qtbot.waitUntil(lambda: window.messages.level == "error", timeout=5000)
-    assert window.weights_choice == WeightsSpec.random(7)
+    assert window.weights.choice == WeightsSpec.random(7)
 
 
 def test_a_broken_weights_file_at_start_is_not_called_offline(make_window, qtbot, tmp_path, monkeypatch):
@@ -207,8 +207,8 @@ def test_unusable_device_falls_back_to_the_best_one(make_window, qtbot, picture,
     devices = []
 
     def refuse_cuda(spec, progress, should_cancel):
-        devices.append(window.device_request)
-        if window.device_request == "cuda":
+        devices.append(window.weights.device_request)
+        if window.weights.device_request == "cuda":
             raise DeviceError("Device 'cuda' is not available here; available: cpu.")
 
     window = make_window(factory=RecordingFactory(shared_engine, before=refuse_cuda), device="cuda", start=False)

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from alexnet_viewer.core.frame.hooks import layer_module
-from alexnet_viewer.core.frame.layer_sizes import layer_shapes
+from alexnet_viewer.core.frame.layer_sizes import layer_shapes, traced_shapes
 from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS, SPATIAL_LAYERS
 
 
@@ -31,19 +31,12 @@ class LayerBlock:
 
 def channel_layout(model: nn.Module, input_shape: tuple[int, ...]) -> tuple[LayerBlock, ...]:
     """The spatial layers' shapes, from one forward of a zero picture."""
-    shapes: dict[str, tuple[int, ...]] = {}
-    handles = [
-        layer_module(model, name).register_forward_hook(
-            lambda _m, _i, out, name=name: shapes.__setitem__(name, tuple(out.shape[1:]))
-        )
-        for name in SPATIAL_LAYERS
-    ]
-    try:
-        with torch.inference_mode():
-            model.features(torch.zeros((1, *input_shape[1:]), device=next(model.parameters()).device))
-    finally:
-        for handle in handles:
-            handle.remove()
+    zeros = torch.zeros((1, *input_shape[1:]), device=next(model.parameters()).device)
+    return _blocks(traced_shapes(model, SPATIAL_LAYERS, lambda: model.features(zeros)))
+
+
+def _blocks(shapes: dict[str, tuple[int, ...]]) -> tuple[LayerBlock, ...]:
+    """The spatial layers, in order, each after the channels of those before it."""
     blocks, offset = [], 0
     for name in SPATIAL_LAYERS:
         channels, height, width = shapes[name]
@@ -131,10 +124,4 @@ def _relus_after_convs(model: nn.Module, blocks: tuple[LayerBlock, ...]) -> list
 
 def alexnet_layout(crop: tuple[int, int]) -> tuple[LayerBlock, ...]:
     """The spatial layers of torchvision's AlexNet for a crop of ``crop`` (height, width)."""
-    shapes = layer_shapes(tuple(crop))
-    blocks, offset = [], 0
-    for name in SPATIAL_LAYERS:
-        channels, height, width = shapes[name]
-        blocks.append(LayerBlock(name, channels, height, width, offset))
-        offset += channels
-    return tuple(blocks)
+    return _blocks(layer_shapes(tuple(crop)))

@@ -15,8 +15,9 @@ import numpy as np
 import torch
 
 from alexnet_viewer.core.atlas.codes import (
-    CodeCapture, CodeEntry, CodeIndex, crops_from_batch, read_index, shard_paths, write_index, write_shard,
+    CodeCapture, CodeIndex, crops_from_batch, read_index, shard_paths, write_index, write_shard,
 )
+from alexnet_viewer.core.atlas.manifest import FileEntry
 from alexnet_viewer.core.atlas.pictures import batches
 from alexnet_viewer.core.model.device_gate import device_work
 
@@ -55,7 +56,7 @@ class CodeRun:
             shard = len(index.shards) - 1
             for row, i in enumerate(indices):
                 size, mtime_ns = plan.stats[i]
-                index.files[plan.paths[i]] = CodeEntry(plan.paths[i], size, mtime_ns, shard, row)
+                index.files[plan.paths[i]] = FileEntry(plan.paths[i], size, mtime_ns, shard, row)
         write_index(self._out, index)
 
     def complete(self, batch_size: int, workers: int, draft, progress=None) -> int:

@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from alexnet_viewer.core.atlas.manifest import FileEntry, compact_shards
 from alexnet_viewer.core.output_files import write_atomically, write_json
 
 FORMAT = "alexnet-viewer atlas codes"
@@ -40,21 +41,12 @@ INDEX = "index.json"
 _SHARD = re.compile(r"^[0-9a-f]{12}$")
 
 
-@dataclass(frozen=True)
-class CodeEntry:
-    path: str
-    size: int
-    mtime_ns: int
-    shard: int
-    row: int
-
-
 @dataclass
 class CodeIndex:
     weights_sha256: str
     preprocess: dict
     shards: list[str] = field(default_factory=list)
-    files: dict[str, CodeEntry] = field(default_factory=dict)
+    files: dict[str, FileEntry] = field(default_factory=dict)  # by path
 
     def to_json(self) -> dict:
         return {
@@ -78,7 +70,7 @@ def read_index(atlas: Path) -> CodeIndex | None:
             return None
         files = {}
         for item in data["files"]:
-            entry = CodeEntry(str(item["path"]), int(item["size"]), int(item["mtime_ns"]), int(item["shard"]), int(item["row"]))
+            entry = FileEntry(str(item["path"]), int(item["size"]), int(item["mtime_ns"]), int(item["shard"]), int(item["row"]))
             if not 0 <= entry.shard < len(shards) or entry.row < 0:
                 return None
             files[entry.path] = entry
@@ -110,12 +102,8 @@ def write_index(atlas: Path, index: CodeIndex, keep: set[tuple[str, int, int]] |
     """Write the index (only the pictures in ``keep`` when given), then drop unused shards."""
     if keep is not None:
         index.files = {p: e for p, e in index.files.items() if (e.path, e.size, e.mtime_ns) in keep}
-    used = sorted({entry.shard for entry in index.files.values()})
-    renumber = {old: new for new, old in enumerate(used)}
-    index.shards = [index.shards[old] for old in used]
-    index.files = {
-        p: CodeEntry(e.path, e.size, e.mtime_ns, renumber[e.shard], e.row) for p, e in index.files.items()
-    }
+    index.shards, entries = compact_shards(index.shards, list(index.files.values()))
+    index.files = {entry.path: entry for entry in entries}
     folder = Path(atlas) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     write_json(folder / INDEX, index.to_json())

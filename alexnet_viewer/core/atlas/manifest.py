@@ -5,7 +5,7 @@ K of 10¹² is refused, not allocated)."""
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from alexnet_viewer.core.atlas.capture import LayerBlock
 from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
@@ -23,11 +23,20 @@ _DATA_FILE = re.compile(r"^(records|top)-[0-9a-f]+\.npz$")
 
 @dataclass(frozen=True)
 class FileEntry:
+    """A picture (as its path, size and mtime were) stored at ``row`` of a shard."""
+
     path: str
     size: int
     mtime_ns: int
-    shard: int  # index into Manifest.shards
+    shard: int  # index into the shard names of its manifest (or codes index)
     row: int
+
+
+def compact_shards(shards: list[str], entries) -> tuple[list[str], list[FileEntry]]:
+    """The shards that some entry uses, in order, and the entries renumbered to them."""
+    used = sorted({entry.shard for entry in entries})
+    renumber = {old: new for new, old in enumerate(used)}
+    return [shards[old] for old in used], [replace(entry, shard=renumber[entry.shard]) for entry in entries]
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from alexnet_viewer.core.atlas.manifest import (
     BadFile,
     FileEntry,
     Manifest,
+    compact_shards,
     is_own_file,
     manifest_from_json,
 )
@@ -186,12 +187,7 @@ def commit(folder: Path, manifest: Manifest, top: TopK) -> None:
 
 
 def _drop_unused_shards(manifest: Manifest) -> None:
-    used = sorted({entry.shard for entry in manifest.files})
-    renumber = {old: new for new, old in enumerate(used)}
-    manifest.shards = [manifest.shards[old] for old in used]
-    manifest.files = [
-        FileEntry(entry.path, entry.size, entry.mtime_ns, renumber[entry.shard], entry.row) for entry in manifest.files
-    ]
+    manifest.shards, manifest.files = compact_shards(manifest.shards, manifest.files)
 
 
 def remove_unreferenced(folder: Path, manifest: Manifest | None) -> None:

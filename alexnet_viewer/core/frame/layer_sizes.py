@@ -5,6 +5,7 @@ atlases) can be checked against the model without loading weights."""
 from __future__ import annotations
 
 import functools
+from typing import Callable
 
 from alexnet_viewer.core.frame.layers import LAYER_NAMES
 
@@ -15,20 +16,28 @@ def layer_shapes(crop: tuple[int, int] = (224, 224)) -> dict[str, tuple[int, ...
     import torch  # here: importing this module (scenes, the window) must not import torch
     from torchvision.models import alexnet
 
-    from alexnet_viewer.core.frame.hooks import layer_module
-
     with torch.device("meta"):
         model = alexnet()
+    return traced_shapes(model, LAYER_NAMES, lambda: model(torch.zeros((1, 3, *crop), device="meta")))
+
+
+def traced_shapes(model, names, forward: Callable[[], object]) -> dict[str, tuple[int, ...]]:
+    """{layer: output shape without the batch} of the layers ``names`` of ``model``, as seen
+    during ``forward()`` (run under inference mode)."""
+    import torch
+
+    from alexnet_viewer.core.frame.hooks import layer_module
+
     shapes: dict[str, tuple[int, ...]] = {}
     handles = [
         layer_module(model, name).register_forward_hook(
             lambda _m, _i, out, name=name: shapes.__setitem__(name, tuple(out.shape[1:]))
         )
-        for name in LAYER_NAMES
+        for name in names
     ]
     try:
         with torch.inference_mode():
-            model(torch.zeros((1, 3, *crop), device="meta"))
+            forward()
     finally:
         for handle in handles:
             handle.remove()

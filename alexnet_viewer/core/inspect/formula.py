@@ -29,7 +29,9 @@ INPUT = "input"  # the name of conv1's input: the normalised 224×224 crop
 
 
 @dataclass(frozen=True)
-class ConvFormula:
+class CellWindow:
+    """Cell (channel, y, x) of ``layer`` and its window in the map the layer reads."""
+
     layer: str
     channel: int
     y: int
@@ -37,6 +39,10 @@ class ConvFormula:
     input_layer: str  # "input" for conv1, else the previous layer's canonical name
     rows: tuple[int, int]  # the window in the input map, [start, stop), may reach outside it
     cols: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ConvFormula(CellWindow):
     input_channels: tuple[int, ...]  # the input channels this output channel reads (groups)
     patch: np.ndarray  # (C_in, kh, kw) float32 input under the window, 0 in the padding
     inside: np.ndarray  # (kh, kw) bool: False where the window is in the padding
@@ -63,22 +69,10 @@ class ConvFormula:
 
 
 @dataclass(frozen=True)
-class PoolFormula:
-    layer: str
-    channel: int
-    y: int
-    x: int
-    input_layer: str
-    rows: tuple[int, int]  # the window in the input map, [start, stop)
-    cols: tuple[int, int]
+class PoolFormula(CellWindow):
     window: np.ndarray  # (kh, kw) float32 input values; -inf where the window is in padding
     value: float  # the maximum
     argmax: tuple[int, int]  # (row, col) of the maximum inside the window (first on ties)
-
-    @property
-    def argmax_in_input(self) -> tuple[int, int]:
-        """(y, x) of the maximum in the input map."""
-        return self.rows[0] + self.argmax[0], self.cols[0] + self.argmax[1]
 
 
 def normalised_input(loaded: LoadedModel, result: Result) -> np.ndarray:
@@ -121,7 +115,7 @@ def _cell_window(loaded: LoadedModel, result: Result, layer: str, channel: int, 
     rows, cols = (int(y) * s - p, int(y) * s - p + k), (int(x) * s - p, int(x) * s - p + k)
     source = input_of(layer)
     values = normalised_input(loaded, result) if source == INPUT else np.asarray(result.activations[source])
-    return source, values, rows, cols
+    return CellWindow(layer, int(channel), int(y), int(x), source, rows, cols), values
 
 
 def conv_formula(loaded: LoadedModel, result: Result, layer: str, channel: int, y: int, x: int) -> ConvFormula:
@@ -129,26 +123,20 @@ def conv_formula(loaded: LoadedModel, result: Result, layer: str, channel: int, 
     module = layer_module(loaded.model, check_layer_name(layer))
     if not isinstance(module, nn.Conv2d):
         raise ValueError(f"{layer} is not a convolution; conv formulas are for conv1…conv5")
-    source, values, rows, cols = _cell_window(loaded, result, layer, channel, y, x)
+    cell, values = _cell_window(loaded, result, layer, channel, y, x)
     weight = module.weight.detach()
     per_group = weight.shape[0] // module.groups
     group = int(channel) // per_group
     first = group * weight.shape[1]
     inputs = tuple(range(first, first + weight.shape[1]))
-    patch, inside = _window(values[first : first + weight.shape[1]], rows, cols, 0.0)
+    patch, inside = _window(values[first : first + weight.shape[1]], cell.rows, cell.cols, 0.0)
     kernel = weight[int(channel)].cpu().numpy()
     product = kernel.astype(np.float64) * patch.astype(np.float64)
     contributions = product.sum(axis=(1, 2))
     bias = float(module.bias.detach()[int(channel)].cpu()) if module.bias is not None else 0.0
     value = float(contributions.sum()) + bias
     return ConvFormula(
-        layer=layer,
-        channel=int(channel),
-        y=int(y),
-        x=int(x),
-        input_layer=source,
-        rows=rows,
-        cols=cols,
+        **vars(cell),
         input_channels=inputs,
         patch=frozen_array(patch),
         inside=frozen_array(inside),
@@ -165,18 +153,12 @@ def pool_formula(loaded: LoadedModel, result: Result, layer: str, channel: int, 
     """The window and maximum behind pool cell (channel, y, x) of ``layer`` (pool1, pool2, pool5)."""
     if not isinstance(layer_module(loaded.model, check_layer_name(layer)), nn.MaxPool2d):
         raise ValueError(f"{layer} is not a max pool; pool formulas are for pool1, pool2 and pool5")
-    source, values, rows, cols = _cell_window(loaded, result, layer, channel, y, x)
-    window, _ = _window(values[int(channel) : int(channel) + 1], rows, cols, -np.inf)
+    cell, values = _cell_window(loaded, result, layer, channel, y, x)
+    window, _ = _window(values[cell.channel : cell.channel + 1], cell.rows, cell.cols, -np.inf)
     window = window[0]
     flat = int(np.argmax(window))
     return PoolFormula(
-        layer=layer,
-        channel=int(channel),
-        y=int(y),
-        x=int(x),
-        input_layer=source,
-        rows=rows,
-        cols=cols,
+        **vars(cell),
         window=frozen_array(window),
         value=float(window.flat[flat]),
         argmax=divmod(flat, window.shape[1]),

@@ -135,11 +135,6 @@ def layer_geometry(layer: str) -> tuple[int, int, float]:
     return geometry.size, geometry.stride, geometry.first_centre
 
 
-def layer_cells(layer: str) -> tuple[int, int]:
-    """(height, width) of a spatial layer's map for the crop."""
-    return _spatial(layer).cells
-
-
 def receptive_field(layer: str, y: int, x: int) -> ReceptiveField:
     """The field of unit (y, x) of ``layer`` (any channel: they all share it)."""
     geometry = _spatial(layer)

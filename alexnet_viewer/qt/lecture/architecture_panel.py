@@ -10,9 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHeaderView,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
 )
@@ -22,6 +20,7 @@ from alexnet_viewer.qt.panels.style import (
     TitledPanel,
     apply_spacing,
     caption_label,
+    row_table,
     title_label,
 )
 
@@ -86,14 +85,7 @@ class ArchitecturePanel(TitledPanel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.title = title_label("Architecture")
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        for column, tip in enumerate(COLUMN_TIPS):
-            self.table.horizontalHeaderItem(column).setToolTip(tip)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table = row_table(0, HEADERS, COLUMN_TIPS)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._on_row_selected)

@@ -4,7 +4,7 @@ Signals (all delivered in the thread that owns the source, normally the GUI thre
 - ``frame_ready(object)``: a new frame: a C-contiguous (H, W, 3) uint8 RGB array, or (camera,
   video) a ``frames.PendingFrame`` that the engine worker converts off the GUI thread
   (``frames.frame_array`` gives the array of either). Receivers must not modify it: the same
-  frame is kept as ``last_frame`` and may be re-emitted.
+  frame is kept as ``last_frame``.
 - ``error(str)``: one human sentence. Emitted for every problem, fatal or not
   (a slideshow skips a bad picture and carries on).
 - ``finished()``: the source stopped by itself and will send no more frames (end of a
@@ -68,17 +68,6 @@ class FrameSource(QObject):
     def frames_emitted(self) -> int:
         return self._frames_emitted
 
-    def reemit_last(self) -> bool:
-        """Send the last frame again, frozen or not (e.g. after the edits changed).
-
-        Returns False when there is no frame yet.
-        """
-        if self._last_frame is None:
-            return False
-        self._frames_emitted += 1
-        self.frame_ready.emit(self._last_frame)
-        return True
-
     def _deliver(self, frame) -> bool:
         """Keep and emit ``frame`` unless frozen; returns whether it was emitted."""
         if self._frozen:
@@ -93,3 +82,23 @@ class FrameSource(QObject):
         self.stop()
         self.error.emit(message)
         self.finished.emit()
+
+
+class LoopingSource(FrameSource):
+    """A source that comes to an end (video, slideshow): with ``loop`` it starts again there."""
+
+    def __init__(self, loop: bool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._loop = bool(loop)
+
+    @property
+    def loop(self) -> bool:
+        return self._loop
+
+    @loop.setter
+    def loop(self, value: bool) -> None:
+        self._loop = bool(value)
+        self._loop_changed()
+
+    def _loop_changed(self) -> None:
+        """Called once ``loop`` was set (a video tells its player)."""

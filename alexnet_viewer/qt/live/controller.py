@@ -24,7 +24,7 @@ from alexnet_viewer.qt.live import (
     available_cameras,
 )
 from alexnet_viewer.qt.live.availability import multimedia_status
-from alexnet_viewer.qt.live.base import FrameSource
+from alexnet_viewer.qt.live.base import FrameSource, LoopingSource
 from alexnet_viewer.qt.live.camera import NO_CAMERA_MESSAGE
 from alexnet_viewer.qt.live.toolbar import LiveToolbar
 
@@ -251,7 +251,7 @@ class LiveController(QObject):
                 self.source.previous_picture()
 
     def set_loop(self, loop: bool) -> None:
-        if isinstance(self.source, (VideoSource, SlideshowSource)):
+        if isinstance(self.source, LoopingSource):
             self.source.loop = loop
 
     def _on_rate_changed(self, _seconds: float) -> None:

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from alexnet_viewer.core.errors import ImageLoadError
 from alexnet_viewer.core.pictures.images import image_to_array, load_image
 from alexnet_viewer.core.pictures.picture_files import list_pictures
-from alexnet_viewer.qt.live.base import FrameSource
+from alexnet_viewer.qt.live.base import LoopingSource
 
 # Pictures are shrunk to at most this many pixels a side (camera-like sizes): a 24-megapixel
 # photo would make every edit and every conversion hundreds of times slower for nothing,
@@ -62,15 +62,14 @@ def load_slide(path: Path, max_side: int):
     return image_to_array(image)
 
 
-class SlideshowSource(FrameSource):
+class SlideshowSource(LoopingSource):
     """Shows each picture of ``folder`` for ``interval_ms``; bad files are reported with
     ``error`` and skipped; ``loop`` starts again after the last one, else ``finished``."""
 
     def __init__(self, folder: str | os.PathLike, interval_ms: int = 2000, loop: bool = True,
                  max_side: int = DEFAULT_MAX_SIDE, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(loop, parent)
         self._folder = Path(folder)
-        self._loop = bool(loop)
         self._max_side = int(max_side)
         self._paths: list[Path] = []
         self._index = -1
@@ -101,14 +100,6 @@ class SlideshowSource(FrameSource):
     @interval_ms.setter
     def interval_ms(self, value: int) -> None:
         self._timer.setInterval(max(50, int(value)))
-
-    @property
-    def loop(self) -> bool:
-        return self._loop
-
-    @loop.setter
-    def loop(self, value: bool) -> None:
-        self._loop = bool(value)
 
     def start(self) -> None:
         if self._running:

@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QUrl
 
 from alexnet_viewer.qt.live.availability import MultimediaUnavailable, import_multimedia
-from alexnet_viewer.qt.live.base import FrameSource
+from alexnet_viewer.qt.live.base import LoopingSource
 from alexnet_viewer.qt.live.frames import PendingFrame
 
 FALLBACK_FRAME_MS = 40.0  # 25 fps, when the file does not say
@@ -22,14 +22,13 @@ def _cannot_play(reason: str) -> str:
     return f"cannot play video: {reason.strip().rstrip('.') or 'unknown error'}"
 
 
-class VideoSource(FrameSource):
+class VideoSource(LoopingSource):
     """Frames from a video file; ``loop`` restarts it at the end instead of finishing."""
 
     def __init__(self, path: str | os.PathLike, loop: bool = True,
                  parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(loop, parent)
         self._path = Path(path)
-        self._loop = bool(loop)
         self._player = None
         self._sink = None
         self._multimedia = None
@@ -43,13 +42,7 @@ class VideoSource(FrameSource):
     def path(self) -> Path:
         return self._path
 
-    @property
-    def loop(self) -> bool:
-        return self._loop
-
-    @loop.setter
-    def loop(self, value: bool) -> None:
-        self._loop = bool(value)
+    def _loop_changed(self) -> None:
         if self._player is not None:
             self._player.setLoops(self._loops_value())
 

@@ -155,10 +155,6 @@ class FeatureMapsPanel(QWidget):
         return self.state.layer
 
     @property
-    def channel_order(self) -> str:
-        return self.state.channel_order
-
-    @property
     def shown_layer(self) -> str | None:
         return self._shown_layer
 

@@ -9,7 +9,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHeaderView,
     QSplitter,
     QTableWidget,
@@ -28,6 +27,7 @@ from alexnet_viewer.qt.panels.style import (
     TitledPanel,
     apply_spacing,
     caption_label,
+    row_table,
     set_text_if_changed,
     title_label,
 )
@@ -159,14 +159,7 @@ class StatsPanel(TitledPanel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.table = QTableWidget(len(LAYER_NAMES), len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        for column, tip in enumerate(COLUMN_TIPS):
-            self.table.horizontalHeaderItem(column).setToolTip(tip)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table = row_table(len(LAYER_NAMES), COLUMNS, COLUMN_TIPS)
         self.column_fitter = _ColumnFitter(self.table, self._column_widths())
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         for row, name in enumerate(LAYER_NAMES):

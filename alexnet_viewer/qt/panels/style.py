@@ -5,11 +5,13 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, QStringListModel, Qt
 from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QBoxLayout,
     QCompleter,
     QLabel,
     QLineEdit,
     QSizePolicy,
+    QTableWidget,
     QWidget,
 )
 
@@ -123,6 +125,20 @@ def set_text_if_changed(label, text: str) -> None:
     # setText relayouts even when the text is equal; skipping it keeps redraws cheap.
     if label.text() != text:
         label.setText(text)
+
+
+def row_table(rows: int, headers, tips) -> QTableWidget:
+    """A read-only table whose rows are picked one whole row at a time, each column header
+    with its tooltip."""
+    table = QTableWidget(rows, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    for column, tip in enumerate(tips):
+        table.horizontalHeaderItem(column).setToolTip(tip)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    return table
 
 
 class TitledPanel(QWidget):

@@ -381,25 +381,5 @@ class MainWindow(QMainWindow):
         return self.state.layer
 
     @property
-    def channel_order(self) -> str:
-        return self.state.channel_order
-
-    @property
     def current_path(self) -> Path | None:
         return self._shown_source.path if self._shown_source is not None else None
-
-    @property
-    def weights_in_use(self):
-        return self.weights.in_use
-
-    @property
-    def weights_choice(self):
-        return self.weights.choice
-
-    @property
-    def weights_info(self):
-        return self.weights.info
-
-    @property
-    def device_request(self):
-        return self.weights.device_request

@@ -118,10 +118,6 @@ class LanePlanner:
         (t0, n0), (t1, n1) = self._arrivals[0], self._arrivals[-1]
         return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
 
-    def frame_ms(self, plan: LanePlan) -> float | None:
-        with self._lock:
-            return self._ms.get(plan)
-
     def plan(self) -> LanePlan:
         with self._lock:
             return self._choose()
