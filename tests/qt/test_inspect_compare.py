@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QTableWidgetItem
 
 from alexnet_viewer.core.inspect.compare import difference, difference_mosaic, top5_change
 from alexnet_viewer.qt.inspect.compare_panel import NO_REFERENCE
@@ -87,3 +88,18 @@ def test_nothing_is_computed_while_the_panel_is_hidden(shown, qtbot):
     window.compare_dock.show()
     _wait_shown(qtbot, panel, current, reference, "conv1")
     assert np.array_equal(panel.mosaic.image, difference_mosaic(current, reference, "conv1").image)
+
+
+def test_a_narrow_panel_keeps_the_class_heading_whole(shown, qtbot):
+    """In a 1280-px window the A/B dock is ~170 px wide: the class column keeps room for its
+    heading and the table scrolls sideways, rather than cutting the heading to ":lass"."""
+    window, _ = shown
+    window.state.select_workspace("inside")  # A/B beside Ablation, as a lecturer meets it
+    panel = window.inspect.compare_panel
+    qtbot.waitUntil(panel.isVisible)
+    panel.table.setRowCount(5)
+    for row in range(5):  # the widest read-outs it shows
+        for column, text in enumerate(("red-backed sandpiper", "100.00 %", "100.00 %", "+100.00", "5 → 1 ▲4")):
+            panel.table.setItem(row, column, QTableWidgetItem(text))
+    header = panel.table.horizontalHeader()
+    assert header.sectionSize(0) >= header.fontMetrics().horizontalAdvance("class")

@@ -109,6 +109,9 @@ class ComparePanel(TitledPanel):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # In a narrow dock the stretched class column would shrink below its own heading
+        # (":lass"): it keeps room for the heading and the table scrolls sideways instead.
+        header.setMinimumSectionSize(header.fontMetrics().horizontalAdvance(COLUMNS[0]) + 24)
 
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
