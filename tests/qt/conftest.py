@@ -136,8 +136,13 @@ def engine_factory(shared_engine):
 def make_viewer(qtbot, settings_path, engine_factory):
     """make_viewer(**MainWindow kwargs) -> a shown, started window with random weights, in
     settings of its own (a fresh ini file per test); as napari's ``make_napari_viewer``, it
-    closes every window it made and fails the test on what is left behind: a running worker
-    or background task, a thread the test started, a window still on screen."""
+    closes and destroys every window it made and fails the test on what is left behind: a
+    running worker or background task, a thread the test started, a window, a modal dialog or
+    a popup still on screen.
+
+    It never lists ``QApplication.topLevelWidgets()``: over a whole suite's thousands of
+    destroyed widgets, PySide6 handed back a stale wrapper there, and ``isVisible()`` on it
+    ended the run with a segmentation fault (twice, at that line and nowhere else)."""
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
@@ -147,7 +152,6 @@ def make_viewer(qtbot, settings_path, engine_factory):
 
     windows = []
     threads_before = set(threading.enumerate())
-    shown_before = {id(widget) for widget in QApplication.topLevelWidgets() if widget.isVisible()}
 
     def make(*, factory=None, weights=WeightsSpec.random(0), start=True, size=(1280, 800), **kwargs):
         window = MainWindow(
@@ -172,8 +176,8 @@ def make_viewer(qtbot, settings_path, engine_factory):
     # its batch on a busy machine, end with the process).
     qtbot.waitUntil(lambda: not [t for t in threading.enumerate()
                                  if t not in threads_before and t.is_alive() and not t.daemon], timeout=30000)
-    left = [widget for widget in QApplication.topLevelWidgets()
-            if widget.isVisible() and id(widget) not in shown_before]
+    left = [widget for widget in (*windows, QApplication.activeModalWidget(), QApplication.activePopupWidget())
+            if widget is not None and widget.isVisible()]
     # Each window is destroyed here, as the app destroys its window on quit, rather than by
     # the garbage collector at some later test's random moment (or for minutes at exit).
     for window in windows:
