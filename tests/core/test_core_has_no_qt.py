@@ -44,7 +44,8 @@ def test_importing_every_core_module_loads_no_qt():
     )
 
 
-def _forbidden_imports(path: Path):
+def _imports(path: Path):
+    """(line, module) for every import in ``path``, dynamic ``import_module``/``__import__`` included."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     for node in ast.walk(tree):
         names = []
@@ -59,8 +60,11 @@ def _forbidden_imports(path: Path):
             if func_name in ("import_module", "__import__") and isinstance(first, ast.Constant):
                 names = [str(first.value)]
         for name in names:
-            if name.split(".")[0] in FORBIDDEN:
-                yield f"{path.relative_to(CORE_DIR.parent.parent)}:{node.lineno}: {name}"
+            yield f"{path.relative_to(CORE_DIR.parent.parent)}:{node.lineno}: {name}", name
+
+
+def _forbidden_imports(path: Path):
+    return (where for where, name in _imports(path) if name.split(".")[0] in FORBIDDEN)
 
 
 def test_no_core_source_imports_qt():
@@ -71,16 +75,8 @@ def test_no_core_source_imports_qt():
 
 
 def _outside_core_imports(path: Path):
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    for node in ast.walk(tree):
-        names = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        for name in names:
-            if name.startswith("alexnet_viewer") and not name.startswith("alexnet_viewer.core"):
-                yield f"{path.relative_to(CORE_DIR.parent.parent)}:{node.lineno}: {name}"
+    return (where for where, name in _imports(path)
+            if name.startswith("alexnet_viewer") and not name.startswith("alexnet_viewer.core"))
 
 
 def test_no_core_source_imports_from_outside_core():

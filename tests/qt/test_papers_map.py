@@ -14,9 +14,6 @@ from alexnet_viewer.core.session import PictureRef, ViewerState
 from alexnet_viewer.qt.papers.map_view import MapView
 from tests.photo_fixtures import photo_atlas
 
-SHOTS = Path("/tmp/shots/neighbours")
-
-
 @pytest.fixture(scope="module")
 def atlas_folder(tmp_path_factory, loaded_model):
     return photo_atlas(tmp_path_factory.mktemp("papers-map"), loaded_model)
@@ -31,7 +28,7 @@ def view(qtbot, loaded_model):
     return widget
 
 
-def test_the_map_shows_every_picture_and_places_the_one_on_screen(qtbot, view, engine, atlas_folder):
+def test_the_map_shows_every_picture_and_places_the_one_on_screen(qtbot, view, engine, atlas_folder, tmp_path):
     view.state.atlas = atlas_folder
     qtbot.waitUntil(lambda: view.map is not None, timeout=60000)
     atlas = load_codes(atlas_folder)
@@ -49,11 +46,10 @@ def test_the_map_shows_every_picture_and_places_the_one_on_screen(qtbot, view, e
     expected = Placer(atlas, xy).place(np.asarray(live.activations["relu7"]))
     qtbot.waitUntil(lambda: view.placed != tuple(xy[atlas.paths.index(str(path))]), timeout=30000)
     np.testing.assert_allclose(view.placed, expected, rtol=1e-6, atol=1e-9 * view.extent)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     view.resize(1920, 1080)
     view.show()
     qtbot.waitExposed(view)
-    view.grab().save(str(SHOTS / "map_view.png"))
+    assert view.grab().save(str(tmp_path / "map_view.png"))  # drawn at 1920×1080 without a fault
     index = atlas.paths.index(str(path))
     assert view.picture_at(*xy[index]) == str(path)
     assert view.picture_at(xy[:, 0].max() + view.extent, 0.0) is None

@@ -12,9 +12,6 @@ from alexnet_viewer.core.session import PictureRef, ViewerState
 from alexnet_viewer.qt.papers.neighbours_view import NeighboursView
 from tests.photo_fixtures import photo_atlas
 
-SHOTS = Path("/tmp/shots/neighbours")
-
-
 @pytest.fixture(scope="module")
 def atlas_folder(tmp_path_factory, loaded_model):
     return photo_atlas(tmp_path_factory.mktemp("papers-view"), loaded_model)
@@ -34,7 +31,8 @@ def show_file(view, engine, path, token=1):
     view.state.result = engine.process(Image.open(path).convert("RGB"))
 
 
-def test_an_atlas_picture_shows_itself_first_then_its_neighbours_in_both_spaces(qtbot, view, engine, atlas_folder):
+def test_an_atlas_picture_shows_itself_first_then_its_neighbours_in_both_spaces(qtbot, view, engine, atlas_folder,
+                                                                                 tmp_path):
     atlas = load_codes(atlas_folder)
     view.state.atlas = atlas_folder
     qtbot.waitUntil(lambda: view.atlas is not None, timeout=30000)
@@ -48,10 +46,9 @@ def test_an_atlas_picture_shows_itself_first_then_its_neighbours_in_both_spaces(
         assert [(n.path, n.distance) for n in view.shown[space]] == [(n.path, n.distance) for n in expected]
         assert view.shown[space][0].distance == 0.0
     assert all(not button.isHidden() and button.iconSize().width() >= 128 for button in view.buttons["relu7"])
-    SHOTS.mkdir(parents=True, exist_ok=True)
     view.resize(1920, 1080)
     view.show()
-    view.grab().save(str(SHOTS / "neighbours_view.png"))
+    assert view.grab().save(str(tmp_path / "neighbours_view.png"))  # drawn at 1920×1080 without a fault
     view.buttons["pixels"][1].click()
     assert view.opened == [Path(view.shown["pixels"][1].path)]
 
