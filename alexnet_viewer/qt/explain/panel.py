@@ -28,6 +28,7 @@ from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
 from alexnet_viewer.qt.explain.jobs import HEAT, LAYER_METHODS, METHODS
 from alexnet_viewer.qt.inspect.geometry import crop_box_on_picture
 from alexnet_viewer.qt.panels.colormaps import COLORMAP_NAMES, colormap, lookup_table
+from alexnet_viewer.qt.panels.image_canvas import stretch_over
 from alexnet_viewer.qt.panels.style import (
     AXIS_TEXT,
     PLOT_BACKGROUND,
@@ -296,11 +297,7 @@ class ExplainPanel(TitledPanel):
         old = self._picture_shown
         self._picture_shown = picture
         self.picture_item.setImage(picture, autoLevels=False)
-        height, width = size or picture.shape[:2]
-        if (height, width) != picture.shape[:2]:
-            self.picture_item.setRect(QRectF(0, 0, width, height))
-        else:
-            self.picture_item.resetTransform()
+        height, width = stretch_over(self.picture_item, picture, size)
         if old is None or self._picture_size != (height, width):
             self.view_box.setRange(xRange=(0, width), yRange=(0, height), padding=0.01)
         self._picture_size = (height, width)

@@ -14,6 +14,17 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from alexnet_viewer.qt.panels.style import PLOT_BACKGROUND
 
 
+def stretch_over(item: pg.ImageItem, image: np.ndarray, size: tuple[int, int] | None) -> tuple[int, int]:
+    """Lay ``item``, showing ``image``, over ``size`` (H, W) of view coordinates when that is
+    larger (a display copy of a picture); returns the (H, W) it covers."""
+    height, width = size or image.shape[:2]
+    if (height, width) != image.shape[:2]:
+        item.setRect(QRectF(0, 0, width, height))
+    else:
+        item.resetTransform()
+    return height, width
+
+
 class ImageCanvas(pg.GraphicsLayoutWidget):
     """``pixel_hovered(row, col)`` / ``pixel_clicked(row, col)`` are in image pixels (floats)."""
 
@@ -45,12 +56,7 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
             self.image_item.setImage(image, levels=levels, autoLevels=False)
         else:
             self.image_item.setImage(image, lut=lut, levels=levels, autoLevels=False)
-        height, width = size or image.shape[:2]
-        if (height, width) != image.shape[:2]:
-            self.image_item.setRect(QRectF(0, 0, width, height))
-        else:
-            self.image_item.resetTransform()
-        self.fit_if_shape_changed(height, width)
+        self.fit_if_shape_changed(*stretch_over(self.image_item, image, size))
 
     def fit_if_shape_changed(self, height: int, width: int) -> None:
         if self._shape != (height, width):
