@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
 
 from alexnet_viewer.core.model.weights_spec import WeightsSpec
 from alexnet_viewer.qt.app import GuiOptions, create_app
@@ -33,6 +33,29 @@ def docks_of(window) -> dict:
     return {dock.objectName(): (dock.widget(), dock.isVisible()) for dock in window.findChildren(QDockWidget)}
 
 
+def layout_of(window) -> dict:
+    """Where each dock is and how big, and the window's size: what a person sees of the layout
+    (compared as a dict, a failure names the dock that moved)."""
+    layout = {dock.objectName(): (dock.isVisible(), window.dockWidgetArea(dock).name, dock.isFloating(),
+                                  dock.size().toTuple(), sorted(d.objectName() for d in window.tabifiedDockWidgets(dock)))
+              for dock in window.findChildren(QDockWidget)}
+    layout["window"] = window.size().toTuple()
+    return layout
+
+
+def settled_layout(window, qtbot) -> dict:
+    """The layout once pending layout passes are done: the same in two polls in a row."""
+    seen = []
+
+    def steady() -> bool:
+        QApplication.sendPostedEvents()
+        seen.append(layout_of(window))
+        return len(seen) > 1 and seen[-1] == seen[-2]
+
+    qtbot.waitUntil(steady)
+    return seen[-1]
+
+
 @pytest.fixture
 def presenting(make_window, qtbot, picture):
     window = shown(make_window(), picture, qtbot)
@@ -45,7 +68,8 @@ def presenting(make_window, qtbot, picture):
 def test_f11_enters_presentation_and_esc_gives_the_docks_back_exactly(make_window, qtbot, picture):
     window = shown(make_window(), picture, qtbot)
     window.activateWindow()
-    central, docks, state = window.centralWidget(), docks_of(window), window.saveState()
+    layout = settled_layout(window, qtbot)
+    central, docks = window.centralWidget(), docks_of(window)
     press(qtbot, window, "F11")
     assert window.presentation.active and window.isFullScreen()
     assert isinstance(window.centralWidget(), Stage)
@@ -63,11 +87,14 @@ def test_f11_enters_presentation_and_esc_gives_the_docks_back_exactly(make_windo
     # The second restore runs once the window has its size back.
     qtbot.waitUntil(lambda: window.isVisible())
     assert window.top5_panel.name_labels[0].font().pointSize() == 18  # the panel's own type size again
-    qtbot.waitUntil(lambda: window.saveState() == state)  # settled once the window has its size back
+    # The docks get their sizes back in a later layout pass, once the window has its size back.
+    def same_layout() -> None:  # an assertion, so that a timeout shows what differs
+        assert layout_of(window) == layout
+
+    qtbot.waitUntil(same_layout)
     window.presentation.enter(full_screen=False)
     window.presentation.leave()
-    # The docks get their sizes back in a later layout pass: wait for it, not a fixed 50 ms.
-    qtbot.waitUntil(lambda: window.saveState() == state, timeout=30000)
+    qtbot.waitUntil(same_layout)
 
 
 def test_large_type_on_the_stage_and_back(presenting):
