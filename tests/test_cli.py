@@ -32,3 +32,10 @@ def test_window_size_is_parsed_and_checked():
     for bad in ("1280", "axb", "10x10", "1280x800x2"):
         with pytest.raises(argparse.ArgumentTypeError):
             _window_size(bad)
+
+
+def test_an_unknown_workspace_is_refused_with_the_list(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--workspace", "kitchen"])
+    assert stop.value.code == 2
+    assert "look" in capsys.readouterr().err

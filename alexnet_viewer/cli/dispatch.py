@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from alexnet_viewer.core.frame.layers import LAYER_NAMES
+from alexnet_viewer.core.session import WORKSPACES
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -32,6 +33,8 @@ def _gui_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--explain", action="store_true",
                         help="show the Explain panel on the top-1 (a --screenshot waits for its map)")
+    parser.add_argument("--workspace", choices=WORKSPACES,
+                        help="workspace to open in (keys 1-5 switch; default: look)")
     return parser
 
 
@@ -191,7 +194,7 @@ def run_window(argv: list[str]) -> int:
 
     options = GuiOptions(
         image=args.image, weights=weights_spec(args), device=args.device, screenshot=args.screenshot, layer=args.layer,
-        presentation=args.presentation, explain=args.explain,
+        presentation=args.presentation, explain=args.explain, workspace=args.workspace,
     )
     if args.window_size:
         options = dataclasses.replace(options, screenshot_size=args.window_size)

@@ -34,6 +34,7 @@ class GuiOptions:
     screenshot_size: tuple[int, int] = DEFAULT_SCREENSHOT_SIZE
     presentation: bool = False  # presentation mode: full screen, or the screenshot's size
     explain: bool = False  # show the Explain panel on the top-1; a screenshot waits for its map
+    workspace: str | None = None  # the workspace to open in; None: Look
 
 
 def _ensure_platform_for_screenshot(options: GuiOptions) -> None:
@@ -110,6 +111,8 @@ def create_window(options: GuiOptions, engine_factory=None) -> "MainWindow":
         restore_layout=not screenshot,  # screenshots are reproducible: default layout
     )
     window.startup_timer = install_startup_timer(window)
+    if options.workspace is not None:
+        window.state.select_workspace(options.workspace)
     window.screenshot_run = None
     if screenshot:
         ready = window.explain.controller.drawn if options.explain else None

@@ -73,11 +73,13 @@ def test_untrained_fallback_is_not_remembered_but_a_file_is(tmp_path):
 
 
 def test_create_app_without_exec_returns_the_started_window(qtbot, settings_path, engine_factory):
-    window = create_app(GuiOptions(weights=WeightsSpec.random(0), settings_path=settings_path, layer="relu2"),
-                        exec_app=False, engine_factory=engine_factory)
+    window = create_app(GuiOptions(weights=WeightsSpec.random(0), settings_path=settings_path, layer="relu2",
+                                   workspace="units"), exec_app=False, engine_factory=engine_factory)
     qtbot.addWidget(window)
     try:
         assert window.isVisible() and window.worker.isRunning()
+        assert window.state.workspace == "units" and window.atlas_dock.isVisible()  # --workspace units
+        assert not window.filters_dock.isVisible()
         result = wait_for_frame(qtbot, window, 1)
         assert "relu2" in result.mosaics  # the layer was chosen before the first frame
         assert window.current_path == list_samples()[0][1].absolute()
