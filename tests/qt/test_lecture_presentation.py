@@ -14,6 +14,7 @@ from alexnet_viewer.qt.lecture import scenes as lecture_scenes
 from alexnet_viewer.qt.lecture.shortcut_overlay import overlay_rows
 from alexnet_viewer.qt.lecture.shortcuts import SHORTCUTS, shortcut_label
 from alexnet_viewer.qt.lecture.stage import Stage
+from alexnet_viewer.qt.panels.top5_panel import BANNER_POINT_SIZE
 from tests.qt.conftest import wait_for_frame, write_picture
 from tests.qt.live_helpers import ManualSource, frame
 
@@ -97,14 +98,38 @@ def test_f11_enters_presentation_and_esc_gives_the_docks_back_exactly(make_windo
     qtbot.waitUntil(same_layout)
 
 
+def test_the_stage_shows_the_workspace_and_leaving_keeps_the_one_shown_last(make_window, qtbot, picture):
+    window = shown(make_window(), picture, qtbot)
+    window.state.select_workspace("units")
+    window.presentation.enter(full_screen=False)
+    stage = window.centralWidget()
+    assert stage.view_widget is window.units.atlas_panel  # the view in front in Units
+    assert stage.view_title.text() == "Unit atlas" and stage.footer.text().startswith("Units")
+    press(qtbot, window, "W")
+    assert stage.view_widget is window.workspaces.panels["view_fc7_neighbours"]  # Papers
+    press(qtbot, window, "Esc")
+    qtbot.waitUntil(lambda: window.state.workspace == "papers")  # the lecture left off there
+    assert window.units.atlas_panel.parentWidget() is window.atlas_dock  # every panel given back
+    assert window.workspaces.panels["view_fc7_neighbours"].parentWidget().isVisible()
+    assert not window.atlas_dock.isVisible()
+    window.presentation.enter(full_screen=False)  # and comes back to what it showed
+    assert window.centralWidget().view_widget is window.workspaces.panels["view_fc7_neighbours"]
+    window.presentation.show_view("dock:view_occlusion")  # a scene's view, by its dock's name
+    assert window.centralWidget().view_widget is window.workspaces.panels["view_occlusion"]
+    window.presentation.leave()
+
+
 def test_large_type_on_the_stage_and_back(presenting):
     window = presenting
     name = window.top5_panel.name_labels[0]
     assert name.font().pointSizeF() > 18
     bar = window.top5_panel.bars[0]
     assert bar.height() >= bar.fontMetrics().height()  # the bar grew with its type
+    banner = window.top5_panel.untrained_banner  # the audience must read that the weights are untrained
+    assert banner.isVisible() and banner.font().pointSizeF() > BANNER_POINT_SIZE
     window.presentation.leave()
     assert name.font().pointSizeF() == 18
+    assert banner.font().pointSizeF() == BANNER_POINT_SIZE
     assert bar.height() == bar.fontMetrics().height() + 6
 
 
@@ -166,6 +191,16 @@ def test_every_key_of_the_map_does_what_the_overlay_says(presenting, qtbot, monk
         single("show_view", view, scope="presentation")
         assert stage.view_widget is widget and presentation.view_key == view
     assert window.filters_panel.parentWidget() is window.filters_dock  # lent and given back
+    # W / Shift+W: round the workspaces, each with its own view
+    single("step_workspace", +1, scope="presentation")
+    assert presentation.workspace == "why" and stage.view_widget is window.explain_panel
+    assert stage.footer.text().startswith("Why")
+    single("step_workspace", -1, scope="presentation")
+    assert presentation.workspace == "look" and stage.view_widget is window.feature_maps_panel
+    press(qtbot, window, "Shift+W")  # from the first round to the last
+    assert presentation.workspace == "papers" and window.workspaces.panels["view_fc7_neighbours"] is stage.view_widget
+    press(qtbot, window, "W")
+    assert presentation.workspace == "look" and stage.view_widget is window.feature_maps_panel
     # E and 1–5 without an Explain panel: a message, nothing else changes
     window.explain_panel = None  # the real panel's keys are tested in test_explain_panel.py
     single("show_view", "explain", scope="presentation")
@@ -301,3 +336,32 @@ def test_the_command_line_passes_presentation_to_the_window(monkeypatch, tmp_pat
     assert cli.main(argv) == 0
     assert seen[0].presentation and seen[0].screenshot_size == (1920, 1080)
     assert cli.main(argv[:2]) == 0 and not seen[1].presentation
+
+
+def cut_labels(root) -> list[str]:
+    """The one-line labels under ``root`` whose text does not fit their width (cut or elided)."""
+    cut = []
+    for label in root.findChildren(QLabel):
+        text = label.text()
+        if not label.isVisible() or label.wordWrap() or not text or "<" in text:
+            continue
+        needed = max(label.fontMetrics().horizontalAdvance(line) for line in text.splitlines())
+        if needed > label.contentsRect().width() + 1:
+            cut.append(text)
+    return cut
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+@pytest.mark.parametrize("workspace", ["look", "why", "inside", "units", "papers"])
+def test_on_a_projector_no_label_of_a_workspace_is_cut(make_window, qtbot, picture, workspace, size):
+    window = shown(make_window(size=size), picture, qtbot)
+    window.state.select_workspace(workspace)
+    window.presentation.enter(full_screen=False, size=size)
+    stage = window.centralWidget()
+
+    def nothing_cut() -> None:  # an assertion, so that a timeout names the labels
+        QApplication.sendPostedEvents()
+        assert stage.size().toTuple() == size and cut_labels(stage) == []
+
+    qtbot.waitUntil(nothing_cut)
+    window.presentation.leave()

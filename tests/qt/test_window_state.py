@@ -10,6 +10,7 @@ import pytest
 from alexnet_viewer.core.errors import WeightsUnavailableError
 from alexnet_viewer.core.model import loader as model_module
 from alexnet_viewer.core.session import Cell
+from alexnet_viewer.qt.panels.top5_panel import EXPLAIN_MARK
 from alexnet_viewer.qt.weights import dialogs as weights_dialogs
 from alexnet_viewer.qt.window import messages as messages_module
 from tests.qt.conftest import wait_for_frame, write_picture
@@ -142,7 +143,7 @@ def test_the_top5_marks_the_class_explain_shows(shown, qtbot):
     second = window.current_result.top5[1].index
     window.explain.controller.choose_class(second)
     assert window.state.explain_class == second and window.top5_panel.marked_rank() == 2
-    assert window.top5_panel.name_labels[1].text().endswith("◀ Explain")
+    assert window.top5_panel.name_labels[1].text().endswith(EXPLAIN_MARK)
 
 
 def test_no_mixins_remain():

@@ -2,7 +2,9 @@
 
 Entering lends the window's own panels to a ``Stage`` (the input, the top-5 and one
 chosen view, in large type on black), hides the docks, tool bars, menu bar and status
-bar, and goes full screen. Leaving gives every panel back to its dock or layout and
+bar, and goes full screen. The stage shows the workspace the window was in (the feature
+maps for Look, the view in front for the others) until a key picks another view or
+workspace; leaving goes back to the workspace of what was shown last. Leaving gives every panel back to its dock or layout and
 restores the window's saved dock state, so the normal layout comes back exactly. Nothing
 here runs per frame beyond a footer text compared with the last one.
 """
@@ -16,12 +18,14 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDockWidget, QMenu, QToolBar, QWidget
 
 from alexnet_viewer.core.frame.layers import LAYER_NAMES
+from alexnet_viewer.core.session import WORKSPACES
 from alexnet_viewer.qt.lecture import shortcuts, views
 from alexnet_viewer.qt.lecture.about_view import AboutView, facts_for
 from alexnet_viewer.qt.lecture.borrow import Borrowed, FontScaler
 from alexnet_viewer.qt.lecture.scenes import LectureController
 from alexnet_viewer.qt.lecture.stage import Stage
 from alexnet_viewer.qt.panels.style import set_text_if_changed
+from alexnet_viewer.qt.window.docks import TITLES as WORKSPACE_TITLES
 
 MESSAGE_MS = 4000
 FOOTER_HINT = "? keys · Esc leaves"
@@ -54,6 +58,8 @@ class PresentationController(QObject):
         super().__init__(window)
         self.window = window
         self.view_key = "maps"
+        self.workspace = window.state.workspace  # the workspace the stage shows
+        self._view_chosen = False  # a key or a scene chose the view; else the workspace's own
         self.stage: Stage | None = None
         self.lecture = LectureController(window, self)
         self._saved: _Saved | None = None
@@ -77,7 +83,14 @@ class PresentationController(QObject):
         panel.layer_changed.connect(lambda _name: self._refresh_footer())
         panel.channel_selected.connect(lambda _layer, _channel: self._refresh_footer())
         window.result_shown.connect(lambda _result, _job: self._refresh_footer())
+        for dock in window.workspaces.workspace_of:  # every view of a workspace, also for scenes read back
+            views.dock_view(window, dock)
+        window.state.events.workspace.connect(self._on_workspace)
         window.installEventFilter(self)
+
+    def _on_workspace(self, name: str) -> None:
+        if not self.active:
+            self.workspace, self._view_chosen = name, False
 
     def _on_weights_ready(self, _loaded_weights) -> None:
         # Read from the loaded modules in well under a millisecond; torch is imported by now.
@@ -149,12 +162,18 @@ class PresentationController(QObject):
         if full_screen:
             window.showFullScreen()
         elif size is not None:
+            window.layout().activate()  # the minimum size of the stage, not of the docks just hidden
             window.resize(*size)
         self._scale = type_scale(height)
         stage.set_type_size(13 * self._scale)
         for lent in self._lent:
             self._fonts.scale(lent.widget, self._scale)
-        if not self._show_view_widget(self.view_key):
+        if self._view_chosen:
+            shown = self._show_view_widget(self.view_key)
+        else:
+            self.workspace = window.state.workspace
+            shown = self._show_view_widget(self.workspace_view(self.workspace))
+        if not shown:
             self._show_view_widget("maps")
         stage.setFocus()
         self._refresh_footer()
@@ -197,16 +216,19 @@ class PresentationController(QObject):
         self._saved = None
         # Once the window has taken its size back and its docks their panels: laid out now,
         # the docks would keep the sizes they got while empty.
-        QTimer.singleShot(0, self, lambda: self._settle(saved))
+        QTimer.singleShot(0, self, lambda: self._settle(saved, self.workspace))
         self.active_changed.emit(False)
 
-    def _settle(self, saved: _Saved) -> None:
+    def _settle(self, saved: _Saved, workspace: str) -> None:
         if self.active:
             return
         if not saved.window_state & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen):
             self.window.setGeometry(saved.geometry)
         self.window.restoreState(saved.state)
         self.window.live.sync_actions()  # the live tool bar shows only while a source plays
+        if workspace != self.window.state.workspace:
+            self.window.state.select_workspace(workspace)  # where the lecture left off
+            self._view_chosen = True  # what was on the stage, if presentation mode comes back
 
     def eventFilter(self, watched, event) -> bool:
         # Closing in presentation mode must save the normal layout, not the slide.
@@ -248,8 +270,22 @@ class PresentationController(QObject):
         if self.active:
             self._show_view_widget(key)
         self.view_key = key
+        self._view_chosen = True
         self._refresh_footer()
         self.view_changed.emit(key)
+
+    def workspace_view(self, workspace: str) -> str:
+        """The view that stands for ``workspace`` on the stage: the feature maps for Look,
+        else the workspace's view in front."""
+        dock = self.window.workspaces.in_front(workspace) if workspace != "look" else None
+        return views.dock_view(self.window, dock) if dock is not None else "maps"
+
+    def step_workspace(self, step: int) -> None:
+        """W / Shift+W: the next or previous workspace's view, round the five."""
+        workspace = WORKSPACES[(WORKSPACES.index(self.workspace) + step) % len(WORKSPACES)]
+        self.show_view(self.workspace_view(workspace))
+        self.workspace = workspace
+        self._refresh_footer()
 
     def _show_view_widget(self, key: str) -> bool:
         entry = views.view(key)
@@ -264,7 +300,15 @@ class PresentationController(QObject):
         self.stage.set_view(widget, entry.title)
         self._fonts.scale(widget, self._scale)
         self.view_key = key
+        self.workspace = self._workspace_showing(widget) or self.workspace
         return True
+
+    def _workspace_showing(self, widget: QWidget) -> str | None:
+        docks = self.window.workspaces
+        for dock, workspace in docks.workspace_of.items():
+            if docks.panels.get(dock.objectName()) is widget:
+                return workspace
+        return "look" if widget is self.window.feature_maps_panel else None
 
     # Keyboard commands (see shortcuts.SHORTCUTS)
     def step_layer(self, step: int) -> None:
@@ -337,12 +381,13 @@ class PresentationController(QObject):
         if self.stage is None or self._message_timer.isActive():
             return
         chosen = self.window.feature_maps_panel.selected_channel
-        state = (self.window.layer, chosen, self._channel_count(), self.view_key, self.lecture.position_text())
+        state = (self.window.layer, chosen, self._channel_count(), self.view_key, self.lecture.position_text(),
+                 self.workspace)
         if state == self._footer_state:
             return
         self._footer_state = state
-        layer, chosen, count, _view, scene = state
-        parts = [layer]
+        layer, chosen, count, _view, scene, workspace = state
+        parts = [WORKSPACE_TITLES[workspace], layer]
         if chosen is not None and chosen[0] == layer and count is not None:
             unit = "unit" if len(self.window.current_result.stats[layer].shape) == 1 else "channel"
             parts.append(f"{unit} {chosen[1]} of {count}")

@@ -31,6 +31,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut(("Down",), "step_channel", (+1,), "Next channel"),
     Shortcut(("Up",), "step_channel", (-1,), "Previous channel"),
     Shortcut(("Space",), "toggle_freeze", description="Freeze / resume the live picture"),
+    Shortcut(("W",), "step_workspace", (+1,), "Next workspace: Look, Why, Inside, Units, Papers"),
+    Shortcut(("Shift+W",), "step_workspace", (-1,), "Previous workspace"),
     Shortcut(("M",), "show_view", ("maps",), "Feature maps"),
     Shortcut(("F",), "show_view", ("filters",), "conv1 filters"),
     Shortcut(("S",), "show_view", ("statistics",), "Statistics"),

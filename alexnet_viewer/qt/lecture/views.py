@@ -3,7 +3,8 @@
 Each view names the window's widget that shows it; presentation mode borrows that
 widget while it is on screen and gives it back afterwards. A feature built elsewhere
 plugs in with ``register_view`` (or, for Explain, by giving the window an
-``explain_panel``); a view whose widget does not exist says it is not available.
+``explain_panel``); every workspace's dock is a view too (``dock_view``). A view whose
+widget does not exist says it is not available.
 """
 
 from __future__ import annotations
@@ -43,3 +44,12 @@ register_view("statistics", "Statistics", _attribute("stats_panel"))
 register_view("explain", "Explain", _attribute("explain_panel"))
 register_view("architecture", "Architecture", _attribute("architecture_panel"))
 register_view("about", "About AlexNet", lambda window: window.presentation.about_view)
+
+
+def dock_view(window, dock) -> str:
+    """The key of the view that shows ``dock``'s panel (``dock:<its name>``, stable for scenes),
+    registered on first use."""
+    key, name = f"dock:{dock.objectName()}", dock.objectName()
+    if key not in _VIEWS:
+        register_view(key, dock.windowTitle(), lambda w: w.workspaces.panels.get(name))
+    return key

@@ -41,7 +41,7 @@ def map_rect(layer: str, shape: tuple[int, int]) -> QRectF:
 class ChannelDetail(TitledPanel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.title = title_label("Channel")
+        self.title = title_label("Channel", wrap=True)  # "conv5 · channel 212 (strongest)" whole in a narrow column
         self.stats_label = caption_label(HINT, wrap=True)
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setBackground(PLOT_BACKGROUND)

@@ -32,7 +32,7 @@ class InputPanel(TitledPanel):
         self.network_view_button = QPushButton(NETWORK_VIEW_TEXT)
         self.network_view_button.setCheckable(True)
         self.network_view_button.toggled.connect(self._redraw)
-        self.caption = caption_label("No picture yet")
+        self.caption = caption_label("No picture yet", wrap=True)  # a narrow column wraps it, never cuts it
         # What the outlines laid on the picture mean (receptive fields, a clicked point).
         self.legend = caption_label(wrap=True)
         self.legend.setTextFormat(Qt.TextFormat.RichText)

@@ -29,11 +29,15 @@ def format_percent(probability: float) -> str:
     return f"{percent:.1f} %" if percent >= 0.1 or percent == 0 else "<0.1 %"
 
 
+BANNER_POINT_SIZE = 11
+
+
 def banner_html(description: str) -> str:
     return f"<b>{html.escape(BANNER_HEADLINE)}</b><br>{html.escape(description)}"
 
 
-EXPLAIN_MARK = "  ◀ Explain"  # after the name of the class the Explain view shows
+# After the name of the class the Explain view shows; one word, so a narrow panel wraps it whole.
+EXPLAIN_MARK = "  ◀\u00a0Explain"
 
 
 class Top5Panel(TitledPanel):
@@ -45,9 +49,13 @@ class Top5Panel(TitledPanel):
         # Wraps and keeps the height its text needs even in a short, narrow dock.
         self.untrained_banner = WrappingLabel()
         self.untrained_banner.setTextFormat(Qt.TextFormat.RichText)
+        # Its size is the label's font, not the style sheet's: presentation mode scales fonts.
         self.untrained_banner.setStyleSheet(
-            "QLabel { background: #b3261e; color: white; font-size: 11pt; padding: 6px; border-radius: 4px; }"
+            "QLabel { background: #b3261e; color: white; padding: 6px; border-radius: 4px; }"
         )
+        font = self.untrained_banner.font()
+        font.setPointSize(BANNER_POINT_SIZE)
+        self.untrained_banner.setFont(font)
         self.untrained_banner.hide()
         self.status_label = caption_label("Open a picture to start")
 

@@ -38,6 +38,7 @@ class Docks:
         self.docks: list[QDockWidget] = []
         self.workspace_of: dict[QDockWidget, str] = {}
         self.always: list[QDockWidget] = []  # the picture and the top-5
+        self.panels: dict[str, QWidget] = {}  # dock name -> its panel (also while presentation mode holds it)
         self._kept: dict[str, QByteArray] = {}  # the arrangement last seen in each workspace
         self._shown: str | None = None
         self.toolbar = QToolBar("Workspaces", window)
@@ -70,6 +71,7 @@ class Docks:
         if hasattr(panel, "set_title_visible"):
             panel.set_title_visible(False)  # the dock's title names it already
         dock.setWidget(panel)
+        self.panels[name] = panel
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetClosable
             | QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -103,6 +105,13 @@ class Docks:
     def of(self, workspace: str) -> list[QDockWidget]:
         return [d for d in self.docks if self.workspace_of.get(d) == workspace]
 
+    def in_front(self, workspace: str) -> QDockWidget | None:
+        """The view of ``workspace`` a person sees first: its first dock on screen (a tab in
+        front), or its first dock when the workspace is not shown."""
+        docks = self.of(workspace)
+        shown = [d for d in docks if d.isVisible()] if workspace == self._shown else []
+        return (shown or docks or [None])[0]
+
     # Switching
     def _switch(self, name: str) -> None:
         window = self.window
@@ -112,7 +121,7 @@ class Docks:
         self.actions[name].setChecked(True)
         self.hint.setText(HINTS[name])
         central = window.centralWidget()
-        if central is not None and not getattr(window, "presenting", False):
+        if central is not None and not self.state.presentation:
             central.setVisible(name in CENTRAL_IN or name == "papers" and not self.of("papers"))
         kept = self._kept.get(name)
         size = window.size()
@@ -131,6 +140,8 @@ class Docks:
 
     def _fit_back(self, size) -> None:
         window = self.window
+        if self.state.presentation:
+            return  # the stage has the size presentation mode gave it
         if window.isVisible() and not window.windowState() & (Qt.WindowState.WindowMaximized
                                                               | Qt.WindowState.WindowFullScreen):
             window.resize(size.expandedTo(window.minimumSizeHint()))
