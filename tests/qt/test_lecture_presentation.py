@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PIL import Image
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
 
@@ -117,6 +118,34 @@ def test_the_stage_shows_the_workspace_and_leaving_keeps_the_one_shown_last(make
     window.presentation.show_view("dock:view_occlusion")  # a scene's view, by its dock's name
     assert window.centralWidget().view_widget is window.workspaces.panels["view_occlusion"]
     window.presentation.leave()
+
+
+def test_the_normal_size_comes_back_after_the_window_manager_leaves_full_screen(make_window, qtbot, picture):
+    """X11 window managers leave full screen after leave() returns and put back a size of their
+    own (1280x919 for a 1280x800 window, seen in a real X window): the window takes its size
+    back when the state change arrives."""
+    from PySide6.QtCore import QRect, QTimer
+
+    window = shown(make_window(), picture, qtbot)
+    normal = window.geometry()
+    press(qtbot, window, "F11")
+    assert window.isFullScreen()
+    asked = []  # the window manager has not answered yet: nothing changes
+    real_state, real_geometry = window.setWindowState, window.setGeometry
+    window.setWindowState, window.setGeometry = asked.append, asked.append
+    press(qtbot, window, "Esc")
+    settled = []
+    QTimer.singleShot(0, lambda: settled.append(True))  # after every zero timer leave() started
+    qtbot.waitUntil(lambda: bool(settled))
+    window.setWindowState, window.setGeometry = real_state, real_geometry
+    assert asked and not window.presentation.active and window.isFullScreen()
+    window.setWindowState(Qt.WindowState.WindowNoState)  # now it answers, with a size of its own
+    window.setGeometry(QRect(normal.x(), normal.y(), normal.width(), normal.height() + 119))
+
+    def back() -> None:
+        assert window.geometry() == normal
+
+    qtbot.waitUntil(back)
 
 
 def test_large_type_on_the_stage_and_back(presenting):

@@ -63,6 +63,9 @@ class PresentationController(QObject):
         self.stage: Stage | None = None
         self.lecture = LectureController(window, self)
         self._saved: _Saved | None = None
+        # The normal geometry to take back once the window manager has left full screen
+        # (it does so after leave() returns, and would put back a size of its own).
+        self._geometry_after_full_screen: QRect | None = None
         self._lent: list[Borrowed] = []
         self._view_lent: Borrowed | None = None
         self._fonts = FontScaler()
@@ -194,8 +197,11 @@ class PresentationController(QObject):
         window.setCentralWidget(saved.central)
         window.menuBar().setVisible(saved.menu_bar)
         window.statusBar().setVisible(saved.status_bar)
+        normal = not saved.window_state & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen)
+        if normal and window.isFullScreen():
+            self._geometry_after_full_screen = saved.geometry
         window.setWindowState(saved.window_state)
-        if not saved.window_state & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen):
+        if normal:
             window.setGeometry(saved.geometry)  # restoreGeometry would fit it to the screen first
         window.restoreState(saved.state)
         # The panels go back into docks that are shown again: a dock given its panel while
@@ -234,6 +240,10 @@ class PresentationController(QObject):
         # Closing in presentation mode must save the normal layout, not the slide.
         if watched is self.window and event.type() == QEvent.Type.Close:
             self.leave()
+        elif (watched is self.window and event.type() == QEvent.Type.WindowStateChange
+              and self._geometry_after_full_screen is not None and not self.window.isFullScreen()):
+            geometry, self._geometry_after_full_screen = self._geometry_after_full_screen, None
+            QTimer.singleShot(0, self, lambda: self.active or self.window.setGeometry(geometry))
         return False
 
     def _lend(self, widget: QWidget) -> Borrowed:
