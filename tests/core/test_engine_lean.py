@@ -129,3 +129,19 @@ def test_bit_identical_to_the_engine_before_issue_17(engine, frame, case):
         pytest.skip(f"digest recorded with {recorded['torch']} on {recorded['cpu_capability']}, not {here}")
     got = json.loads(json.dumps(_digest(engine.process(frame, CASES[case]))))
     assert got == recorded["cases"][case]
+
+
+def test_a_redraw_reduces_only_what_the_result_lacks(engine, frame, monkeypatch):
+    """Every layer's statistics were made with the frame (the Statistics view is shown): a
+    layer change on the still picture reduces the new layer alone and keeps the rest."""
+    from alexnet_viewer.core.frame import rerender
+
+    shown = engine.process(frame, FrameRequest(focus_layers=("conv1",), statistics=True))
+    reduced = []
+    real = rerender.summarise
+    monkeypatch.setattr(rerender, "summarise", lambda buffer, plan, relu_off: reduced.append(plan.names)
+                        or real(buffer, plan, relu_off))
+    redrawn = engine.rerender(shown, FrameRequest(focus_layers=("conv3",), statistics=True))
+    assert reduced == [("conv3",)]
+    assert all(redrawn.stats.known[name] is shown.stats.known[name] for name in LAYER_NAMES if name != "conv3")
+    assert_same_views(redrawn, engine.process(frame, FrameRequest(focus_layers=("conv3",))), ("conv3",))

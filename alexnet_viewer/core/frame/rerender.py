@@ -102,13 +102,16 @@ class FrameRenderer:
         kept = result.kept
         if not isinstance(kept, KeptActivations):
             raise ValueError("this result keeps no activations to draw from")
-        plan = self.stats_plan(focus, statistics)
+        known = result.stats.known if isinstance(result.stats, LazyStats) else {}
+        # The statistics the result has already are the same activations' statistics: only the
+        # focus layers (their levels and sums make the mosaic) and missing layers are reduced.
+        wanted = set(focus)
+        plan = self.plan(tuple(name for name in LAYER_NAMES if name in wanted or statistics and name not in known))
         with torch.inference_mode(), one_thread_on_cpu("cpu"):
             parts, gaps = self.device_parts(
                 kept.tensor(), focus, channel_order, plan, relu_off_tensors(kept.relu_spec, "cpu"), sync_free=False
             )
         host = to_host(parts, packed=False)
-        known = result.stats.known if isinstance(result.stats, LazyStats) else {}
         stats, histograms, mosaics = self.finish(host, gaps, plan, kept, known)
         return dataclasses.replace(
             result, stats=stats, histograms=histograms, mosaics=mosaics,
