@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QObject, QSettings, Qt, Slot
 
 from alexnet_viewer.core.model.weights_spec import WeightsSpec
 
@@ -200,6 +200,45 @@ def wait_for_frame(qtbot, window, frame_id: int, timeout: int = 30000):
         lambda: window.current_job is not None and window.current_job.frame_id >= frame_id, timeout=timeout
     )
     return window.current_result
+
+
+class WorkerReturns(QObject):
+    """Counts each job the engine worker hands back to the window (a result or a failure) on
+    the GUI thread, after the window's own receivers had it: the barrier for "nothing more can
+    arrive", where a test would otherwise wait a fixed time.
+
+    Make it before the jobs it is to account for are taken. It relies on every job taken
+    coming back as a result or a failure: true for pictures and frames run on an engine, not
+    for the frames dropped during a device fault or an unreadable live frame.
+    """
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.count = 0
+        self._taken_before = window.worker.mailbox.counts().taken
+        queued = Qt.ConnectionType.QueuedConnection
+        window.worker.result_ready.connect(self._result, queued)
+        window.worker.picture_failed.connect(self._failure, queued)
+
+    @Slot(object, object)
+    def _result(self, _result, _job) -> None:
+        self.count += 1
+
+    @Slot(object, str)
+    def _failure(self, _job, _message) -> None:
+        self.count += 1
+
+    def settled(self) -> bool:
+        """Nothing waits in the mailbox, every job taken came back, and the window drew or
+        dropped it: what is on screen now stays until something new is posted."""
+        counts = self.window.worker.mailbox.counts()
+        return (counts.posted == counts.taken + counts.dropped
+                and self.count == counts.taken - self._taken_before
+                and self.window._pacer.idle)
+
+    def wait_until_settled(self, qtbot, timeout: int = 30000) -> None:
+        qtbot.waitUntil(self.settled, timeout=timeout)
 
 
 def write_picture(path: Path, size=(64, 48), colour=(200, 40, 40)) -> Path:

@@ -95,10 +95,15 @@ def test_occlusion_can_be_cancelled_and_restarted(make_window, qtbot, shared_eng
     assert "cancelled" in panel.caption.text() and panel.cancel_button.text() == "Restart"
     assert panel.explanation is first
     explained = len(worker.frames_explained)
+    posted = worker.mailbox.counts().posted
     frame = window.open_path(gradient_picture(tmp_path, "second.png", phase=40))
     wait_for_frame(qtbot, window, frame)
-    qtbot.wait(200)
-    assert len(worker.frames_explained) == explained  # a cancelled occlusion does not start again by itself
+    # One more frame of the picture on screen, through the same path: whatever the last one
+    # set off, at once or queued behind it, has happened by the time this one is drawn.
+    wait_for_frame(qtbot, window, window.post_current())
+    # A cancelled occlusion does not start again by itself.
+    assert worker.mailbox.counts().posted == posted
+    assert len(worker.frames_explained) == explained
     with qtbot.waitSignal(worker.progress, timeout=30000):
         panel.cancel_button.click()  # Restart
     assert panel.cancel_button.text() == "Cancel"

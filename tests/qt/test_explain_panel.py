@@ -139,11 +139,15 @@ def test_the_selected_unit_and_one_cell_of_it(shown, qtbot, explainer):
 def test_a_new_result_of_the_same_frame_is_not_explained_again(shown, qtbot):
     window, _result = shown
     wait_drawn(qtbot, window)
-    explained = list(window.explain.worker.frames_explained)
+    worker = window.explain.worker
+    posted = worker.mailbox.counts().posted
     frame = window.post_current()  # what a layer switch does: the same picture run again
     wait_for_frame(qtbot, window, frame)
-    qtbot.wait(200)
-    assert window.explain.worker.frames_explained == explained
+    # One more frame of the picture on screen, through the same path: whatever the last one
+    # set off, at once or queued behind it, has happened by the time this one is drawn.
+    wait_for_frame(qtbot, window, window.post_current())
+    assert worker.mailbox.counts().posted == posted  # neither new result asked for an explanation
+    assert worker.frames_explained[-1] < frame
 
 
 def test_nothing_is_explained_while_the_panel_is_behind_another_tab(make_window, qtbot, shared_engine, tmp_path):
@@ -153,11 +157,14 @@ def test_nothing_is_explained_while_the_panel_is_behind_another_tab(make_window,
     window.stats_dock.raise_()
     frame = window.open_path(gradient_picture(tmp_path, "second.png", phase=40))
     wait_for_frame(qtbot, window, frame)
-    qtbot.wait(200)
+    # One more frame of the picture on screen, through the same path: whatever the last one
+    # set off, at once or queued behind it, has happened by the time this one is drawn.
+    wait_for_frame(qtbot, window, window.post_current())
+    assert window.explain.worker.mailbox.counts().posted == 0  # none asked for, for any frame drawn
     assert window.explain.worker.frames_explained == []
     window.explain.show_panel()
     explanation = wait_drawn(qtbot, window)
-    assert explanation.frame_id == frame
+    assert explanation.frame_id == window.current_job.frame_id > frame
 
 
 def test_a_screenshot_with_explain_waits_for_the_map(qtbot, tmp_path, settings_path, shared_engine):

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QTableWidgetItem
 
 from alexnet_viewer.core.inspect.compare import difference, difference_mosaic, top5_change
 from alexnet_viewer.qt.inspect.compare_panel import NO_REFERENCE
+from tests.qt.conftest import wait_for_frame
 from tests.qt.inspect_helpers import (
     gradient_picture,
     next_result,
@@ -82,9 +83,13 @@ def test_nothing_is_computed_while_the_panel_is_hidden(shown, qtbot):
     window.compare_dock.hide()
     frame = window.current_job.frame_id
     window.inspect.ablation.toggle("conv1", 0)
-    current = next_result(qtbot, window, frame, lambda _r, job: job.view.ablations != ())
-    qtbot.wait(200)
-    assert panel.current is current and panel.shown_key[0] is not current
+    next_result(qtbot, window, frame, lambda _r, job: job.view.ablations != ())
+    # One more frame through the same path: whatever the last one set off, at once or queued
+    # behind it, has happened once this one is drawn; and once no difference is under way,
+    # one asked for would be on the panel.
+    current = wait_for_frame(qtbot, window, window.post_current())
+    qtbot.waitUntil(lambda: not panel._job.busy, timeout=20000)
+    assert panel.current is current and panel.shown_key[0] is reference  # still the one from before
     window.compare_dock.show()
     _wait_shown(qtbot, panel, current, reference, "conv1")
     assert np.array_equal(panel.mosaic.image, difference_mosaic(current, reference, "conv1").image)

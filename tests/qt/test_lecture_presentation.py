@@ -290,9 +290,13 @@ def test_outside_presentation_page_keys_browse_the_folder_and_esc_stops_live(mak
     press(qtbot, window, "PgDown")
     qtbot.waitUntil(lambda: window.current_path == second.absolute(), timeout=30000)
     window.presentation.enter(full_screen=False)
+    posted = window.worker.mailbox.counts().posted
     press(qtbot, window, "PgUp")  # in presentation it steps scenes (none yet), not pictures
     assert "No scenes yet" in window.messages.text
-    qtbot.wait(200)
+    # One more frame of the picture on screen, through the same path: whatever the key set
+    # off, at once or queued behind it, has happened by the time this one is drawn.
+    wait_for_frame(qtbot, window, window.post_current())
+    assert window.worker.mailbox.counts().posted == posted + 1  # that frame only: no picture was opened
     assert window.current_path == second.absolute()
     window.presentation.leave()
     source = ManualSource()

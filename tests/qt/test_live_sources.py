@@ -1,4 +1,6 @@
+import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -49,8 +51,9 @@ def test_synthetic_freeze_keeps_the_last_frame(qtbot):
     try:
         qtbot.waitUntil(lambda: len(frames) >= 2, timeout=5_000)
         source.freeze()
-        count = len(frames)
-        qtbot.wait(100)
+        count, ticked = len(frames), source.frame_index
+        # The source keeps ticking while frozen; three ticks later none has been delivered.
+        qtbot.waitUntil(lambda: source.frame_index >= ticked + 3, timeout=5_000)
         assert len(frames) == count
         assert source.last_frame is frames[-1] is frames[count - 1]
         source.resume()
@@ -148,16 +151,34 @@ def test_slideshow_manual_next_and_previous(qtbot, tmp_path):
     source.stop()
 
 
-def test_frozen_slideshow_holds_its_picture(qtbot, tmp_path):
+def test_frozen_slideshow_holds_its_picture(qtbot, tmp_path, monkeypatch):
+    from alexnet_viewer.qt.live import slideshow
+
+    decoded = []
+    real = slideshow.load_image
+
+    def recording_load(path, **kwargs):
+        decoded.append(Path(path).name)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(slideshow, "load_image", recording_load)
     source = SlideshowSource(make_folder(tmp_path, bad=False), interval_ms=50)
     frames = []
     source.frame_ready.connect(frames.append)
+    ticks = []
+    source._timer.timeout.connect(lambda: ticks.append(True))  # after the slideshow's own tick
     source.start()
     source.freeze()  # before the first picture is decoded: that one still shows
-    qtbot.waitUntil(lambda: len(frames) == 1, timeout=5_000)
-    qtbot.wait(200)
-    assert len(frames) == 1 and source.current_path.name == "a.png"
-    source.stop()
+    try:
+        qtbot.waitUntil(lambda: len(frames) == 1, timeout=5_000)
+        # Three ticks while frozen, and any decode they started has finished: none was started.
+        ticked = len(ticks)
+        qtbot.waitUntil(lambda: len(ticks) >= ticked + 3, timeout=5_000)
+        qtbot.waitUntil(lambda: not any(t.name == "SlideshowDecode" for t in threading.enumerate()), timeout=5_000)
+        assert decoded == ["a.png"]
+        assert len(frames) == 1 and source.current_path.name == "a.png"
+    finally:
+        source.stop()
 
 
 def test_empty_folder_is_an_error(qtbot, tmp_path):

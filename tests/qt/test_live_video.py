@@ -8,6 +8,7 @@ colour whose red value is ``20 * i``, so a frame's index can be read back from i
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QObject, Qt, Slot
 
 from alexnet_viewer.qt.live import availability
 from alexnet_viewer.qt.live.frames import frame_array
@@ -32,6 +33,20 @@ def video_path(tmp_path):
     path = tmp_path / "ramp.avi"
     write_mjpeg_avi(path, frames, FPS)
     return path
+
+
+class Tally(QObject):
+    """Counts a signal's emissions on the GUI thread, each after the receivers connected
+    before it (queued behind them, or after them where they are called at once)."""
+
+    def __init__(self, signal) -> None:
+        super().__init__()
+        self.count = 0
+        signal.connect(self._seen, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object)
+    def _seen(self, _value) -> None:
+        self.count += 1
 
 
 def collect(source):
@@ -86,18 +101,21 @@ def test_pause_and_step_one_frame(qtbot, video_path):
         qtbot.waitUntil(lambda: len(frames) >= 2, timeout=10_000)
         source.pause()
         qtbot.waitUntil(lambda: not source.playing, timeout=5_000)
-        qtbot.wait(200)  # let a frame already on its way land
         assert source.frame_duration_ms == pytest.approx(1000 / FPS)
         before = source.position_ms
-        with qtbot.waitSignal(source.frame_ready, timeout=5_000) as blocker:
+        # A frame decoded before the pause may still land: each step waits for its own frame,
+        # the one at the position it moved to.
+        target = (before + 40) // 40
+        with qtbot.waitSignal(source.frame_ready, timeout=5_000,
+                              check_params_cb=lambda frame: frame_index(frame) == target) as blocker:
             source.step()
         stepped = blocker.args[0]
         assert source.position_ms == before + 40
-        assert frame_index(stepped) == (before + 40) // 40
-        with qtbot.waitSignal(source.frame_ready, timeout=5_000) as blocker:
+        with qtbot.waitSignal(source.frame_ready, timeout=5_000,
+                              check_params_cb=lambda frame: frame_index(frame) == target - 1):
             source.step(-1)
-        assert frame_index(blocker.args[0]) == frame_index(stepped) - 1
-        assert not source.playing
+        assert source.position_ms == before
+        assert frame_index(stepped) == target and not source.playing
     finally:
         source.stop()
 
@@ -110,7 +128,9 @@ def test_freeze_ignores_frames_and_keeps_the_last(qtbot, video_path):
         qtbot.waitUntil(lambda: len(frames) >= 1, timeout=10_000)
         source.freeze()
         count, kept = len(frames), source.last_frame
-        qtbot.wait(300)  # ~7 frames' worth
+        # The player goes on: three of its frames reach the source while frozen, none is delivered.
+        arrived = Tally(source._sink.videoFrameChanged)
+        qtbot.waitUntil(lambda: arrived.count >= 3, timeout=5_000)
         assert len(frames) == count
         assert source.last_frame is kept
         assert frames[-1] is kept

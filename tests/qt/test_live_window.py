@@ -115,13 +115,18 @@ def test_space_freezes_the_frame_and_edits_still_apply(make_window, qtbot, prebu
     window.activateWindow()
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert window.live.freeze_action.isChecked() and source.frozen
+    frozen = window.current_job
+    shown = []
+    window.result_shown.connect(lambda result, job: shown.append(job))
+    posted = window.worker.mailbox.counts().posted
     assert not source.push(frame(200))  # ignored while frozen
-    held = window.current_job.frame_id
-    qtbot.wait(100)
-    assert window.current_job.frame_id == held
-    # The frozen frame is reposted with new edits.
+    # The frozen frame is reposted with new edits: posted after the ignored frame, it is
+    # shown after anything that frame could have set off.
     window.edits.panel.flip_horizontal.setChecked(True)
     qtbot.waitUntil(lambda: window.current_job.edits.flip_horizontal, timeout=10000)
+    assert window.worker.mailbox.counts().posted == posted + 1  # the repost only
+    assert all(job.source.token == frozen.source.token for job in shown)  # only the frozen frame
+    assert (window.current_result.image[..., 0] == 10).all()  # its pixels, not the ignored frame's
     assert window.current_result.image[0, -1, 1] == 200  # the marked corner moved right
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert not source.frozen and source.push(frame(30))

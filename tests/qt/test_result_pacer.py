@@ -19,11 +19,6 @@ class Clock:
         return self.now
 
 
-def idle(pacer) -> bool:
-    """Nothing waits and no draw is scheduled: nothing more can be drawn."""
-    return pacer._pending is None and not pacer._timer.isActive()
-
-
 def test_a_burst_draws_the_first_and_then_only_the_newest(qtbot):
     drawn, clock = [], Clock()
     pacer = ResultPacer(lambda result, job: drawn.append((result, clock())), refresh_hz=10, clock=clock)
@@ -36,7 +31,7 @@ def test_a_burst_draws_the_first_and_then_only_the_newest(qtbot):
         pacer.offer(index, job(index))
     assert pacer.scheduled_ms == 70  # the next refresh slot, not sooner
     qtbot.waitUntil(lambda: len(drawn) >= 2, timeout=2000)
-    assert [result for result, _ in drawn] == [19, 39] and idle(pacer)
+    assert [result for result, _ in drawn] == [19, 39] and pacer.idle
 
 
 def test_a_result_after_a_quiet_refresh_is_drawn_in_the_same_turn(qtbot):
@@ -58,7 +53,7 @@ def test_a_late_older_result_never_replaces_a_newer_one(qtbot):
     pacer.offer("frame 4", job(4))
     pacer.offer("frame 3", job(3))  # finished later on another lane
     qtbot.waitUntil(lambda: bool(drawn), timeout=2000)
-    assert drawn == ["frame 4"] and idle(pacer)
+    assert drawn == ["frame 4"] and pacer.idle
 
 
 def test_the_pace_is_the_screens(qapp):

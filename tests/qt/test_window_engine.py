@@ -10,7 +10,7 @@ import torch
 
 from alexnet_viewer.core.model.device_faults import describe_device_fault
 from alexnet_viewer.core.model.weights_spec import WeightsSpec
-from tests.qt.conftest import EngineWrapper, RecordingFactory, wait_for_frame, write_picture
+from tests.qt.conftest import EngineWrapper, RecordingFactory, WorkerReturns, wait_for_frame, write_picture
 
 
 class Accelerator(EngineWrapper):
@@ -53,13 +53,18 @@ class OutOfMemoryOnce(Accelerator):
 def test_the_old_engine_is_closed_when_weights_change(make_window, qtbot, picture, shared_engine):
     factory = RecordingFactory(shared_engine)
     window = make_window(factory=factory)
+    returns = WorkerReturns(window)
     wait_for_frame(qtbot, window, window.open_path(picture))
     for seed in (1, 2):
         with qtbot.waitSignal(window.worker.weights_ready, timeout=30000):
             window.request_weights(WeightsSpec.random(seed))
     first, second, third = factory.made
-    qtbot.waitUntil(lambda: first.closed and second.closed, timeout=10000)
-    qtbot.wait(100)
+    # The window took the last weights (and posted its picture again, to run on them) ...
+    qtbot.waitUntil(lambda: window.state.weights == WeightsSpec.random(2) and first.closed and second.closed,
+                    timeout=10000)
+    # ... and every frame taken has come back: each lane has let its engine go, so no close
+    # can still be on its way.
+    returns.wait_until_settled(qtbot)
     assert (first.closed, second.closed, third.closed) == (1, 1, 0)
 
 

@@ -10,10 +10,12 @@ from PySide6.QtCore import QTimer
 from alexnet_viewer.core.model.weights_spec import WeightsSpec
 from alexnet_viewer.qt.worker import log_file
 from alexnet_viewer.qt.worker.jobs import PictureCache, PictureSource
+from alexnet_viewer.qt.worker.lanes import LanePlan
 from tests.qt.conftest import (
     EngineWrapper,
     RecordingFactory,
     SlowEngine,
+    WorkerReturns,
     wait_for_frame,
     write_picture,
 )
@@ -123,16 +125,54 @@ def test_newest_picture_wins_when_the_engine_is_slow(make_window, qtbot, tmp_pat
     slow = SlowEngine(shared_engine, delay=0.4)
     window = make_window(factory=RecordingFactory(shared_engine, wrap=lambda engine: slow))
     qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
+    returns = WorkerReturns(window)
     paths = [write_picture(tmp_path / f"p{i}.png", size=(30 + i, 20)) for i in range(5)]
     frames = [window.open_path(path) for path in paths]
     result = wait_for_frame(qtbot, window, frames[-1])
-    qtbot.wait(600)  # nothing older may arrive after the newest
+    returns.wait_until_settled(qtbot)  # every frame a lane took came back: what shows now stays
     assert len(slow.processed) < 5
     assert slow.processed[-1] == frames[-1]
     assert window.current_job.frame_id == frames[-1]
     assert result.image.shape == (20, 34, 3)
     assert window.current_path == paths[-1].absolute()
     assert window.worker.mailbox.counts().dropped >= 1
+
+
+class HoldsTheFirst(EngineWrapper):
+    """Holds the first frame it runs until the test lets it go; later ones run at once."""
+
+    def __init__(self, engine):
+        super().__init__(engine)
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def run(self, prepared, request, frame_id=0):
+        if not self.entered.is_set():
+            self.entered.set()
+            assert self.release.wait(30)
+        return super().run(prepared, request, frame_id=frame_id)
+
+
+def test_an_older_frame_that_finishes_after_the_newest_is_not_drawn(make_window, qtbot, tmp_path, shared_engine,
+                                                                    monkeypatch):
+    held = HoldsTheFirst(shared_engine)
+    window = make_window(factory=RecordingFactory(shared_engine, wrap=lambda engine: held))
+    qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
+    monkeypatch.setattr(window.worker.planner, "plan", lambda: LanePlan(2, 1))  # two frames at once
+    qtbot.waitUntil(lambda: window.worker.plan.lanes == 2, timeout=30000)
+    returns = WorkerReturns(window)
+    older = write_picture(tmp_path / "older.png", size=(40, 30))
+    newer = write_picture(tmp_path / "newer.png", size=(50, 20))
+    first = window.open_path(older)
+    qtbot.waitUntil(held.entered.is_set, timeout=30000)  # held on one lane
+    try:
+        second = window.open_path(newer)
+        wait_for_frame(qtbot, window, second)  # run on the other lane and drawn
+    finally:
+        held.release.set()
+    returns.wait_until_settled(qtbot)  # the older frame came back too, after the newest ...
+    assert sorted(held.processed) == [first, second]
+    assert window.current_job.frame_id == second and window.current_path == newer.absolute()  # ... and was dropped
 
 
 def test_closing_stops_the_worker_and_its_lanes(make_window, qtbot, picture, shared_engine):

@@ -44,6 +44,12 @@ class ResultPacer(QObject):
     def interval_s(self) -> float:
         return self._interval_s
 
+    @property
+    def idle(self) -> bool:
+        """Nothing waits for a refresh slot: every result offered so far was drawn or dropped
+        (tests wait for this rather than for a fixed time)."""
+        return self._pending is None and not self._timer.isActive()
+
     def offer(self, result, job) -> None:
         if self._pending is not None and job.frame_id < self._pending[1].frame_id:
             return
