@@ -20,6 +20,7 @@ from alexnet_viewer.qt.panels.style import (
     TitledPanel,
     apply_spacing,
     caption_label,
+    hint_label,
     row_table,
     title_label,
 )
@@ -89,10 +90,12 @@ class ArchitecturePanel(TitledPanel):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._on_row_selected)
+        self.hint = hint_label("Architecture")
         self.summary = caption_label(WAITING, wrap=True)
         layout = apply_spacing(QVBoxLayout(self))
         layout.addWidget(self.title)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.hint)
         layout.addWidget(self.summary)
         self.architecture = None
         self._layer = "conv1"
