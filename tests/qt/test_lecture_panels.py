@@ -3,6 +3,7 @@ AlexNet lists the core's facts with their sources, the weights' accuracy include
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from torchvision.models import AlexNet_Weights
@@ -11,7 +12,7 @@ from alexnet_viewer.core.lecture.about import about_facts
 from alexnet_viewer.core.inspect.architecture import architecture
 from alexnet_viewer.core.frame.layers import LAYER_NAMES
 from alexnet_viewer.qt.lecture.about_view import show_about_alexnet
-from alexnet_viewer.qt.lecture.architecture_panel import COLUMNS, row_texts
+from alexnet_viewer.qt.lecture.architecture_panel import COLUMNS, HEADER_CHOICES, compact_count, row_texts
 from tests.qt.conftest import EngineWrapper, RecordingFactory, wait_for_frame
 
 
@@ -23,9 +24,9 @@ class LoadedEngine(EngineWrapper):
         return self.engine.loaded
 
 
-def ready(make_window, qtbot, picture, shared_engine):
+def ready(make_window, qtbot, picture, shared_engine, size=(1280, 800)):
     factory = RecordingFactory(shared_engine, wrap=lambda stand_in: LoadedEngine(stand_in.engine))
-    window = make_window(factory=factory)
+    window = make_window(factory=factory, size=size)
     wait_for_frame(qtbot, window, window.open_path(picture))
     qtbot.waitUntil(lambda: window.architecture_panel.architecture is not None, timeout=30000)
     return window
@@ -44,13 +45,53 @@ def test_the_rows_are_the_cores_table_with_a_totals_row(make_window, qtbot, pict
     assert rows[:-1] == [list(row_texts(row)) for row in expected.layers]
     assert [row[0] for row in rows[:-1]] == list(LAYER_NAMES)
     params, macs = COLUMNS.index("parameters"), COLUMNS.index("MACs")
-    assert rows[-1][0] == "total" and rows[-1][params] == "61,100,840" and rows[-1][macs] == "714,188,480"
+    assert rows[-1][0] == "total" and rows[-1][params] == "61.1 M" and rows[-1][macs] == "714 M"
+    totals = table.rowCount() - 1
+    assert table.item(totals, params).toolTip() == "61,100,840 parameters"
+    assert table.item(totals, macs).toolTip() == "714,188,480 multiply-accumulates"
     conv1 = rows[0]
-    assert conv1[params] == "23,296" and conv1[COLUMNS.index("RF size")] == "11"
+    assert conv1[params] == "23.3 k" and table.item(0, params).toolTip() == "23,296 parameters"
+    assert conv1[COLUMNS.index("output")] == "64×55²"
+    assert table.item(0, COLUMNS.index("output")).toolTip() == "64 × 55 × 55 = 193,600 values"
+    assert conv1[COLUMNS.index("RF size")] == "11"
     assert rows[LAYER_NAMES.index("pool5")][COLUMNS.index("RF size")] == "195"
     assert table.item(0, params).textAlignment() & Qt.AlignmentFlag.AlignRight
     assert not table.item(table.rowCount() - 1, 0).flags() & Qt.ItemFlag.ItemIsSelectable
     assert "61,100,840 parameters" in window.architecture_panel.summary.text()
+
+
+@pytest.mark.parametrize("count, text", [
+    (0, "0"), (999, "999"), (1000, "1 k"), (23_296, "23.3 k"), (307_392, "307 k"), (999_950, "1 M"),
+    (4_097_000, "4.1 M"), (70_276_800, "70.3 M"), (714_188_480, "714 M"), (61_100_840, "61.1 M"),
+    (2_500_000_000, "2.5 G"),
+])
+def test_counts_are_written_in_three_significant_digits(count, text):
+    assert compact_count(count) == text
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+def test_the_table_fits_the_inside_workspace_without_scrolling_sideways(make_window, qtbot, picture, shared_engine,
+                                                                        size):
+    window = ready(make_window, qtbot, picture, shared_engine, size=size)
+    window.state.select_workspace("inside")
+    table = window.architecture_panel.table
+    header = table.horizontalHeader()
+
+    def fits() -> bool:
+        columns = range(table.columnCount())
+        return (table.isVisible() and table.horizontalScrollBar().maximum() == 0
+                and all(header.sectionSize(column) >= max(table.sizeHintForColumn(column),
+                                                          header.sectionSizeFromContents(column).width())
+                        for column in columns)
+                and sum(header.sectionSize(column) for column in columns) <= table.viewport().width())
+
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size and fits())
+    panel = window.architecture_panel
+    # The most informative headers that fit: shorter ones only where the full words do not.
+    shown = HEADER_CHOICES.index(panel.headers)
+    assert all(panel.columns_width(labels) > table.viewport().width() for labels in HEADER_CHOICES[:shown])
+    if size == (1920, 1080):
+        assert shown == 0
 
 
 def test_selecting_a_row_selects_the_layer_everywhere_and_back(make_window, qtbot, picture, shared_engine):

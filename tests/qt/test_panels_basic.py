@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from alexnet_viewer.qt.panels import FiltersPanel, InputPanel, Top5Panel
 from alexnet_viewer.qt.panels.input_panel import NETWORK_VIEW_TEXT
-from alexnet_viewer.qt.panels.style import caption_label
+from alexnet_viewer.qt.panels.style import caption_label, elide_at_word
 from alexnet_viewer.qt.panels.top5_panel import format_percent
 from alexnet_viewer.core.frame.engine import FrameRequest
 from tests.qt.panel_results import process
@@ -101,6 +101,20 @@ def test_top5_busy_text(qtbot, result):
     panel.set_busy(False)
     panel.show_result(result)
     assert "random, seed 0" in panel.status_label.text()
+
+
+def test_the_weights_line_gives_way_to_the_hint_while_the_banner_names_the_weights(qtbot, result):
+    panel = Top5Panel()
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.status_label.isVisible()  # "Open a picture to start"
+    panel.show_result(result)  # untrained: the banner says which weights
+    assert panel.banner_visible and not panel.status_label.isVisible() and panel.hint.isVisible()
+    panel.set_busy(True)
+    assert panel.status_label.isVisible() and panel.status_label.text() == "Working…"
+    panel.set_busy(False)
+    panel.show_result(dataclasses.replace(result, weights=dataclasses.replace(result.weights, trained=True)))
+    assert panel.status_label.isVisible() and panel.status_label.text().startswith("Weights: ")
 
 
 def _filter_centre(tiles, index):
@@ -200,6 +214,21 @@ def test_filters_hint_fits_a_narrow_dock(qtbot, result):
     panel.show()
     qtbot.waitExposed(panel)
     assert not panel.hover_label.elided
+
+
+def test_a_cut_caption_ends_between_words(qtbot):
+    label = caption_label()
+    qtbot.addWidget(label)
+    metrics = label.fontMetrics()
+    text = "Hover: value · Click: enlarge · Ctrl-click: off"
+    assert elide_at_word(metrics, text, metrics.horizontalAdvance(text)) == text
+    for width in range(metrics.horizontalAdvance("Hover…"), metrics.horizontalAdvance(text), 7):
+        cut = elide_at_word(metrics, text, width)
+        kept = cut.removesuffix("…")
+        assert cut.endswith("…") and metrics.horizontalAdvance(cut) <= width
+        assert text.startswith(kept) and not text[len(kept)].isalnum() and not kept.endswith(("·", ":", " "))
+    one_word = "/pictures/a-very-long-file-name.png"
+    assert elide_at_word(metrics, one_word, 60).endswith("…")  # nothing to cut between: cut inside
 
 
 def test_long_caption_is_cut_with_its_text_as_tooltip(qtbot):

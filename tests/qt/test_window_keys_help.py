@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel
 
 from alexnet_viewer.qt.lecture.gestures import GESTURES, described, hint
 from alexnet_viewer.qt.lecture.shortcuts import SHORTCUTS, shortcut_label
@@ -37,3 +38,23 @@ def test_f1_opens_it_and_a_views_hint_comes_from_the_same_table(make_window, qtb
     dialog.close()
     assert window.feature_maps_panel.hover_label.text() == hint("Feature maps")
     assert "Ctrl-click" in hint("Feature maps") and hint("conv1 filters").startswith("Click: ")
+
+
+def _view(window, title: str):
+    """The widget of the view titled ``title``: its dock's, or the feature maps (the central
+    widget) and the channel detail inside them."""
+    if title == "Feature maps":
+        return window.centralWidget()
+    if title == "Channel detail":
+        return window.feature_maps_panel.channel_detail
+    docks = [dock for dock in window.findChildren(QDockWidget) if dock.windowTitle() == title]
+    assert len(docks) == 1, f"no one view titled {title!r}"
+    return docks[0].widget()
+
+
+def test_every_view_with_gestures_shows_its_line_of_them(make_window):
+    window = make_window(start=False)
+    for title in dict.fromkeys(gesture.view for gesture in GESTURES):
+        view = _view(window, title)
+        shown = [label for label in view.findChildren(QLabel) if label.text() == hint(title)]
+        assert shown and shown[0].isVisibleTo(view), f"{title} does not show {hint(title)!r}"

@@ -24,6 +24,7 @@ from alexnet_viewer.qt.panels.style import (
     TitledPanel,
     apply_spacing,
     caption_label,
+    hint_label,
     title_label,
 )
 
@@ -114,6 +115,7 @@ class EditsPanel(TitledPanel):
         buttons.setSpacing(6)
         for button in (self.crop_button, self.uncrop_button, self.reset_button):
             buttons.addWidget(button)
+        self.hint = hint_label("Edits")  # the occluder and the crop box are dragged on the Input picture
         self.summary = caption_label("no edits")
 
         layout = apply_spacing(QVBoxLayout(self))
@@ -122,6 +124,7 @@ class EditsPanel(TitledPanel):
         layout.addLayout(grid)
         layout.addLayout(checks)
         layout.addLayout(buttons)
+        layout.addWidget(self.hint)
         layout.addWidget(self.summary)
         layout.addStretch(1)
 

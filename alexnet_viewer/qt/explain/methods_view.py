@@ -31,7 +31,9 @@ from alexnet_viewer.core.explain.display import gradient_image, heat_overlay
 from alexnet_viewer.core.explain.registry import DEFAULT_LAYER, METHODS, Settings, channels_of, price, uses_layer
 from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
 from alexnet_viewer.qt.explain.controller import class_from_text
-from alexnet_viewer.qt.panels.style import PLOT_BACKGROUND, apply_spacing, caption_label, completing_edit, set_text_if_changed, title_label
+from alexnet_viewer.qt.panels.style import (
+    PLOT_BACKGROUND, apply_spacing, caption_label, completing_edit, hint_label, set_text_if_changed, title_label,
+)
 from alexnet_viewer.qt.units.task import BackgroundTask, TaskSlot
 
 ORDER = ("saliency", "grad_x_input", "smoothgrad", "integrated_gradients", "lrp_epsilon", "lrp_composite",
@@ -116,6 +118,7 @@ class MethodsView(QWidget):
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.view_box.addItem(self.image_item)
         self.caption = caption_label("Open a picture: its maps are made here.", wrap=True)
+        self.hint = hint_label("Every method")
 
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Class"))
@@ -129,6 +132,7 @@ class MethodsView(QWidget):
         right = QVBoxLayout()
         right.addLayout(controls)
         right.addWidget(self.plot, 1)
+        right.addWidget(self.hint)
         right.addWidget(self.progress)
         right.addWidget(self.caption)
         body = QHBoxLayout()

@@ -36,6 +36,7 @@ from alexnet_viewer.qt.panels.style import (
     apply_spacing,
     caption_label,
     completing_edit,
+    hint_label,
     set_text_if_changed,
     title_label,
 )
@@ -116,6 +117,7 @@ class ExplainPanel(TitledPanel):
         self.progress.setMaximumHeight(10)
         self.cancel_button = QPushButton("Cancel")
         self.caption = caption_label(HINT, wrap=True)
+        self.hint = hint_label("Explain")
 
         method_row, target_row, unit_row, display_row, progress_row = (QHBoxLayout() for _ in range(5))
         method_row.addWidget(self.method_combo, 1)
@@ -139,6 +141,7 @@ class ExplainPanel(TitledPanel):
         for row in (method_row, target_row, unit_row):
             layout.addLayout(row)
         layout.addWidget(self.plot, 1)
+        layout.addWidget(self.hint)
         layout.addLayout(display_row)
         layout.addLayout(progress_row)
         layout.addWidget(self.caption)

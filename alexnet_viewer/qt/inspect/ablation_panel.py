@@ -29,11 +29,11 @@ from alexnet_viewer.qt.panels.style import (
     TitledPanel,
     apply_spacing,
     caption_label,
+    hint_label,
     set_text_if_changed,
     title_label,
 )
 
-HINT = "Ctrl-click (⌘-click) a tile of a conv, relu or pool map to switch that channel off"
 NOTHING_OFF = "Nothing is switched off"
 MARK_PEN = pg.mkPen("#ff3b30", width=2)
 AblationSpec = tuple  # core.ablation.AblationSpec; that module loads torch, so it is imported when used
@@ -83,7 +83,7 @@ class AblationPanel(TitledPanel):
         super().__init__(parent)
         self.controller = controller
         self.title = title_label("Ablation")
-        self.hint_label = caption_label(HINT, wrap=True)
+        self.hint = hint_label("Ablation")
         self.list = QListWidget()
         self.entry = QLineEdit()
         self.entry.setPlaceholderText("conv5:3,7")
@@ -99,8 +99,8 @@ class AblationPanel(TitledPanel):
         row.addWidget(self.reset_button)
         layout = apply_spacing(QVBoxLayout(self))
         layout.addWidget(self.title)
-        layout.addWidget(self.hint_label)
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.hint)
         layout.addLayout(row)
         layout.addWidget(self.status_label)
         self.add_button.clicked.connect(self._add_typed)

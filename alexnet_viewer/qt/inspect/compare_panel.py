@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from alexnet_viewer.core.inspect.compare import difference_mosaic, diverging_lut, top5_change
 from alexnet_viewer.core.frame.result import Result
+from alexnet_viewer.qt.lecture.gestures import hint
 from alexnet_viewer.qt.units.latest import Latest
 from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
 from alexnet_viewer.qt.panels.style import (
@@ -39,6 +40,7 @@ from alexnet_viewer.qt.panels.style import (
     title_label,
 )
 
+HINT = hint("A/B compare")  # also the hover read-out's line while nothing is under the pointer
 NO_REFERENCE = "Freeze a reference, change the picture (cover a part, edit it), and see what changed"
 COLUMNS = ("class", "now", "reference", "Δ points", "rank")
 GRID_COLOUR = "#9aa0a6"  # lines between tiles: apart from white (no change) without the glare of black
@@ -99,7 +101,7 @@ class ComparePanel(TitledPanel):
         self.grid_item.setZValue(5)
         self.canvas.view_box.addItem(self.grid_item)
         self._grid_of = None
-        self.hover_label = caption_label("")
+        self.hover_label = caption_label(HINT)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
@@ -145,7 +147,7 @@ class ComparePanel(TitledPanel):
                            what="The A/B difference")
         self.clear_button.clicked.connect(self.clear_reference)
         self.canvas.pixel_hovered.connect(self.hover_at)
-        self.canvas.pixel_left.connect(lambda: set_text_if_changed(self.hover_label, ""))
+        self.canvas.pixel_left.connect(lambda: set_text_if_changed(self.hover_label, HINT))
         self.canvas.view_box.sigResized.connect(self._fit)  # a dock shown late gets its size late
 
     def set_reference(self, result: Result | None, label: str = "") -> None:
@@ -169,7 +171,7 @@ class ComparePanel(TitledPanel):
         self.grid_item.setPath(QPainterPath())
         self._grid_of = None
         self.table.setRowCount(0)
-        set_text_if_changed(self.hover_label, "")
+        set_text_if_changed(self.hover_label, HINT)
 
     def show_result(self, result: Result, layer: str) -> None:
         self.current, self.layer = result, layer
@@ -245,4 +247,4 @@ class ComparePanel(TitledPanel):
         return f"{layer} · {where}: now {now:.3f}, reference {before:.3f}, Δ {now - before:+.3f}"
 
     def hover_at(self, row: float, col: float) -> None:
-        set_text_if_changed(self.hover_label, self.read_out(row, col) or "")
+        set_text_if_changed(self.hover_label, self.read_out(row, col) or HINT)

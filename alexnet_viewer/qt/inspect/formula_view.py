@@ -24,11 +24,12 @@ from alexnet_viewer.qt.panels.style import (
     WrappingLabel,
     apply_spacing,
     caption_label,
+    hint_label,
     set_text_if_changed,
     title_label,
 )
 
-HINT = "Click a cell of a conv, relu or pool map to see how its value is computed"
+NO_CELL = "No cell chosen yet."
 TOP_CHANNELS = 10
 POSITIVE, NEGATIVE, OTHER = "#e8684a", "#4c9be8", "#8a919c"
 QUIET_TEXT = "#5f6368"  # the per-channel terms, on the window's own light background
@@ -142,7 +143,7 @@ class FormulaView(TitledPanel):
         self.bars = _ContributionBars()
         self.pool = _PoolWindow()
         self.stack = QStackedWidget()
-        self.message_label = WrappingLabel(HINT)
+        self.message_label = WrappingLabel(NO_CELL)
         self.message_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         for page in (self.message_label, self.pictures, self.bars, self.pool):
             self.stack.addWidget(page)
@@ -153,10 +154,12 @@ class FormulaView(TitledPanel):
         font.setPointSize(font.pointSize() + 1)
         self.equation_label.setFont(font)
         self.note_label = caption_label("", wrap=True)
+        self.hint = hint_label("Formula")
         layout = apply_spacing(QVBoxLayout(self))
         layout.addWidget(self.title)
         layout.addWidget(self.cell_label)
         layout.addWidget(self.stack, 1)
+        layout.addWidget(self.hint)
         layout.addWidget(self.equation_label)
         layout.addWidget(self.note_label)
         layout.addStretch(0)  # takes the spare room below small pages (see _show_page)

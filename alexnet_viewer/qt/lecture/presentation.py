@@ -65,7 +65,7 @@ class PresentationController(QObject):
         self._saved: _Saved | None = None
         # The normal geometry to take back once the window manager has left full screen
         # (it does so after leave() returns, and would put back a size of its own).
-        self._geometry_after_full_screen: QRect | None = None
+        self._after_full_screen: _Saved | None = None  # to put back when the window manager answers
         self._lent: list[Borrowed] = []
         self._view_lent: Borrowed | None = None
         self._fonts = FontScaler()
@@ -199,7 +199,7 @@ class PresentationController(QObject):
         window.statusBar().setVisible(saved.status_bar)
         normal = not saved.window_state & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen)
         if normal and window.isFullScreen():
-            self._geometry_after_full_screen = saved.geometry
+            self._after_full_screen = saved
         window.setWindowState(saved.window_state)
         if normal:
             window.setGeometry(saved.geometry)  # restoreGeometry would fit it to the screen first
@@ -225,12 +225,23 @@ class PresentationController(QObject):
         QTimer.singleShot(0, self, lambda: self._settle(saved, self.workspace))
         self.active_changed.emit(False)
 
+    def _put_back(self, saved: _Saved, passes: int = 0) -> None:
+        if self.active:
+            return
+        if saved.window_state & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen):
+            self.window.restoreState(saved.state)
+            return
+        self.window.setGeometry(saved.geometry)  # the docks' sizes are restored for this size
+        self.window.restoreState(saved.state)
+        # Docks laid out at another size may have made the window taller than its normal size;
+        # their restored sizes take effect in a later layout pass, and the window's size then.
+        if self.window.geometry() != saved.geometry and passes < 10:
+            QTimer.singleShot(0, self, lambda: self._put_back(saved, passes + 1))
+
     def _settle(self, saved: _Saved, workspace: str) -> None:
         if self.active:
             return
-        if not saved.window_state & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen):
-            self.window.setGeometry(saved.geometry)
-        self.window.restoreState(saved.state)
+        self._put_back(saved)
         self.window.live.sync_actions()  # the live tool bar shows only while a source plays
         if workspace != self.window.state.workspace:
             self.window.state.select_workspace(workspace)  # where the lecture left off
@@ -241,9 +252,11 @@ class PresentationController(QObject):
         if watched is self.window and event.type() == QEvent.Type.Close:
             self.leave()
         elif (watched is self.window and event.type() == QEvent.Type.WindowStateChange
-              and self._geometry_after_full_screen is not None and not self.window.isFullScreen()):
-            geometry, self._geometry_after_full_screen = self._geometry_after_full_screen, None
-            QTimer.singleShot(0, self, lambda: self.active or self.window.setGeometry(geometry))
+              and self._after_full_screen is not None and not self.window.isFullScreen()):
+            # The docks were laid out at the full-screen size: they get their sizes back with
+            # the window's (else the left column comes back narrower and taller than the screen).
+            saved, self._after_full_screen = self._after_full_screen, None
+            QTimer.singleShot(0, self, lambda: self._put_back(saved))
         return False
 
     def _lend(self, widget: QWidget) -> Borrowed:

@@ -19,13 +19,14 @@ from alexnet_viewer.qt.panels.style import (
     TitledPanel,
     apply_spacing,
     caption_label,
+    hint_label,
     set_text_if_changed,
     title_label,
 )
 
 PLACEHOLDER_SIDE = 224  # the view's range until the first crop comes; then the crop's own size
 DEFAULT_OPACITY = 60
-HINT = "The strongest channel shows here; click a tile to pick one"
+WAITING = "The layer's strongest channel shows here."
 
 
 def map_rect(layer: str, shape: tuple[int, int]) -> QRectF:
@@ -42,7 +43,8 @@ class ChannelDetail(TitledPanel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.title = title_label("Channel", wrap=True)  # "conv5 · channel 212 (strongest)" whole in a narrow column
-        self.stats_label = caption_label(HINT, wrap=True)
+        self.stats_label = caption_label(WAITING, wrap=True)
+        self.hint = hint_label("Channel detail")
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setBackground(PLOT_BACKGROUND)
         self.plot_widget.setMinimumSize(160, 140)
@@ -79,6 +81,7 @@ class ChannelDetail(TitledPanel):
         layout = apply_spacing(QVBoxLayout(self), margins=0)
         layout.addWidget(self.title)
         layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.hint)
         layout.addLayout(controls)
         layout.addWidget(self.stats_label)
 

@@ -11,6 +11,7 @@ from alexnet_viewer.qt.panels.style import (
     TitledPanel,
     apply_spacing,
     caption_label,
+    hint_label,
     set_text_if_changed,
     title_label,
 )
@@ -32,6 +33,7 @@ class InputPanel(TitledPanel):
         self.network_view_button = QPushButton(NETWORK_VIEW_TEXT)
         self.network_view_button.setCheckable(True)
         self.network_view_button.toggled.connect(self._redraw)
+        self.hint = hint_label("Input")
         self.caption = caption_label("No picture yet", wrap=True)  # a narrow column wraps it, never cuts it
         # What the outlines laid on the picture mean (receptive fields, a clicked point).
         self.legend = caption_label(wrap=True)
@@ -46,8 +48,9 @@ class InputPanel(TitledPanel):
         layout = apply_spacing(QVBoxLayout(self))
         layout.addLayout(header)
         layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.legend)  # in the hint's place while it shows
         layout.addWidget(self.caption)
-        layout.addWidget(self.legend)
         self._result: Result | None = None
         self._shown = None  # the array object on screen, so a repeated frame costs nothing
 
@@ -82,7 +85,10 @@ class InputPanel(TitledPanel):
         set_text_if_changed(self.caption, f"{what} · {width}×{height} px")
 
     def set_legend(self, entries: list[tuple[str, str]]) -> None:
-        """One line naming each outline on the picture: (colour, words); none hides it."""
+        """One line naming each outline on the picture: (colour, words); none hides it. It takes
+        the hint's place while it shows (it says what the gestures drew): the picture keeps its
+        room."""
         text = " · ".join(f'<span style="color:{colour}">■</span> {words}' for colour, words in entries)
         set_text_if_changed(self.legend, text)
         self.legend.setVisible(bool(entries))
+        self.hint.setVisible(not entries)

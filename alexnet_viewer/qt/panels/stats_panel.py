@@ -27,6 +27,7 @@ from alexnet_viewer.qt.panels.style import (
     TitledPanel,
     apply_spacing,
     caption_label,
+    hint_label,
     row_table,
     set_text_if_changed,
     title_label,
@@ -202,8 +203,13 @@ class StatsPanel(TitledPanel):
             plots_layout.addWidget(view, 1)
             plots_layout.addSpacing(6)
 
+        self.hint = hint_label("Statistics")
+        table_side = QWidget()  # the table with its line of gestures under it
+        table_layout = apply_spacing(QVBoxLayout(table_side), margins=0)
+        table_layout.addWidget(self.table, 1)
+        table_layout.addWidget(self.hint)
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.table)
+        splitter.addWidget(table_side)
         splitter.addWidget(plots)
         splitter.setChildrenCollapsible(False)
         splitter.setSizes([400, 500])

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from alexnet_viewer.qt.lecture.gestures import hint
+
 SPACING = 8
 TITLE_POINT_SIZE = 13
 CAPTION_POINT_SIZE = 11
@@ -42,8 +44,24 @@ def title_label(text: str = "", squeezable: bool = True, wrap: bool = False) -> 
     return label
 
 
+def elide_at_word(metrics, text: str, width: int) -> str:
+    """``text`` as it fits ``width``: whole, or cut after its last whole word that fits,
+    then "…" (a text with no space to cut at is cut where it must be)."""
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    cut = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+    kept = cut[:-1] if cut.endswith("…") else cut
+    if 0 < len(kept) < len(text) and not text[len(kept)].isspace():  # inside a word: drop it
+        space = kept.rfind(" ")
+        if space > 0:
+            kept = kept[:space]
+    kept = kept.rstrip(" ·:;,")
+    return kept + "…" if kept else cut
+
+
 class ElidedLabel(QLabel):
-    """One line that ends in "…" when the panel is too narrow; the whole text is then its tooltip.
+    """One line that ends in "…" when the panel is too narrow, cut between words; the whole
+    text is then its tooltip.
 
     A read-out that wrapped would change height as the mouse moves and shift everything
     below it, so it is cut instead.
@@ -74,7 +92,7 @@ class ElidedLabel(QLabel):
         rect = self.contentsRect()
         painter = QPainter(self)
         painter.setPen(self.palette().color(self.foregroundRole()))
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        text = elide_at_word(self.fontMetrics(), self.text(), rect.width())
         painter.drawText(rect, int(self.alignment()), text)
 
 
@@ -119,6 +137,12 @@ def caption_label(text: str = "", wrap: bool = False) -> QLabel:
         label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         label.setMinimumHeight(label.fontMetrics().height() + 4)
     return label
+
+
+def hint_label(view: str) -> QLabel:
+    """``view``'s one line of gestures (qt/lecture/gestures.py), for under its main picture:
+    the caption type, wrapped between words where the view is too narrow for one line."""
+    return caption_label(hint(view), wrap=True)
 
 
 def set_text_if_changed(label, text: str) -> None:

@@ -8,12 +8,14 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from alexnet_viewer.core.frame.result import Result
+from alexnet_viewer.qt.lecture.gestures import TOP5
 from alexnet_viewer.qt.panels.probability_bar import ProbabilityBar
 from alexnet_viewer.qt.panels.style import (
     TitledPanel,
     WrappingLabel,
     apply_spacing,
     caption_label,
+    hint_label,
     set_text_if_changed,
     title_label,
 )
@@ -58,6 +60,7 @@ class Top5Panel(TitledPanel):
         self.untrained_banner.setFont(font)
         self.untrained_banner.hide()
         self.status_label = caption_label("Open a picture to start")
+        self.hint = hint_label(TOP5)
 
         self.name_labels: list[QLabel] = []
         self.bars: list[ProbabilityBar] = []
@@ -82,6 +85,7 @@ class Top5Panel(TitledPanel):
             row.addWidget(name)
             row.addWidget(bar)
             layout.addLayout(row)
+        layout.addWidget(self.hint)
         layout.addStretch(1)
         layout.addWidget(self.status_label)
         self.setMinimumWidth(180)  # narrower, every name and the banner would wrap word by word
@@ -117,6 +121,12 @@ class Top5Panel(TitledPanel):
     def set_busy(self, busy: bool, text: str = "Working…") -> None:
         self._busy = busy
         set_text_if_changed(self.status_label, text if busy else "")
+        self._show_status()
+
+    def _show_status(self) -> None:
+        # Untrained weights are named by the banner (and the device by the window's status
+        # bar): the weights line then shows only while busy, and the picture keeps its room.
+        self.status_label.setVisible(self._busy or not self.banner_visible)
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.MouseButtonRelease and event.button() == Qt.MouseButton.LeftButton:
@@ -144,3 +154,4 @@ class Top5Panel(TitledPanel):
             self.untrained_banner.show()
         if not self._busy:
             set_text_if_changed(self.status_label, f"Weights: {weights.description} · {result.device}")
+        self._show_status()

@@ -17,12 +17,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
 
+from alexnet_viewer.qt.lecture.gestures import hint
 from alexnet_viewer.qt.panels.style import PLOT_BACKGROUND, TitledPanel, apply_spacing, caption_label, title_label
 from alexnet_viewer.qt.units.latest import Latest, follow
 from alexnet_viewer.qt.papers.neighbours_view import shown_path
 
 THUMB_PX = 112  # thumbnail pixels; on the map each takes THUMB_SHARE of the map's extent
 THUMB_SHARE = 0.07
+HINT = hint("Atlas map")  # also the hover read-out's line while no picture is under the pointer
 
 
 def build_map(folder: Path, task) -> dict:
@@ -51,7 +53,7 @@ class MapView(TitledPanel):
         layout = apply_spacing(QVBoxLayout(self))
         self.title = title_label("Map of the atlas (t-SNE of relu7)")
         self.status = caption_label(wrap=True)
-        self.hover_label = caption_label()
+        self.hover_label = caption_label(HINT)
         row = QHBoxLayout()
         self.progress = QProgressBar()
         self.cancel_button = QPushButton("Cancel")
@@ -127,7 +129,7 @@ class MapView(TitledPanel):
         self.plot.addItem(self.marker)
         self.plot.autoRange()
         atlas = made["atlas"]
-        self.status.setText(f"{len(atlas):,} pictures of {atlas.folder}; the ring is the picture on screen. Scroll to zoom.")
+        self.status.setText(f"{len(atlas):,} pictures of {atlas.folder}; the ring is the picture on screen.")
         self._on_result(self.state.result)
 
     # the picture on screen
@@ -169,7 +171,7 @@ class MapView(TitledPanel):
 
     def _on_move(self, scene_pos) -> None:
         self.hovered = self.picture_at(*self._map_point(scene_pos))
-        self.hover_label.setText(self.hovered or "")
+        self.hover_label.setText(self.hovered or HINT)
 
     def _on_click(self, event) -> None:
         path = self.picture_at(*self._map_point(event.scenePos()))

@@ -18,7 +18,7 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QToolButton, QVBoxLayout
 
 from alexnet_viewer.core.pictures.edits import Edits
-from alexnet_viewer.qt.panels.style import SPACING, TitledPanel, apply_spacing, caption_label, title_label
+from alexnet_viewer.qt.panels.style import SPACING, TitledPanel, apply_spacing, caption_label, hint_label, title_label
 from alexnet_viewer.qt.units.latest import Latest, follow
 
 THUMB, MAX_THUMB = 128, 224  # thumbnails grow with the view's width, never below THUMB
@@ -58,6 +58,8 @@ class NeighboursView(TitledPanel):
         layout.addWidget(self.status)
         grid = QGridLayout()
         layout.addLayout(grid)
+        self.hint = hint_label("fc7 neighbours")
+        layout.addWidget(self.hint)
         layout.addStretch(1)
         self.query_label = QLabel()
         self.query_label.setScaledContents(True)

@@ -25,6 +25,7 @@ from alexnet_viewer.qt.panels.style import (
     TitledPanel,
     apply_spacing,
     caption_label,
+    hint_label,
     set_text_if_changed,
     title_label,
 )
@@ -35,7 +36,7 @@ GAP = 0.06  # between a patch and its deconvnet, in patch widths
 CAPTION_PX = 30
 NO_ATLAS = "Build or open a unit atlas (Units menu) to see the pictures that excite the selected channel most."
 NOT_SPATIAL = "The atlas covers the conv, ReLU and pool layers; pick a channel of one of them."
-HINT = "Left: what the unit saw · right: its deconvnet · click: open the picture"
+LEGEND = "Each patch: left, what the unit saw; right, its deconvnet"
 
 
 class _Makers:
@@ -167,13 +168,15 @@ class AtlasPanel(TitledPanel):
         self.header = caption_label(NO_ATLAS, wrap=True)
         self.grid = PatchGrid()
         self.note = caption_label("", wrap=True)
-        self.hint = caption_label(HINT, wrap=True)
+        self.hint = hint_label("Unit atlas")
+        self.legend = caption_label(LEGEND, wrap=True)
         layout = apply_spacing(QVBoxLayout(self), margins=0)
         for widget in (self.title, self.header):
             layout.addWidget(widget)
         layout.addWidget(self.grid, 1)
-        layout.addWidget(self.note)
         layout.addWidget(self.hint)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.note)
         self.grid.cell_clicked.connect(self._on_cell_clicked)
 
         self.atlas = None  # atlas_jobs.OpenedAtlas

@@ -28,6 +28,7 @@ from alexnet_viewer.qt.panels.style import (
     TitledPanel,
     apply_spacing,
     caption_label,
+    hint_label,
     set_text_if_changed,
     title_label,
 )
@@ -141,6 +142,7 @@ class EvaluatePanel(TitledPanel):
         self.table.setWordWrap(False)  # one line a mistake, cut with "…"; the tooltip has the path
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         self.mistakes_label = caption_label("", wrap=True)
+        self.hint = hint_label("Evaluate")
 
         first, second = QHBoxLayout(), QHBoxLayout()
         first.addWidget(self.folder_label, 1)
@@ -154,6 +156,7 @@ class EvaluatePanel(TitledPanel):
         for part in (self.title, first, second, self.progress, self.figures, self.mistakes_label):
             (layout.addLayout if isinstance(part, QHBoxLayout) else layout.addWidget)(part)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.hint)
 
         self.loaded = None
         self.folder: Path | None = None
@@ -222,8 +225,7 @@ class EvaluatePanel(TitledPanel):
         self.figures.setText(figures_html(report))
         self.mistakes.set_report(report)
         count = len(report.mistakes)
-        self.mistakes_label.setText(f"{count:,} mistake(s) in top-1 · double-click or Enter: open the picture"
-                                    if count else "No mistakes in top-1.")
+        self.mistakes_label.setText(f"{count:,} mistake(s) in top-1" if count else "No mistakes in top-1.")
         self.table.resizeColumnToContents(0)
         self.evaluated.emit(report)
 

@@ -24,6 +24,7 @@ from alexnet_viewer.qt.edits.controller import EditsController
 from alexnet_viewer.qt.explain import Explain
 from alexnet_viewer.qt.inspect import Inspect
 from alexnet_viewer.qt.lecture.architecture_panel import ArchitecturePanel
+from alexnet_viewer.qt.lecture.gestures import TOP5
 from alexnet_viewer.qt.lecture.presentation import PresentationController
 from alexnet_viewer.qt.live.controller import LiveController
 from alexnet_viewer.qt.panels import FeatureMapsPanel, FiltersPanel, InputPanel, StatsPanel, Top5Panel
@@ -131,7 +132,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         dock = self.workspaces.dock
         self.input_dock = dock("Input", "input_dock", self.input_panel, None)
-        self.top5_dock = dock("Top-5: what AlexNet thinks", "top5_dock", self.top5_panel, None)
+        self.top5_dock = dock(TOP5, "top5_dock", self.top5_panel, None)
         self.filters_dock = dock("conv1 filters", "filters_dock", self.filters_panel, "look")
         self.stats_dock = dock("Statistics", "stats_dock", self.stats_panel, "look")
         self.edits = EditsController(self.input_panel, self)
