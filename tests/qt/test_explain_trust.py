@@ -9,8 +9,9 @@ from PIL import Image
 from alexnet_viewer.core.frame.engine import FrameRequest
 from alexnet_viewer.core.pictures.images import image_to_array, load_image
 from alexnet_viewer.core.session import PictureRef, ViewerState
-from alexnet_viewer.qt.explain.fool_view import FoolView
+from alexnet_viewer.qt.explain.fool_view import SIDE, FoolView
 from alexnet_viewer.qt.explain.sanity_view import SanityView
+from alexnet_viewer.qt.panels.style import PICTURE_MIN_SIDE
 
 LONG = 180_000  # ms: two shared cores
 
@@ -53,8 +54,8 @@ def test_sanity_row_fills_map_by_map_with_rho_and_says_what_it_means(qtbot, stat
     view.show()
     qtbot.waitUntil(lambda: view.thumbnails[0].side > 180)  # the maps share a wide view, up to 224
     view.resize(900, 800)
-    qtbot.waitUntil(lambda: view.thumbnails[0].side == 128)  # and never shrink below 128: the row scrolls
-    assert view.thumbnails[-1].pixmap().width() == 128
+    qtbot.waitUntil(lambda: view.thumbnails[0].side == PICTURE_MIN_SIDE)  # and never shrink below it: the row scrolls
+    assert view.thumbnails[-1].pixmap().width() == PICTURE_MIN_SIDE
 
 
 def test_sanity_refuses_without_weights_or_picture_and_stops(qtbot, state, loaded_model):
@@ -92,6 +93,14 @@ def test_fool_it_reaches_the_target_and_hands_the_saved_picture_over(qtbot, stat
     with qtbot.waitSignal(view.show_in_viewer) as shown:
         view.viewer_button.click()
     assert shown.args == [view.saved] and handed == [view.saved]
+    pictures = (view.original, view.perturbation, view.fooled)
+    view.resize(1440, 800)  # a wide dock: the pictures at the size the network sees
+    view.show()
+    qtbot.waitUntil(lambda: all(picture.side == SIDE for picture in pictures))
+    view.resize(900, 800)  # a narrower one: they share what the top-5 lists leave, the view fits
+    qtbot.waitUntil(lambda: PICTURE_MIN_SIDE <= view.original.side < SIDE)
+    assert view.minimumSizeHint().width() <= view.width()
+    assert all(picture.pixmap().width() == view.original.side for picture in pictures)
 
 
 def test_fool_it_refuses_in_one_sentence(qtbot, state, loaded_model, tmp_path):

@@ -10,13 +10,15 @@ import pytest
 
 from alexnet_viewer.core.inspect.formula import cell_formula
 from alexnet_viewer.qt.inspect import formula_controller
-from alexnet_viewer.qt.inspect.formula_view import TOP_CHANNELS, number
+from alexnet_viewer.qt.inspect.formula_view import TOP_CHANNELS, FormulaView, number
+from alexnet_viewer.qt.panels.style import PICTURE_MIN_SIDE
 from tests.qt.inspect_helpers import (
     gradient_picture,
     mosaic_scene_pos,
     open_window,
     show_layer,
 )
+from tests.qt.panel_results import process
 
 
 @pytest.fixture
@@ -124,3 +126,21 @@ def test_fully_connected_units_and_a_missing_model_say_why(shown, qtbot, monkeyp
     monkeypatch.setattr(type(window.worker), "loaded_model", property(lambda self: None))
     controller.show_cell("conv1", 0, 0, 0)
     assert controller.view.message_label.text() == formula_controller.NO_MODEL
+
+
+def test_the_patch_kernel_and_product_keep_their_least_side_in_a_small_dock(qtbot, shared_engine):
+    result = process(shared_engine)
+    view = FormulaView()
+    qtbot.addWidget(view)
+    view.show_formula(cell_formula(shared_engine.loaded, result, "conv1", 5, 20, 31), "conv1",
+                      float(result.activations["conv1"][5, 20, 31]))
+    view.resize(420, 240)  # smaller than the pictures need: the view keeps their room
+    view.show()
+    items = view.pictures.items.values()
+
+    def fitted(item) -> bool:  # drawn inside its box, as the view fits it
+        return item.getViewBox().sceneBoundingRect().adjusted(-1, -1, 1, 1).contains(item.sceneBoundingRect())
+
+    qtbot.waitUntil(lambda: view.pictures.isVisible() and all(fitted(item) for item in items), timeout=5000)
+    assert all(min(item.sceneBoundingRect().width(), item.sceneBoundingRect().height()) >= PICTURE_MIN_SIDE
+               for item in items)

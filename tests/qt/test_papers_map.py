@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PIL import Image
 
@@ -11,6 +12,7 @@ import alexnet_viewer.core.atlas.embedding as embedding
 from alexnet_viewer.core.atlas.embedding import Placer, embed
 from alexnet_viewer.core.atlas.neighbours import load_codes
 from alexnet_viewer.core.session import PictureRef, ViewerState
+from alexnet_viewer.qt.panels.style import PICTURE_MIN_SIDE
 from alexnet_viewer.qt.papers.map_view import MapView
 from tests.photo_fixtures import photo_atlas
 
@@ -53,6 +55,17 @@ def test_the_map_shows_every_picture_and_places_the_one_on_screen(qtbot, view, e
     index = atlas.paths.index(str(path))
     assert view.picture_at(*xy[index]) == str(path)
     assert view.picture_at(xy[:, 0].max() + view.extent, 0.0) is None
+    box = view.plot.getViewBox()
+    thumbs = [item for item in box.addedItems if isinstance(item, pg.ImageItem)]
+    assert len(thumbs) == len(atlas)
+
+    def drawn_sides() -> set[int]:  # each thumbnail's shorter side in screen pixels
+        rects = [thumb.deviceTransform(view.plot.viewportTransform()).mapRect(thumb.boundingRect()) for thumb in thumbs]
+        return {round(min(rect.width(), rect.height())) for rect in rects}
+
+    assert drawn_sides() == {PICTURE_MIN_SIDE}
+    box.scaleBy((4, 4))  # zoomed out: the map shrinks, the thumbnails do not
+    assert drawn_sides() == {PICTURE_MIN_SIDE} and view.picture_at(*xy[index]) == str(path)
 
 
 def test_a_click_on_a_thumbnail_opens_it_and_hover_names_it(qtbot, view, atlas_folder):

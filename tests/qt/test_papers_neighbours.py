@@ -2,13 +2,16 @@
 
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtWidgets import QScrollArea
 
 from alexnet_viewer.core.atlas.neighbours import AtlasCodes, load_codes
 from alexnet_viewer.core.session import PictureRef, ViewerState
+from alexnet_viewer.qt.panels.style import PICTURE_MIN_SIDE
 from alexnet_viewer.qt.papers.neighbours_view import NeighboursView
 from tests.photo_fixtures import photo_atlas
 
@@ -92,3 +95,29 @@ def test_an_atlas_of_other_weights_is_said(qtbot, view, atlas_folder):
     assert "other weights" in view.status.text()
     view.state.weights = WeightsSpec.random(0)  # the atlas's own
     assert "other weights" not in view.status.text()
+
+
+def test_a_narrow_dock_puts_fewer_neighbours_to_a_row_never_smaller_ones(qtbot):
+    view = NeighboursView(ViewerState(), lambda: None, lambda path: None, k=6)  # the scroll area owns it
+    pixels = np.full((224, 224, 3), 120, np.uint8)
+    found = [(SimpleNamespace(path=f"/pictures/p{rank}.png", rank=rank, distance=0.5 * rank), pixels)
+             for rank in range(1, 7)]
+    view._show_lists({"relu7": found, "pixels": found}, pixels)
+    area = QScrollArea()  # as in the window: a view wider than its dock scrolls
+    area.setWidgetResizable(True)
+    area.setWidget(view)
+    qtbot.addWidget(area)
+    area.show()
+
+    def shown(columns: int) -> bool:
+        buttons = view.buttons["relu7"]
+        return (view.columns == columns and len({button.y() for button in buttons}) == -(-len(buttons) // columns)
+                and view.width() <= area.viewport().width() and view.query_label.width() >= PICTURE_MIN_SIDE
+                and all(button.iconSize().width() == view.query_label.width() for button in buttons))
+
+    area.resize(1440, 900)  # wide: all six in a row beside the picture on screen, larger than the least
+    qtbot.waitUntil(lambda: shown(6) and view.query_label.width() > PICTURE_MIN_SIDE, timeout=5000)
+    area.resize(460, 700)  # the dock at 1280×800: fewer to a row, none cut off at the right
+    qtbot.waitUntil(lambda: shown(2), timeout=5000)
+    area.resize(1440, 900)  # and back
+    qtbot.waitUntil(lambda: shown(6), timeout=5000)

@@ -2,16 +2,18 @@
 
 import numpy as np
 import torch
+from PySide6.QtWidgets import QScrollArea
 
 from alexnet_viewer.core.explain import Explainer
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.papers.occlusion_pictures import label_legend
-from alexnet_viewer.core.session import ViewerState
+from alexnet_viewer.core.session import PictureRef, ViewerState
+from alexnet_viewer.qt.panels.style import PICTURE_MIN_SIDE
 from alexnet_viewer.qt.papers.occlusion_view import STRIDE, WINDOW, OcclusionView
 from tests.qt.panel_results import gradient_image, process
 
 
-def test_quad_shows_the_one_pass_of_the_top1(qtbot, shared_engine):
+def test_quad_shows_the_one_pass_of_the_top1(qtbot, shared_engine, tmp_path):
     loaded = shared_engine.loaded
     state = ViewerState()
     view = OcclusionView(state, lambda: loaded)
@@ -34,7 +36,7 @@ def test_quad_shows_the_one_pass_of_the_top1(qtbot, shared_engine):
     worst = np.unravel_index(int(np.argmin(found.probability)), found.probability.shape)
     rect = view._square.rect()
     assert (rect.top(), rect.left(), rect.width()) == (found.offsets[worst[0]], found.offsets[worst[1]], WINDOW)
-    view.grab().save("/tmp/shots/papers/occlusion.png")
+    assert view.grab().save(str(tmp_path / "occlusion.png"))
 
 
 def test_every_convolution_runs_inside_the_device_gate(qtbot, shared_engine, monkeypatch):
@@ -62,3 +64,33 @@ def test_every_convolution_runs_inside_the_device_gate(qtbot, shared_engine, mon
     finally:
         device_gate.force_serial(None)
     assert outside == []
+
+
+def test_the_panels_are_square_and_the_message_says_what_is_happening(qtbot, shared_engine):
+    state = ViewerState()
+    view = OcclusionView(state, lambda: shared_engine.loaded)  # the scroll area owns it
+    area = QScrollArea()  # as in the window
+    area.setWidgetResizable(True)
+    area.setWidget(view)
+    qtbot.addWidget(area)
+    area.resize(460, 700)  # the dock at 1280×800
+    area.show()
+    qtbot.waitUntil(view.isVisible)
+    assert view.status.text() == "Open a picture to run the experiment on it."  # nothing on screen yet
+    state.picture = PictureRef(1, "gradient.png")
+    state.result = process(shared_engine, phase=30)
+    assert view.busy and view.status.text() == "Running on gradient.png…" and not view.progress.isHidden()
+    qtbot.waitUntil(lambda: view.outcome is not None and not view.busy, timeout=180000)  # two shared cores
+    assert "Open a picture" not in view.status.text() and "Running" not in view.status.text()
+
+    def square() -> bool:  # the crop's square, no dark bands around it: the crop fills its panel
+        canvas = view.canvases["input"]
+        drawn = canvas.image_item.sceneBoundingRect()
+        return abs(drawn.height() - canvas.height()) <= 1 and all(
+            canvas.width() >= PICTURE_MIN_SIDE and abs(canvas.height() - canvas.width()) <= 1
+            for canvas in view.canvases.values())
+
+    qtbot.waitUntil(square, timeout=5000)
+    for size in ((1400, 1000), (460, 700)):
+        area.resize(*size)
+        qtbot.waitUntil(lambda: square() and view.width() <= area.viewport().width(), timeout=5000)

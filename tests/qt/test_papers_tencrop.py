@@ -2,12 +2,14 @@
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QScrollArea
 
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.papers.ten_crop import ten_crop
 from alexnet_viewer.core.session import ViewerState
 from alexnet_viewer.core.visualize.network import private_model
-from alexnet_viewer.qt.papers.tencrop_view import TenCropView
+from alexnet_viewer.qt.panels.style import PICTURE_MIN_SIDE
+from alexnet_viewer.qt.papers.tencrop_view import COLUMNS, TenCropView
 from alexnet_viewer.qt.panels.top5_panel import format_percent
 from tests.qt.panel_results import process
 
@@ -17,7 +19,7 @@ def state():
     return ViewerState()
 
 
-def test_shows_each_crop_and_the_averaged_top5_of_the_newest_picture(qtbot, shared_engine, state):
+def test_shows_each_crop_and_the_averaged_top5_of_the_newest_picture(qtbot, shared_engine, state, tmp_path):
     loaded = shared_engine.loaded
     view = TenCropView(state, lambda: loaded)
     qtbot.addWidget(view)
@@ -35,7 +37,7 @@ def test_shows_each_crop_and_the_averaged_top5_of_the_newest_picture(qtbot, shar
     assert [name.text() for name in view.names] == [categories[index] for index, _ in top]
     assert view.bars[0].text == format_percent(top[0][1])
     assert view.captions[9].text().startswith(categories[expected.crop_top1()[9][0]])
-    view.grab().save("/tmp/shots/papers/tencrop.png")
+    assert view.grab().save(str(tmp_path / "tencrop.png"))
 
 
 def test_waits_for_the_weights_and_stays_idle_while_hidden(qtbot, shared_engine, state):
@@ -49,3 +51,27 @@ def test_waits_for_the_weights_and_stays_idle_while_hidden(qtbot, shared_engine,
     model["loaded"] = shared_engine.loaded
     view.refresh()
     qtbot.waitUntil(lambda: view.outcome is not None, timeout=20000)
+
+
+def test_the_crops_stay_square_and_go_fewer_to_a_row_in_a_narrow_dock(qtbot, state):
+    view = TenCropView(state, lambda: None)  # the scroll area owns it
+    area = QScrollArea()  # as in the window: a view wider than its dock scrolls
+    area.setWidgetResizable(True)
+    area.setWidget(view)
+    qtbot.addWidget(area)
+    area.show()
+
+    def shown(columns: int, beside: bool) -> bool:
+        rows = {canvas.y() for canvas in view.canvases}
+        return (view.columns == columns and len(rows) == -(-len(view.canvases) // columns)
+                and view.width() <= area.viewport().width()
+                and (view.names[0].x() > view.canvases[columns - 1].x()) == beside
+                and all(canvas.width() >= PICTURE_MIN_SIDE and abs(canvas.height() - canvas.width()) <= 1
+                        for canvas in view.canvases))
+
+    area.resize(1400, 900)  # wide: five to a row, the averaged top-5 beside them
+    qtbot.waitUntil(lambda: shown(COLUMNS, True), timeout=5000)
+    area.resize(460, 700)  # the dock at 1280×800: fewer to a row, the top-5 under them, nothing cut off
+    qtbot.waitUntil(lambda: shown(3, False), timeout=5000)
+    area.resize(1400, 900)
+    qtbot.waitUntil(lambda: shown(COLUMNS, True), timeout=5000)

@@ -17,6 +17,8 @@ from alexnet_viewer.core.atlas.build import BuildOptions, build_atlas
 from alexnet_viewer.core.atlas.lookup import channel_top, open_atlas
 from alexnet_viewer.core.model.loader import load_model
 from alexnet_viewer.core.model.weights_spec import WeightsSpec
+from alexnet_viewer.qt.panels.style import PICTURE_MIN_SIDE
+from alexnet_viewer.qt.units.atlas_panel import COLUMNS, SLOTS, AtlasPanel
 from tests.atlas_fixtures import make_folder, write_picture
 from tests.qt.units_helpers import units_window, wait_for_picture
 
@@ -180,3 +182,31 @@ def test_building_over_a_damaged_atlas_starts_it_again(window, qtbot, tmp_path, 
     outcome = _build(qtbot, window, folder)
     assert outcome.atlas.folder == out.absolute() and outcome.report.pictures == 3
     assert open_atlas(out).top_k == outcome.atlas.manifest.top_k
+
+
+def test_patches_keep_their_least_side_in_a_narrow_or_short_dock(qtbot):
+    panel = AtlasPanel()
+    qtbot.addWidget(panel)
+    square = np.full((163, 163, 3), 90, np.uint8)
+    for slot in range(SLOTS):
+        panel.grid.set_patches(slot, square, square)
+    panel.show()
+
+    def shown(columns: int) -> bool:  # each patch fitted into its cell, at least the least side
+        grid = panel.grid
+        drawn = [(item, box) for items in (grid.crops, grid.deconvs) for item, box in zip(items, grid.boxes)]
+        return panel.grid.columns == columns and all(
+            box.sceneBoundingRect().adjusted(-1, -1, 1, 1).contains(item.sceneBoundingRect())
+            and min(item.sceneBoundingRect().width(), item.sceneBoundingRect().height()) >= PICTURE_MIN_SIDE
+            for item, box in drawn)
+
+    panel.resize(1440, 886)  # the dock at 1920×1080: three to a row, each patch well over the least side
+    qtbot.waitUntil(lambda: shown(COLUMNS) and panel.grid.crops[0].sceneBoundingRect().height() > 1.5 * PICTURE_MIN_SIDE,
+                    timeout=5000)
+    panel.resize(420, 400)  # a narrow, short dock: one to a row, and the grid scrolls
+    qtbot.waitUntil(lambda: shown(1) and panel.scroll.verticalScrollBar().isVisible(), timeout=5000)
+    assert not panel.scroll.horizontalScrollBar().isVisible()
+    with qtbot.waitSignal(panel.grid.cell_clicked, check_params_cb=lambda slot: slot == 4):
+        panel.grid.handle_click(panel.grid.cell_center(4))  # rearranged, each cell is still where clicks find it
+    panel.resize(1440, 886)
+    qtbot.waitUntil(lambda: shown(COLUMNS) and not panel.scroll.verticalScrollBar().isVisible(), timeout=5000)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QRectF
 
 from alexnet_viewer.core.atlas.build import BuildOptions, build_atlas
 from alexnet_viewer.core.atlas.lookup import channel_top
 from alexnet_viewer.core.pictures.images import image_to_array, load_image
 from alexnet_viewer.core.visualize import measure_activations
 from alexnet_viewer.core.model.weights_spec import WeightsSpec
+from alexnet_viewer.qt.panels.style import PICTURE_MIN_SIDE
+from alexnet_viewer.qt.units.visualize_panel import VisualizePanel
 from tests.atlas_fixtures import make_folder, write_picture
 from tests.qt.units_helpers import units_window, wait_for_picture
 
@@ -127,3 +130,17 @@ def test_the_units_menu_visualises_the_selected_channel(window, panel, qtbot):
         next(action for action in menu.actions() if action.text() == "&Visualise selected unit…").trigger()
     assert (done.args[0].result.layer, done.args[0].result.channel) == ("pool1", 2)
     assert window.visualize_dock.isVisible() and panel.target_edit.text() == "pool1:2"
+
+
+def test_the_picture_keeps_its_least_side_in_a_narrow_dock(qtbot):
+    panel = VisualizePanel()
+    qtbot.addWidget(panel)
+    panel.canvas.set_image(np.zeros((224, 224, 3), np.uint8))
+    panel.resize(240, 200)  # narrower and shorter than the panel can be: it keeps its minimum
+    panel.show()
+
+    def drawn() -> QRectF:  # in the canvas's pixels, once the canvas has fitted the picture
+        return panel.canvas.image_item.sceneBoundingRect()
+
+    qtbot.waitUntil(lambda: panel.canvas.isVisible() and drawn().height() <= panel.canvas.height(), timeout=5000)
+    assert min(drawn().width(), drawn().height()) >= PICTURE_MIN_SIDE

@@ -19,13 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from alexnet_viewer.qt.explain.thumbnail import Thumbnail
+from alexnet_viewer.qt.panels.fitting import shared_side
 from alexnet_viewer.qt.panels.style import (
-    apply_spacing, caption_label, completing_edit, title_label,
+    SPACING, apply_spacing, caption_label, completing_edit, title_label,
 )
 from alexnet_viewer.qt.explain.task_view import TaskView
 from alexnet_viewer.qt.units.task import BackgroundTask
 
-SIDE = 224  # the pictures: the size the network sees
+SIDE = 224  # the pictures at most: the size the network sees
+TOP5_CHARS = 24  # the room each top-5 list keeps beside the pictures, in digits ("99.99% red-backed sandp…")
 HINT = "Type a class to reach (empty: anything but the top-1), then Fool it."
 
 
@@ -70,6 +72,7 @@ class FoolView(TaskView):
         for label in (self.before_label, self.after_label):
             label.setTextFormat(Qt.TextFormat.RichText)
             label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+            label.setWordWrap(True)  # a long class name takes two lines rather than widening the view
         self.original, self.fooled, self.perturbation = Thumbnail(SIDE), Thumbnail(SIDE), Thumbnail(SIDE)
         self.change_label = caption_label("", wrap=True)
         self.status = caption_label(HINT, wrap=True)
@@ -82,6 +85,7 @@ class FoolView(TaskView):
         for button in (self.run_button, self.stop_button, self.viewer_button):
             controls.addWidget(button)
         grid = QGridLayout()
+        grid.setHorizontalSpacing(SPACING)
         for column, (thumbnail, text) in enumerate(((self.original, "The picture"), (self.perturbation, "The change, amplified"),
                                                     (self.fooled, "The fooled picture, as saved"))):
             caption = QLabel(text)
@@ -110,6 +114,16 @@ class FoolView(TaskView):
         self.viewer_button.clicked.connect(self._show_in_viewer)
         state.events.weights_status.connect(self._refresh_categories)
         self._refresh_categories()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """The three pictures share what the top-5 lists leave of the width, from
+        PICTURE_MIN_SIDE (scrolling below that) up to SIDE."""
+        super().resizeEvent(event)
+        margins = self.layout().contentsMargins()
+        lists = 2 * (self.before_label.fontMetrics().horizontalAdvance("0") * TOP5_CHARS + SPACING)
+        side = shared_side(self.width() - margins.left() - margins.right() - lists, 3, SPACING, SIDE)
+        for thumbnail in (self.original, self.perturbation, self.fooled):
+            thumbnail.set_side(side)
 
     @property
     def busy(self) -> bool:

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
     QComboBox, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from alexnet_viewer.qt.explain.thumbnail import MIN_SIDE, Thumbnail
+from alexnet_viewer.qt.explain.thumbnail import Thumbnail
+from alexnet_viewer.qt.panels.fitting import shared_side
 from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, set_text_if_changed, title_label
 from alexnet_viewer.qt.explain.task_view import TaskView
 from alexnet_viewer.qt.units.task import BackgroundTask
@@ -108,11 +109,10 @@ class SanityView(TaskView):
         self.stop_button.clicked.connect(self.stop)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        """The maps share the width, from MIN_SIDE (scrolling below that) up to MAX_SIDE."""
+        """The maps share the width, from PICTURE_MIN_SIDE (scrolling below that) up to MAX_SIDE."""
         super().resizeEvent(event)
         margins = self.layout().contentsMargins()
-        width = self.width() - margins.left() - margins.right() - GAP * (len(self.thumbnails) - 1)
-        side = max(MIN_SIDE, min(MAX_SIDE, width // len(self.thumbnails)))
+        side = shared_side(self.width() - margins.left() - margins.right(), len(self.thumbnails), GAP, MAX_SIDE)
         for thumbnail in self.thumbnails:
             thumbnail.set_side(side)
         bar = self.scroll.horizontalScrollBar().sizeHint().height()

@@ -7,13 +7,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
-MIN_SIDE = 128  # the house minimum for a picture where there is room
+from alexnet_viewer.qt.panels.style import PICTURE_MIN_SIDE
 
 
 class Thumbnail(QLabel):
     """An (H, W, 3) uint8 picture scaled (aspect kept, smoothly) to fit ``side`` x ``side``."""
 
-    def __init__(self, side: int = MIN_SIDE, parent=None) -> None:
+    def __init__(self, side: int = PICTURE_MIN_SIDE, parent=None) -> None:
         super().__init__(parent)
         self.side = side
         self.picture: np.ndarray | None = None

@@ -10,6 +10,8 @@ Every number comes from core/formula.py; this only lays them out.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -19,7 +21,9 @@ from alexnet_viewer.core.inspect.compare import symmetric_levels
 from alexnet_viewer.core.frame.layers import LAYER_NAMES
 from alexnet_viewer.qt.panels.style import (
     AXIS_TEXT,
+    PICTURE_MIN_SIDE,
     PLOT_BACKGROUND,
+    SPACING,
     TitledPanel,
     WrappingLabel,
     apply_spacing,
@@ -35,6 +39,8 @@ POSITIVE, NEGATIVE, OTHER = "#e8684a", "#4c9be8", "#8a919c"
 QUIET_TEXT = "#5f6368"  # the per-channel terms, on the window's own light background
 PICTURES = (("input patch", "patch"), ("× kernel", "kernel"), ("= product", "product"))
 UNLIMITED = 16777215  # Qt's QWIDGETSIZE_MAX
+PADDING = 0.02  # around each picture, in parts of its size
+CAPTION_PX, MARGIN = 24, 2
 
 
 def number(value: float) -> str:
@@ -42,20 +48,30 @@ def number(value: float) -> str:
 
 
 class _PatchPictures(pg.GraphicsLayoutWidget):
-    """Patch, kernel and product side by side, each an RGB picture on its own symmetric scale."""
+    """Patch, kernel and product side by side, each an RGB picture on its own symmetric scale,
+    each at least ``PICTURE_MIN_SIDE`` px (the view asks for the room)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setBackground(PLOT_BACKGROUND)
-        self.setMinimumHeight(150)
+        layout = self.ci.layout
+        layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        layout.setHorizontalSpacing(SPACING)
+        layout.setVerticalSpacing(SPACING)
+        layout.setRowFixedHeight(0, CAPTION_PX)
+        box_side = math.ceil(PICTURE_MIN_SIDE * (1 + 2 * PADDING))
+        self.setMinimumSize(len(PICTURES) * box_side + (len(PICTURES) - 1) * SPACING + 2 * MARGIN,
+                            CAPTION_PX + SPACING + box_side + 2 * MARGIN)
         self.items: dict[str, pg.ImageItem] = {}
         for column, (caption, key) in enumerate(PICTURES):
             self.addLabel(caption, row=0, col=column, color=AXIS_TEXT)
             box = self.addViewBox(row=1, col=column, lockAspect=True, invertY=True, enableMenu=False)
             box.setMouseEnabled(False, False)
+            box.setMinimumSize(box_side, box_side)
+            layout.setColumnStretchFactor(column, 1)
             item = pg.ImageItem(axisOrder="row-major")
             box.addItem(item)
-            box.sigResized.connect(lambda box=box: box.autoRange(padding=0.02))
+            box.sigResized.connect(lambda box=box: box.autoRange(padding=PADDING))
             self.items[key] = item
 
     def show(self, formula) -> None:
@@ -64,7 +80,7 @@ class _PatchPictures(pg.GraphicsLayoutWidget):
             if values.shape[2] != 3:
                 values = values[:, :, :1].repeat(3, axis=2)
             self.items[key].setImage(values.astype(np.float32), levels=symmetric_levels(values), autoLevels=False)
-            self.items[key].getViewBox().autoRange(padding=0.02)
+            self.items[key].getViewBox().autoRange(padding=PADDING)
 
 
 class _ContributionBars(pg.PlotWidget):
@@ -180,7 +196,7 @@ class FormulaView(TitledPanel):
     def _fit_stack(self) -> None:
         page = self.stack.currentWidget()
         if page is self.pictures:  # three square pictures side by side: a third of the width
-            limit = max(self.pictures.minimumHeight(), self.width() // 3 + 40)
+            limit = max(self.pictures.minimumHeight(), self.width() // 3 + CAPTION_PX + 3 * SPACING)
         elif page is self.pool:
             limit = page.sizeHint().height()
         else:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtWidgets import QSizePolicy
 
-from alexnet_viewer.qt.panels.style import PLOT_BACKGROUND
+from alexnet_viewer.qt.panels.style import PICTURE_MIN_SIDE, PLOT_BACKGROUND
+
+FIT_PADDING = 0.01  # around a picture fitted into the canvas, in parts of its size
 
 
 def stretch_over(item: pg.ImageItem, image: np.ndarray, size: tuple[int, int] | None) -> tuple[int, int]:
@@ -61,7 +64,7 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
     def fit_if_shape_changed(self, height: int, width: int) -> None:
         if self._shape != (height, width):
             self._shape = (height, width)
-            self.view_box.setRange(xRange=(0, width), yRange=(0, height), padding=0.01)
+            self.view_box.setRange(xRange=(0, width), yRange=(0, height), padding=FIT_PADDING)
 
     def scene_to_pixel(self, scene_pos: QPointF) -> tuple[float, float] | None:
         """(row, col) of the image under a scene position, or None off the image."""
@@ -95,3 +98,27 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
     def leaveEvent(self, event) -> None:
         self.pixel_left.emit()
         super().leaveEvent(event)
+
+
+class SquareCanvas(ImageCanvas):
+    """An ImageCanvas as tall as its column is wide, never under ``PICTURE_MIN_SIDE``: the panel of
+    a square picture (the 224×224 crop, a map stretched over it), with no dark bands around it.
+
+    Its height is its layout's to give (height for width); a layout that has height to spare
+    should give it to a stretch, not to the canvas."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        self.setMinimumSize(PICTURE_MIN_SIDE, PICTURE_MIN_SIDE)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        return max(PICTURE_MIN_SIDE, width)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(PICTURE_MIN_SIDE, PICTURE_MIN_SIDE)

@@ -23,6 +23,9 @@ CAPTION_POINT_SIZE = 11
 PLOT_BACKGROUND = "#1e1f22"
 AXIS_TEXT = "#c9cdd3"  # pyqtgraph's default grey is too faint on a projector
 ACCENT = "#4c9be8"
+# The shorter side of a thumbnail or patch wherever the view has room (readable from the back
+# row); where it has not, a view shows fewer per row or scrolls rather than drawing them smaller.
+PICTURE_MIN_SIDE = 128
 
 
 def apply_spacing(layout: QBoxLayout, margins: int = SPACING) -> QBoxLayout:

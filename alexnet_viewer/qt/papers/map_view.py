@@ -18,13 +18,40 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
 
 from alexnet_viewer.qt.lecture.gestures import hint
-from alexnet_viewer.qt.panels.style import PLOT_BACKGROUND, TitledPanel, apply_spacing, caption_label, title_label
+from alexnet_viewer.qt.panels.style import (
+    PICTURE_MIN_SIDE,
+    PLOT_BACKGROUND,
+    TitledPanel,
+    apply_spacing,
+    caption_label,
+    title_label,
+)
 from alexnet_viewer.qt.units.latest import Latest, follow
 from alexnet_viewer.qt.papers.neighbours_view import shown_path
 
-THUMB_PX = 112  # thumbnail pixels; on the map each takes THUMB_SHARE of the map's extent
-THUMB_SHARE = 0.07
+THUMB_PX = 112  # the pixels a thumbnail keeps of its 224×224 crop (memory: an atlas has many)
 HINT = hint("Atlas map")  # also the hover read-out's line while no picture is under the pointer
+
+
+class Thumb(pg.ImageItem):
+    """A picture drawn ``PICTURE_MIN_SIDE`` screen pixels wide, centred on its map point at
+    any zoom: zooming in spreads the thumbnails apart instead of shrinking them out of sight."""
+
+    def __init__(self, pixels: np.ndarray, x: float, y: float) -> None:
+        super().__init__(pixels, axisOrder="row-major")
+        self.setFlag(self.GraphicsItemFlag.ItemIgnoresTransformations)  # sized in screen pixels
+        self.setPos(x, y)
+        half = PICTURE_MIN_SIDE / 2
+        self.setRect(QRectF(-half, -half, PICTURE_MIN_SIDE, PICTURE_MIN_SIDE))
+
+    # For the view's auto range: the map point (the picture's centre, in its own pixels), with
+    # room for the picture around it.
+    def dataBounds(self, axis, frac=1.0, orthoRange=None):  # noqa: N802 (pyqtgraph's name)
+        centre = (self.width() if axis == 0 else self.height()) / 2
+        return (centre, centre)
+
+    def pixelPadding(self) -> float:  # noqa: N802 (pyqtgraph's name)
+        return PICTURE_MIN_SIDE / 2
 
 
 def build_map(folder: Path, task) -> dict:
@@ -65,7 +92,9 @@ class MapView(TitledPanel):
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
         self.plot.invertY(True)  # image rows run down, as in the exported PNG
-        self.marker = pg.ScatterPlotItem(size=34, pen=pg.mkPen("#ff4040", width=4), brush=None, symbol="o")
+        # A ring as wide as a thumbnail around the picture's place (its own thumbnail when it is in the atlas).
+        self.marker = pg.ScatterPlotItem(size=PICTURE_MIN_SIDE + 10, pen=pg.mkPen("#ff4040", width=4), brush=None,
+                                         symbol="o")
         self.marker.setZValue(10)
         for widget in (self.title, self.status):
             layout.addWidget(widget)
@@ -120,12 +149,9 @@ class MapView(TitledPanel):
         self.map = made
         xy = made["xy"]
         self.extent = float(np.ptp(xy, axis=0).max()) or 1.0
-        side = self.extent * THUMB_SHARE
         self.plot.clear()
         for (x, y), thumb in zip(xy, made["thumbs"]):
-            item = pg.ImageItem(thumb, axisOrder="row-major")
-            item.setRect(QRectF(x - side / 2, y - side / 2, side, side))
-            self.plot.addItem(item)
+            self.plot.addItem(Thumb(thumb, float(x), float(y)))
         self.plot.addItem(self.marker)
         self.plot.autoRange()
         atlas = made["atlas"]
@@ -158,8 +184,9 @@ class MapView(TitledPanel):
         if self.map is None:
             return None
         xy = self.map["xy"]
-        half = self.extent * THUMB_SHARE / 2
-        inside = np.flatnonzero((np.abs(xy[:, 0] - x) <= half) & (np.abs(xy[:, 1] - y) <= half))
+        pixel_width, pixel_height = self.plot.getViewBox().viewPixelSize()  # map units per screen pixel
+        half_width, half_height = PICTURE_MIN_SIDE / 2 * pixel_width, PICTURE_MIN_SIDE / 2 * pixel_height
+        inside = np.flatnonzero((np.abs(xy[:, 0] - x) <= half_width) & (np.abs(xy[:, 1] - y) <= half_height))
         if inside.size == 0:
             return None
         best = inside[np.argmin(np.hypot(xy[inside, 0] - x, xy[inside, 1] - y))]

@@ -18,10 +18,20 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QToolButton, QVBoxLayout
 
 from alexnet_viewer.core.pictures.edits import Edits
-from alexnet_viewer.qt.panels.style import SPACING, TitledPanel, apply_spacing, caption_label, hint_label, title_label
+from alexnet_viewer.qt.panels.fitting import columns_that_fit, place_in_columns, shared_side
+from alexnet_viewer.qt.panels.style import (
+    PICTURE_MIN_SIDE,
+    SPACING,
+    TitledPanel,
+    apply_spacing,
+    caption_label,
+    hint_label,
+    title_label,
+)
 from alexnet_viewer.qt.units.latest import Latest, follow
 
-THUMB, MAX_THUMB = 128, 224  # thumbnails grow with the view's width, never below THUMB
+MAX_THUMB = 224  # thumbnails grow with the view's width, from PICTURE_MIN_SIDE up to this
+BUTTON_PADDING = 8  # a neighbour's button around its picture
 SPACE_TITLES = (("relu7", "Nearest in fc7 (relu7, 4096 values)"), ("pixels", "Nearest in pixels (224×224 RGB)"))
 
 
@@ -57,28 +67,39 @@ class NeighboursView(TitledPanel):
         layout.addWidget(self.title)
         layout.addWidget(self.status)
         grid = QGridLayout()
+        grid.setSpacing(SPACING)
         layout.addLayout(grid)
         self.hint = hint_label("fc7 neighbours")
         layout.addWidget(self.hint)
         layout.addStretch(1)
         self.query_label = QLabel()
         self.query_label.setScaledContents(True)
-        self.query_label.setFixedSize(THUMB, THUMB)
+        self.query_label.setFixedSize(PICTURE_MIN_SIDE, PICTURE_MIN_SIDE)
         grid.addWidget(caption_label("On screen"), 0, 0)
         grid.addWidget(self.query_label, 1, 0, 3, 1, Qt.AlignmentFlag.AlignTop)
+        grid.setColumnStretch(1, 1)
+        self.columns = k
         self.buttons: dict[str, list[QToolButton]] = {}
+        self.rows: dict[str, QGridLayout] = {}  # each space's neighbours, ``columns`` to a row
         for row, (space, text) in enumerate(SPACE_TITLES):
-            grid.addWidget(title_label(text, wrap=True), 2 * row, 1, 1, k)
+            grid.addWidget(title_label(text, wrap=True), 2 * row, 1)
+            self.rows[space] = QGridLayout()
+            self.rows[space].setSpacing(SPACING)
+            grid.addLayout(self.rows[space], 2 * row + 1, 1, Qt.AlignmentFlag.AlignLeft)
             self.buttons[space] = []
             for column in range(k):
                 button = QToolButton()
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-                button.setIconSize(QSize(THUMB, THUMB))
+                button.setIconSize(QSize(PICTURE_MIN_SIDE, PICTURE_MIN_SIDE))
                 button.setAutoRaise(True)
                 button.clicked.connect(lambda _=False, s=space, c=column: self._clicked(s, c))
                 button.setVisible(False)
-                grid.addWidget(button, 2 * row + 1, 1 + column)
                 self.buttons[space].append(button)
+            place_in_columns(self.rows[space], [(button,) for button in self.buttons[space]], k)
+        # As narrow as the picture and one neighbour: a narrower view puts fewer neighbours in a
+        # row (resizeEvent) rather than keeping the width all of them took.
+        margins = layout.contentsMargins()
+        self.setMinimumWidth(2 * (PICTURE_MIN_SIDE + BUTTON_PADDING) + SPACING + margins.left() + margins.right())
         self._loader = Latest("Atlas codes", _load_codes, self._loaded, self._failed, self)
         self._ranker = Latest("Neighbours", self._rank, self._ranked, self._failed, self)
         follow(self, state.events.atlas, self._on_atlas)
@@ -159,8 +180,18 @@ class NeighboursView(TitledPanel):
         self._ranker.cancel()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        # The picture on screen and as many neighbours to a row as fit at the least size (all k
+        # in a wide view), sharing the width up to MAX_THUMB.
         super().resizeEvent(event)
-        side = max(THUMB, min(MAX_THUMB, event.size().width() // (self.k + 1) - 3 * SPACING))
+        margins = self.layout().contentsMargins()
+        room = event.size().width() - margins.left() - margins.right()
+        cell = PICTURE_MIN_SIDE + BUTTON_PADDING
+        columns = columns_that_fit(room, cell, SPACING, self.k + 1) - 1 or 1
+        side = shared_side(room, columns + 1, SPACING, MAX_THUMB + BUTTON_PADDING, cell) - BUTTON_PADDING
+        if columns != self.columns:
+            self.columns = columns
+            for space, row in self.rows.items():
+                place_in_columns(row, [(button,) for button in self.buttons[space]], columns)
         self.query_label.setFixedSize(side, side)
         for buttons in self.buttons.values():
             for button in buttons:

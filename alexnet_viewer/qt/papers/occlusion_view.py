@@ -16,12 +16,11 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QGridLayout, QLabel, QVBoxLayout
 
-from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
+from alexnet_viewer.qt.panels.image_canvas import ImageCanvas, SquareCanvas
 from alexnet_viewer.qt.panels.style import CAPTION_POINT_SIZE, WrappingLabel, caption_label, title_label
 from alexnet_viewer.qt.papers.paper_view import PaperView
 
 WINDOW, STRIDE = 48, 16  # the Explain panel's occlusion map's
-PANEL_SIDE = 140  # two side by side, with the legend, fit a 1280-px window's column
 LEGEND_ROWS = 12
 
 
@@ -43,11 +42,11 @@ class OcclusionView(PaperView):
         )):
             cell = QVBoxLayout()
             cell.addWidget(title_label(heading, wrap=True))
-            canvas = ImageCanvas()
-            canvas.setMinimumSize(PANEL_SIDE, PANEL_SIDE)
-            cell.addWidget(canvas, 1)
+            canvas = SquareCanvas()  # the crop's square, as wide as the column gives it
+            cell.addWidget(canvas)
             caption = caption_label(wrap=True)
             cell.addWidget(caption)
+            cell.addStretch(1)  # a taller neighbour's spare height goes below, the panel stays square
             grid.addLayout(cell, index // 2, index % 2)
             self.canvases[key], self.captions[key] = canvas, caption
         self.legend = WrappingLabel()
@@ -60,7 +59,8 @@ class OcclusionView(PaperView):
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(2, 1)
-        self.body.addLayout(grid, 1)
+        self.body.addLayout(grid)
+        self.body.addStretch(1)  # spare height goes below the panels, never into dark bands around them
         self._square = QGraphicsRectItem()
         self._square.setPen(QPen(QColor("white"), 2))
         self._square.setBrush(QBrush(QColor(128, 128, 128, 150)))

@@ -73,6 +73,8 @@ class PaperView(TitledPanel):
             self.status.setText("Waiting for the weights…")
             return
         self._set_busy(True)
+        picture = self.state.picture
+        self.status.setText(f"Running on {picture.label if picture is not None else 'the picture on screen'}…")
         self._job.submit((loaded, result))
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)

@@ -3,16 +3,18 @@ the picture on screen, each with its own top-1, beside the top-5 of their averag
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QBoxLayout, QGridLayout, QLabel, QVBoxLayout
 
-from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
+from alexnet_viewer.qt.panels.fitting import columns_that_fit, place_in_columns
+from alexnet_viewer.qt.panels.image_canvas import SquareCanvas
 from alexnet_viewer.qt.panels.probability_bar import ProbabilityBar
-from alexnet_viewer.qt.panels.style import caption_label, title_label
+from alexnet_viewer.qt.panels.style import PICTURE_MIN_SIDE, SPACING, caption_label, title_label
 from alexnet_viewer.qt.panels.top5_panel import format_percent
 from alexnet_viewer.qt.papers.paper_view import PaperView
 
-CROP_SIDE = 128
+COLUMNS = 5  # the four corners and the centre in a row, their mirror images in the next
 TOP = 5
+SIDE_SHARE = 2 / 5  # of the width, for the averaged top-5 beside the crops (their stretches 3 : 2)
 
 
 class TenCropView(PaperView):
@@ -21,20 +23,17 @@ class TenCropView(PaperView):
 
     def __init__(self, state, model, parent=None) -> None:
         super().__init__(state, model, parent)
-        row = QHBoxLayout()
-        grid = QGridLayout()
-        self.canvases: list[ImageCanvas] = []
+        self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(SPACING)
+        self.canvases: list[SquareCanvas] = []
         self.captions: list[QLabel] = []
-        for index in range(10):
-            canvas = ImageCanvas()
-            canvas.setMinimumSize(CROP_SIDE, CROP_SIDE)
-            caption = caption_label()
-            grid.addWidget(canvas, 2 * (index // 5), index % 5)
-            grid.addWidget(caption, 2 * (index // 5) + 1, index % 5)
-            self.canvases.append(canvas)
-            self.captions.append(caption)
-        grid.setRowStretch(4, 1)  # the crops stay square at the top; spare height goes below
-        row.addLayout(grid, 3)
+        for _ in range(10):
+            self.canvases.append(SquareCanvas())
+            self.captions.append(caption_label())
+        self.columns = COLUMNS
+        place_in_columns(self.grid, list(zip(self.canvases, self.captions)), COLUMNS)
+        self.row.addLayout(self.grid, 3)
         side = QVBoxLayout()
         side.addWidget(title_label("Averaged over the ten", squeezable=False))
         self.names: list[QLabel] = []
@@ -49,13 +48,28 @@ class TenCropView(PaperView):
         self.centre_note = caption_label(wrap=True)
         side.addWidget(self.centre_note)
         side.addStretch(1)
-        row.addLayout(side, 2)
-        self.body.addLayout(row, 1)
+        self.row.addLayout(side, 2)
+        self.body.addLayout(self.row)
+        self.body.addStretch(1)  # the crops stay square at the top; spare height goes below
+        # As narrow as one crop: a narrower view puts fewer crops in a row (resizeEvent) rather
+        # than keeping the width five took.
+        margins = self.body.contentsMargins()
+        self.setMinimumWidth(PICTURE_MIN_SIDE + margins.left() + margins.right())
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        # The averaged top-5 beside the crops when five fit in a row at the least size, else
+        # under them; the crops as many to a row as fit (five at most), never smaller.
         super().resizeEvent(event)
-        for canvas in self.canvases:  # square crops: as tall as they are wide
-            canvas.setFixedHeight(max(CROP_SIDE, canvas.width()))
+        margins = self.body.contentsMargins()
+        width = self.width() - margins.left() - margins.right()
+        five = COLUMNS * PICTURE_MIN_SIDE + (COLUMNS - 1) * SPACING
+        beside = width * (1 - SIDE_SHARE) >= five
+        self.row.setDirection(QBoxLayout.Direction.LeftToRight if beside else QBoxLayout.Direction.TopToBottom)
+        crops = width * (1 - SIDE_SHARE) if beside else width
+        columns = columns_that_fit(crops, PICTURE_MIN_SIDE, SPACING, COLUMNS)
+        if columns != self.columns:
+            self.columns = columns
+            place_in_columns(self.grid, list(zip(self.canvases, self.captions)), columns)
 
     def compute(self, loaded, result, task):
         from alexnet_viewer.core.frame.preprocess import Preprocessor
@@ -87,4 +101,4 @@ class TenCropView(PaperView):
             f"The centre crop alone (what the other views show) says {categories[centre[0]]} "
             f"({format_percent(centre[1])}). Crops: four corners and centre of the central square, then their mirror images."
         )
-        self.status.setText("Each crop's own top-1 under it; the softmax averaged over the ten on the right.")
+        self.status.setText("Each crop's own top-1 under it; “Averaged over the ten”: the top-5 of their mean softmax.")

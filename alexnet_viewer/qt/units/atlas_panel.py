@@ -10,17 +10,20 @@ hidden.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout
 
 from alexnet_viewer.core.errors import ViewerError
 from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
+from alexnet_viewer.qt.panels.fitting import columns_that_fit
 from alexnet_viewer.qt.panels.style import (
     AXIS_TEXT,
+    PICTURE_MIN_SIDE,
     PLOT_BACKGROUND,
     TitledPanel,
     apply_spacing,
@@ -33,7 +36,11 @@ from alexnet_viewer.qt.units.task import BackgroundTask, TaskSlot, sentence
 
 SLOTS, COLUMNS = 9, 3
 GAP = 0.06  # between a patch and its deconvnet, in patch widths
+PADDING = 0.02  # around a cell's pair, in parts of its range
 CAPTION_PX = 30
+MARGIN = 2
+# A cell's least width: two patches of the least side, the gap between them and the padding.
+LEAST_CELL = PICTURE_MIN_SIDE * (2 + GAP) * (1 + 2 * PADDING)
 NO_ATLAS = "Build or open a unit atlas (Units menu) to see the pictures that excite the selected channel most."
 NOT_SPATIAL = "The atlas covers the conv, ReLU and pool layers; pick a channel of one of them."
 LEGEND = "Each patch: left, what the unit saw; right, its deconvnet"
@@ -87,16 +94,21 @@ def _fit(image: np.ndarray, left: float) -> QRectF:
 
 
 class PatchGrid(pg.GraphicsLayoutWidget):
-    """``SLOTS`` cells in ``COLUMNS`` columns: a patch, its deconvnet and a caption each."""
+    """``SLOTS`` cells, up to ``COLUMNS`` to a row: a patch, its deconvnet and a caption each.
+
+    Each patch fills a square at least ``PICTURE_MIN_SIDE`` px wide: a narrow view puts fewer
+    cells in a row, a short one is as tall as they need (its scroll area scrolls).
+    """
 
     cell_clicked = Signal(int)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setBackground(PLOT_BACKGROUND)
-        self.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.ci.layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         self.ci.layout.setHorizontalSpacing(6)
         self.ci.layout.setVerticalSpacing(0)
+        self.columns = COLUMNS  # cells to a row; resizeEvent puts fewer in a narrow view
         self.boxes: list[pg.ViewBox] = []
         self.crops: list[pg.ImageItem] = []
         self.deconvs: list[pg.ImageItem] = []
@@ -105,7 +117,7 @@ class PatchGrid(pg.GraphicsLayoutWidget):
             row, column = divmod(slot, COLUMNS)
             box = self.addViewBox(row=2 * row, col=column, lockAspect=True, invertY=True, enableMenu=False)
             box.setMouseEnabled(False, False)
-            box.setRange(xRange=(0, 2 + GAP), yRange=(0, 1), padding=0.02)
+            box.setRange(xRange=(0, 2 + GAP), yRange=(0, 1), padding=PADDING)
             crop, deconv = pg.ImageItem(axisOrder="row-major"), pg.ImageItem(axisOrder="row-major")
             box.addItem(crop)
             box.addItem(deconv)
@@ -115,21 +127,40 @@ class PatchGrid(pg.GraphicsLayoutWidget):
             self.deconvs.append(deconv)
             self.labels.append(label)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
-        self.setMinimumSize(240, 200)
+        self.setMinimumWidth(math.ceil(LEAST_CELL) + 2 * MARGIN)
 
     def resizeEvent(self, event) -> None:
-        # Rows as tall as the patches need at this width (or as fit), so each caption sits
-        # right under its patches and what is left over stays at the bottom.
+        # As many cells to a row as fit at the least patch size; rows as tall as the patches
+        # need at this width (or as fit, never under the least), so each caption sits right
+        # under its patches and what is left over stays at the bottom.
         super().resizeEvent(event)
-        if getattr(self, "ci", None) is None:
-            return  # pyqtgraph resizes once while it builds the widget
+        if len(getattr(self, "labels", ())) < SLOTS:
+            return  # pyqtgraph resizes while the widget is being built
         layout = self.ci.layout
-        rows = SLOTS // COLUMNS
-        cell = (self.width() - 4 - (COLUMNS - 1) * layout.horizontalSpacing()) / COLUMNS
-        patch = min(cell / (2 + GAP) * 1.04, max(10.0, (self.height() - 4) / rows - CAPTION_PX))
+        width = self.width() - 2 * MARGIN
+        self._arrange(columns_that_fit(width, LEAST_CELL, layout.horizontalSpacing(), COLUMNS))
+        rows = -(-SLOTS // self.columns)
+        cell = (width - (self.columns - 1) * layout.horizontalSpacing()) / self.columns
+        least = PICTURE_MIN_SIDE * (1 + 2 * PADDING)
+        patch = max(least, min(cell / (2 + GAP), (self.height() - 2 * MARGIN) / rows - CAPTION_PX))
+        for row in range(2 * SLOTS):  # the rows a narrower arrangement used
+            layout.setRowFixedHeight(row, 0)
         for row in range(rows):
             layout.setRowFixedHeight(2 * row, patch)
             layout.setRowFixedHeight(2 * row + 1, CAPTION_PX)
+        self.setMinimumHeight(math.ceil(rows * (least + CAPTION_PX)) + 2 * MARGIN)
+
+    def _arrange(self, columns: int) -> None:
+        if columns == self.columns:
+            return
+        for box, label in zip(self.boxes, self.labels):
+            self.ci.removeItem(box)
+            self.ci.removeItem(label)
+        for slot, (box, label) in enumerate(zip(self.boxes, self.labels)):
+            row, column = divmod(slot, columns)
+            self.ci.addItem(box, row=2 * row, col=column)
+            self.ci.addItem(label, row=2 * row + 1, col=column)
+        self.columns = columns
 
     def clear_cell(self, slot: int, caption: str = "") -> None:
         self.crops[slot].clear()
@@ -173,7 +204,11 @@ class AtlasPanel(TitledPanel):
         layout = apply_spacing(QVBoxLayout(self), margins=0)
         for widget in (self.title, self.header):
             layout.addWidget(widget)
-        layout.addWidget(self.grid, 1)
+        self.scroll = QScrollArea()  # a short or narrow dock scrolls rather than shrinking the patches
+        self.scroll.setWidget(self.grid)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(self.hint)
         layout.addWidget(self.legend)
         layout.addWidget(self.note)

@@ -11,6 +11,7 @@ beside the picture's own activation.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
-from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
+from alexnet_viewer.qt.panels.image_canvas import FIT_PADDING, ImageCanvas
 from alexnet_viewer.qt.panels.style import (
+    PICTURE_MIN_SIDE,
     TitledPanel,
     apply_spacing,
     caption_label,
@@ -128,6 +130,8 @@ class VisualizePanel(TitledPanel):
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(8)
         self.canvas = ImageCanvas(self)
+        least = math.ceil(PICTURE_MIN_SIDE * (1 + 2 * FIT_PADDING))  # the picture itself at least the minimum
+        self.canvas.setMinimumSize(least, least)
         self.result_label = caption_label(HINT, wrap=True)
         self.viewer_button = QPushButton("Show in the viewer")
         self.viewer_button.setToolTip("Run the picture through the network like any other picture")
