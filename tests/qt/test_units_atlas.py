@@ -55,6 +55,7 @@ def test_a_built_atlas_shows_the_channels_best_patches_in_order_and_opens_their_
     assert outcome.report.pictures == 7 and len(outcome.bad) == 1 and "broken.jpg" in outcome.bad[0]
     assert window.settings.atlas_for_folder(folder) == outcome.atlas.folder
     assert outcome.atlas.folder.parent == tmp_path / "atlases"
+    assert window.state.atlas == outcome.atlas.folder
     assert "could not be used" in window.messages.text
     assert window.atlas_dock.isVisible()
 
@@ -154,6 +155,7 @@ def test_a_picture_from_a_remembered_folder_opens_its_atlas(window, qtbot, tmp_p
     with qtbot.waitSignal(jobs.opened, timeout=30000) as opened:
         window.open_path(folder / "sub" / "p06.png")  # a sub-folder's picture finds the folder's atlas
     assert opened.args[0].folder == out.absolute() and jobs.current.manifest.top_k == 4
+    assert window.state.atlas == out.absolute()  # what fc7 neighbours and the atlas map follow
     panel = _shown_patches(qtbot, window, "relu3", 7)
     assert len(panel.units) == 4 and panel.note.text() == ""
 

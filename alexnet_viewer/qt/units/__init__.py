@@ -101,6 +101,7 @@ class Units(QObject):
         self._follow_channel()
 
     def _on_atlas_opened(self, atlas) -> None:
+        self.state.atlas = atlas.folder  # the papers' views (fc7 neighbours, the map) follow it
         self.atlas_panel.set_atlas(atlas)
         self.visualize_panel.atlas = atlas
         self.services.bring_up("atlas")
