@@ -30,16 +30,10 @@ from alexnet_viewer.core.visualize.network import private_model
 from alexnet_viewer.core.explain.occlusion import ExplainCancelled
 from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS
 from alexnet_viewer.core.frame.preprocess import Preprocessor
+from alexnet_viewer.core.frame.result import Prediction
 
 DEFAULT_EPS, DEFAULT_STEPS = 2, 10
 CHANGED_LAYERS = ("conv1", "fc7")
-
-
-@dataclass(frozen=True)
-class Guess:
-    index: int
-    label: str
-    probability: float
 
 
 @dataclass(frozen=True)
@@ -48,17 +42,17 @@ class AttackStep:
 
     step: int
     steps: int
-    top5: tuple[Guess, ...]
+    top5: tuple[Prediction, ...]
     change: dict[str, float]  # layer -> ||a' - a|| / ||a||
-    before: tuple[Guess, ...]  # the original's top-5
+    before: tuple[Prediction, ...]  # the original's top-5
 
 
 @dataclass(frozen=True)
 class AttackResult:
     adversarial: np.ndarray  # (H, W, 3) uint8, the picture to save
     difference: np.ndarray  # (H, W, 3) int16, adversarial - original, in levels
-    before: tuple[Guess, ...]  # top-5 of the original
-    after: tuple[Guess, ...]  # top-5 of the adversarial picture as the viewer opens it
+    before: tuple[Prediction, ...]  # top-5 of the original
+    after: tuple[Prediction, ...]  # top-5 of the adversarial picture as the viewer opens it
     target: int | None  # None: untargeted (anything but the original top-1)
     eps: int
     steps: int
@@ -179,10 +173,10 @@ class _Judge:
             theirs = int(self.model(self.transforms(planar).unsqueeze(0).to(self.device)).argmax())
         return (theirs == aim) == targeted
 
-    def top5(self, logits: torch.Tensor) -> tuple[Guess, ...]:
+    def top5(self, logits: torch.Tensor) -> tuple[Prediction, ...]:
         probabilities = torch.softmax(logits.float(), 0)
         values, indices = probabilities.topk(5)
-        return tuple(Guess(int(i), self.categories[int(i)], float(v)) for v, i in zip(values, indices))
+        return tuple(Prediction(int(i), self.categories[int(i)], float(v)) for v, i in zip(values, indices))
 
     @staticmethod
     def change(reference: dict[str, torch.Tensor], outputs: dict[str, torch.Tensor]) -> dict[str, float]:
