@@ -162,7 +162,7 @@ def test_large_type_on_the_stage_and_back(presenting):
     assert bar.height() == bar.fontMetrics().height() + 6
 
 
-def test_plot_axes_grow_with_the_type_and_shrink_back(presenting):
+def test_plot_axes_grow_with_the_type_and_shrink_back(presenting, qtbot):
     """pyqtgraph draws tick labels in its scene, where no widget font reaches: the stage
     scales them with the text around them, and leaving gives the plots their own type back."""
     import pyqtgraph as pg
@@ -175,7 +175,8 @@ def test_plot_axes_grow_with_the_type_and_shrink_back(presenting):
     window.presentation.show_view("statistics")
     # Lent to the stage from a hidden dock, the statistics are drawn: every row filled.
     table = window.stats_panel.table
-    assert all(table.item(row, 2) is not None and table.item(row, 2).text() for row in range(table.rowCount()))
+    qtbot.waitUntil(lambda: all(table.item(row, 2) is not None and table.item(row, 2).text()
+                                for row in range(table.rowCount())))
     text_px = QFontInfo(plot.font()).pixelSize()
     assert axes and all(QFontInfo(axis.style["tickFont"]).pixelSize() == text_px for axis in axes)
     assert text_px > QFontInfo(window.font()).pixelSize()

@@ -48,15 +48,37 @@ def test_live_frames_ask_for_every_layers_statistics_four_times_a_second(make_wi
     posted, now = [], [50.0]
     monkeypatch.setattr(window.worker, "post", lambda job: posted.append(job) or True)
     window.clock = lambda: now[0]
-    window._on_statistics_shown(True)
+    window.stats_dock.raise_()
+    qtbot.waitUntil(window._statistics_in_view)
     frame = np.zeros((48, 64, 3), np.uint8)
     for step in (0.0, 0.1, 0.1, 0.1, 0.1):
         now[0] += step
         window.post_frame(frame)
     assert [job.view.statistics for job in posted] == [True, False, False, True, False]
-    window._on_statistics_shown(False)
+    window.filters_dock.raise_()
+    qtbot.waitUntil(lambda: not window._statistics_in_view())
+    now[0] += 1.0
     window.post_frame(frame)
     assert posted[-1].view.statistics is False
+
+
+def test_statistics_are_computed_and_drawn_only_while_their_tab_is_in_front(make_window, qtbot):
+    """Qt calls a dock tabbed behind another visible: the Statistics view behind the conv1
+    filters (Look's first layout) must cost nothing, and catch up when its tab is raised."""
+    window = make_window(start=False)
+    window.state.select_workspace("look")
+    posted = []
+    window.worker.post = lambda job: posted.append(job) or True
+    window.filters_dock.raise_()
+    qtbot.waitUntil(lambda: not window.stats_panel._active)
+    window.post_frame(np.zeros((48, 64, 3), np.uint8))
+    assert posted[-1].view.statistics is False
+    window.stats_dock.raise_()
+    qtbot.waitUntil(lambda: window.stats_panel._active)
+    window.post_frame(np.zeros((48, 64, 3), np.uint8))
+    assert posted[-1].view.statistics is True
+    window.filters_dock.raise_()
+    qtbot.waitUntil(lambda: not window.stats_panel._active)
 
 
 def test_bench_interact_times_view_changes_with_no_forward(make_window, qtbot, picture):
