@@ -163,3 +163,29 @@ def test_a_bad_method_or_setting_exits_2_with_one_sentence(tmp_path, picture, ca
     err = capsys.readouterr().err
     assert err.startswith(f"error: {message}") and err.count("\n") == 1 and err.rstrip().endswith(".")
     assert not out.exists()
+
+
+def test_ig_steps_and_seed_reach_the_maps_and_cams_are_named_by_layer(tmp_path, picture):
+    from alexnet_viewer.core.explain.methods import MethodRunner, Settings
+    from alexnet_viewer.core.model.loader import WeightsSpec, load_model
+
+    out = tmp_path / "out"
+    flags = ["--explain-method", "integrated_gradients", "--explain-method", "smoothgrad", "--explain-method", "gradcam_pp",
+             "--explain-method", "scorecam", "--explain-class", "5", "--explain-layer", "conv1", "--ig-steps", "3",
+             "--smoothgrad-samples", "2"]
+    assert main(["export", str(picture), "--out", str(out), "--random-weights", "--seed", "1", "--device", "cpu", *flags]) == 0
+    folder = out / picture.name / "explain"
+    assert sorted(p.stem for p in folder.glob("*.npy")) == [
+        "gradcam_pp_conv1_5", "integrated_gradients_5", "scorecam_conv1_5", "smoothgrad_5"]
+    loaded = load_model(WeightsSpec.random(seed=1), device="cpu")  # --seed seeds the random weights too
+    runner = MethodRunner(loaded)
+    batch, _ = Preprocessor(loaded.transforms, loaded.device)(image_to_array(load_image(picture)))
+    close(read(folder, "integrated_gradients_5"), runner.run("integrated_gradients", batch, 5, settings=Settings(steps=3)))
+    smooth = read(folder, "smoothgrad_5")
+    close(smooth, runner.run("smoothgrad", batch, 5, settings=Settings(samples=2, seed=1)))
+    other_noise = runner.run("smoothgrad", batch, 5, settings=Settings(samples=2, seed=0))
+    assert not np.allclose(smooth, other_noise, rtol=0, atol=1e-3 * float(np.abs(other_noise).max()))
+    for name in ("gradcam_pp", "scorecam"):
+        cam = read(folder, f"{name}_conv1_5")
+        assert cam.shape == (55, 55) and cam.max() > 0
+        close(cam, runner.run(name, batch, 5, "conv1"))

@@ -10,7 +10,7 @@ from alexnet_viewer.core.frame.engine import FrameRequest
 from alexnet_viewer.core.pictures.images import image_to_array, load_image
 from alexnet_viewer.core.session import PictureRef, ViewerState
 from alexnet_viewer.qt.explain.fool_view import SIDE, FoolView
-from alexnet_viewer.qt.explain.sanity_view import SanityView
+from alexnet_viewer.qt.explain.sanity_view import SanityView, subject_text
 from alexnet_viewer.qt.panels.style import PICTURE_MIN_SIDE
 
 LONG = 180_000  # ms: two shared cores
@@ -50,12 +50,20 @@ def test_sanity_row_fills_map_by_map_with_rho_and_says_what_it_means(qtbot, stat
     assert "ρ" in view.status.text() and "ρ is each map's rank correlation" in view.meaning.text()
     assert max(seen) == 9 and not view.busy and view.run_button.isEnabled()
     assert f"({state.result.top5[0].index})" in view.subject.text()
+    assert view.subject.text().startswith("Guided backprop of “") and " at " not in view.subject.text()  # an input map
     view.resize(1920, 800)
     view.show()
     qtbot.waitUntil(lambda: view.thumbnails[0].side > 180)  # the maps share a wide view, up to 224
     view.resize(900, 800)
     qtbot.waitUntil(lambda: view.thumbnails[0].side == PICTURE_MIN_SIDE)  # and never shrink below it: the row scrolls
     assert view.thumbnails[-1].pixmap().width() == PICTURE_MIN_SIDE
+
+
+def test_the_sanity_rows_subject_names_the_method_and_a_cams_layer_only():
+    assert subject_text("gradcam", "magpie", 18, "relu5", "cat.png") == "Grad-CAM of “magpie” (18) at relu5, on cat.png"
+    assert subject_text("integrated_gradients", "magpie", 18, "relu5", "cat.png") == \
+        "Integrated Gradients of “magpie” (18), on cat.png"
+    assert subject_text("fc8_row", "magpie", 18, "relu5", "cat.png") == "fc8_row of “magpie” (18) at relu5, on cat.png"
 
 
 def test_sanity_refuses_without_weights_or_picture_and_stops(qtbot, state, loaded_model):

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from alexnet_viewer.core.explain.registry import METHODS, uses_layer
 from alexnet_viewer.qt.explain.thumbnail import Thumbnail
 from alexnet_viewer.qt.panels.fitting import shared_side
 from alexnet_viewer.qt.panels.style import apply_spacing, caption_label, set_text_if_changed, title_label
@@ -35,6 +36,14 @@ STAYS_ALIKE = 0.5  # rho at conv1 at or above which the map mostly shows the pic
 def step_caption(randomised: str, rho: float | None) -> str:
     where = "original" if randomised == "none" else f"to {randomised}"
     return f"{where}\nρ {'—' if rho is None else f'{rho:.2f}'}"
+
+
+def subject_text(method: str, label: str, index: int, layer: str, picture: str) -> str:
+    """What the row explains: the method's title, the class, and the layer where the method reads one
+    (a method that joined the check by name alone keeps its name and the layer)."""
+    known = METHODS.get(method)
+    at = "" if known is not None and not uses_layer(method) else f" at {layer}"
+    return f"{known.title if known else method} of “{label}” ({index}){at}, on {picture}"
 
 
 def verdict(rho: float | None) -> str:
@@ -135,7 +144,7 @@ class SanityView(TaskView):
         index = self.state.explain_class if self.state.explain_class is not None else result.top5[0].index
         crop = result.crop
         picture = self.state.picture.label if self.state.picture is not None else "the picture"
-        set_text_if_changed(self.subject, f"{method} of {loaded.categories[index]} ({index}) at {layer}, on {picture}")
+        set_text_if_changed(self.subject, subject_text(method, loaded.categories[index], index, layer, picture))
         for thumbnail, caption, name in zip(self.thumbnails, self.captions, self.names):
             thumbnail.set_picture(None)
             caption.setText(step_caption(name, None))
