@@ -60,7 +60,7 @@ def run(argv: list[str]) -> int:
 
 
 def _attack_and_write(loaded, image, target: int | None, args) -> int:
-    from alexnet_viewer.core.explain.attack import attack
+    from alexnet_viewer.core.explain.attack import attack, counted
     from alexnet_viewer.core.output_files import os_reason, write_json, write_png
 
     def progress(report) -> None:
@@ -85,12 +85,11 @@ def _attack_and_write(loaded, image, target: int | None, args) -> int:
     was, now = result.before[0], result.after[0]
     aim = "anything but the top-1" if target is None else loaded.categories[target]
     if not result.success:
-        print(f"error: {args.eps} levels and {args.steps} steps did not make AlexNet answer {aim} "
+        print(f"error: {counted(args.eps, 'level')} and {counted(args.steps, 'step')} did not make AlexNet answer {aim} "
               f"(it still answers {now.label}); the last attempt is in {args.out}.", file=sys.stderr)
         return EXIT_NOT_FOOLED
-    levels = "1 level" if result.linf == 1 else f"{result.linf} levels"
     print(f"{was.label} {was.probability:.1%} -> {now.label} {now.probability:.1%} with at most "
-          f"{levels} changed in {result.steps_run} step(s); wrote {args.out}")
+          f"{counted(result.linf, 'level')} changed in {counted(result.steps_run, 'step')}; wrote {args.out}")
     return EXIT_OK
 
 

@@ -33,6 +33,11 @@ from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.frame.result import Prediction
 
 DEFAULT_EPS, DEFAULT_STEPS = 2, 10
+
+
+def counted(count: int, noun: str) -> str:
+    """'1 step', '3 steps': the attack's reports in words."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 CHANGED_LAYERS = ("conv1", "fc7")
 
 

@@ -175,6 +175,8 @@ class FoolView(TaskView):
             self.change_label.setText(change_text(value.change))
 
     def _on_done(self, outcome) -> None:
+        from alexnet_viewer.core.explain.attack import counted  # torch is loaded by now
+
         result, path = outcome
         self._slot.forget()
         self._set_running(False)
@@ -186,11 +188,10 @@ class FoolView(TaskView):
         self.change_label.setText(change_text(result.change))
         self.viewer_button.setEnabled(True)
         if result.success:
-            self._say(f"Fooled: the saved picture now reads as {result.after[0].label}, with at most {result.linf} "
-                      f"of 255 levels per pixel changed in {result.steps_run} step(s). Saved as {path.name}.")
+            self._say(f"Fooled: the saved picture now reads as {result.after[0].label}, with at most "
+                      f"{counted(result.linf, 'level')} of 255 per pixel changed in {counted(result.steps_run, 'step')}. Saved as {path.name}.")
         else:
-            bound = "±1 level" if result.eps == 1 else f"±{result.eps} levels"
-            self._say(f"Not fooled within {bound} and {result.steps} step(s); try more of either. "
+            self._say(f"Not fooled within ±{counted(result.eps, 'level')} and {counted(result.steps, 'step')}; try more of either. "
                       f"The last attempt is saved as {path.name}.")
         self.finished.emit(result)
 
