@@ -31,6 +31,7 @@ from alexnet_viewer.core.explain.display import gradient_image, heat_overlay
 from alexnet_viewer.core.explain.registry import DEFAULT_LAYER, METHODS, Settings, channels_of, price, uses_layer
 from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
 from alexnet_viewer.qt.explain.controller import class_from_text
+from alexnet_viewer.qt.panels.on_screen import ScreenWatch, on_screen
 from alexnet_viewer.qt.panels.style import (
     PLOT_BACKGROUND, apply_spacing, caption_label, completing_edit, hint_label, set_text_if_changed, title_label,
 )
@@ -60,6 +61,7 @@ class MethodsView(QWidget):
     def __init__(self, state, get_model: Callable[[], object], parent=None, settings: Settings = Settings(),
                  runner_factory=None) -> None:
         super().__init__(parent)
+        ScreenWatch(self, lambda shown: shown and self._catch_up())  # behind another tab it waits (on_screen.py)
         self.state, self.get_model, self.settings = state, get_model, settings
         self._runner_factory = runner_factory
         self._runner_lock = threading.Lock()
@@ -197,14 +199,11 @@ class MethodsView(QWidget):
             self.completions.setStringList(list(loaded.categories))
         self._catch_up()
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt name
-        super().showEvent(event)
-        self._catch_up()
 
     def _catch_up(self) -> None:
         """A map of the frame on screen, once, while this view is on screen and follows frames."""
         result = self.state.result
-        if result is None or not self.isVisible():
+        if result is None or not on_screen(self):
             return
         if self.shown is not None and not self.follow_check.isChecked():
             return

@@ -29,6 +29,7 @@ from alexnet_viewer.core.inspect.compare import difference_mosaic, diverging_lut
 from alexnet_viewer.core.frame.result import Result
 from alexnet_viewer.qt.lecture.gestures import hint
 from alexnet_viewer.qt.units.latest import Latest
+from alexnet_viewer.qt.panels.on_screen import ScreenWatch, on_screen
 from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
 from alexnet_viewer.qt.panels.style import (
     AXIS_TEXT,
@@ -83,6 +84,7 @@ def _compare(request, _task=None):
 class ComparePanel(TitledPanel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        ScreenWatch(self, lambda shown: shown and self._refresh())  # behind another tab it waits (on_screen.py)
         self.title = title_label("A/B: current − reference")
         self.freeze_button = QPushButton("Freeze reference")
         self.freeze_button.setToolTip("Keep the frame on screen as the reference")
@@ -177,13 +179,10 @@ class ComparePanel(TitledPanel):
         self.current, self.layer = result, layer
         self._refresh()
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self._refresh()
 
     def _refresh(self) -> None:
         current, reference = self.current, self.reference
-        if current is None or reference is None or not self.isVisible():
+        if current is None or reference is None or not on_screen(self):
             return
         key = (current, reference, self.layer)
         if not _same(key, self._asked_key):

@@ -155,8 +155,6 @@ class _ColumnFitter(QObject):
 
 class StatsPanel(TitledPanel):
     layer_selected = Signal(str)  # the user clicked a table row
-    # On screen or not, wherever it is: in its dock, or lent to presentation mode's stage.
-    visibility_changed = Signal(bool)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -248,14 +246,6 @@ class StatsPanel(TitledPanel):
         if self._result is not None and self._active:
             self._draw_layer_plots(self._result)
         self._update_titles()
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt name
-        super().showEvent(event)
-        self.visibility_changed.emit(True)
-
-    def hideEvent(self, event) -> None:  # noqa: N802 - Qt name
-        super().hideEvent(event)
-        self.visibility_changed.emit(False)
 
     def set_active(self, active: bool) -> None:
         """While inactive (its dock hidden) results are only kept: a frame's statistics of

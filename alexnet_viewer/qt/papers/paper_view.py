@@ -5,7 +5,8 @@ A view subclasses ``PaperView`` and gives ``compute(loaded, result, task)`` (in 
 ``BackgroundTask``: report progress with ``task.report``, hand ``task.is_cancelled`` to the core)
 and ``present(result, outcome)`` (on the GUI thread). It follows ``state.result`` -- every live
 frame is a new Result, and while a job runs only the newest waits -- but only while it is
-visible: a hidden view remembers the newest picture and computes it when shown. ``model()``
+on screen (on_screen.py): a hidden view, or one behind another tab, remembers the newest
+picture and computes it when shown. ``model()``
 returns the LoadedModel or None while the weights load.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
 
+from alexnet_viewer.qt.panels.on_screen import ScreenWatch, on_screen
 from alexnet_viewer.qt.panels.style import TitledPanel, apply_spacing, caption_label, title_label
 from alexnet_viewer.qt.units.latest import Latest, follow
 
@@ -49,13 +51,14 @@ class PaperView(TitledPanel):
         if self.FOLLOWS_CLASS:
             follow(self, state.events.explain_class, self._on_class)
         self._pending = state.result
+        ScreenWatch(self, self._on_screen)
 
     # following the picture ---------------------------------------------------------------
     def _on_result(self, result, _old=None) -> None:
         if result is None:
             return
         self._pending = result
-        if self.isVisible():
+        if on_screen(self):  # behind another tab it waits until its tab is raised (ScreenWatch)
             self.refresh()
 
     def _on_class(self, _new=None, _old=None) -> None:
@@ -77,9 +80,8 @@ class PaperView(TitledPanel):
         self.status.setText(f"Running on {picture.label if picture is not None else 'the picture on screen'}…")
         self._job.submit((loaded, result))
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if self._pending is not None or self.outcome is None:
+    def _on_screen(self, shown: bool) -> None:
+        if shown and (self._pending is not None or self.outcome is None):
             self.refresh()
 
     def cancel(self) -> None:

@@ -14,7 +14,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMainWindow, QVBoxLayout, QWidget
 
 from alexnet_viewer.core.model.weights_spec import WeightsSpec
@@ -27,6 +27,7 @@ from alexnet_viewer.qt.lecture.architecture_panel import ArchitecturePanel
 from alexnet_viewer.qt.lecture.gestures import TOP5
 from alexnet_viewer.qt.lecture.presentation import PresentationController
 from alexnet_viewer.qt.live.controller import LiveController
+from alexnet_viewer.qt.panels.on_screen import ScreenWatch, on_screen
 from alexnet_viewer.qt.panels import FeatureMapsPanel, FiltersPanel, InputPanel, StatsPanel, Top5Panel
 from alexnet_viewer.qt.settings import ViewerSettings
 from alexnet_viewer.qt.units import Units
@@ -163,10 +164,7 @@ class MainWindow(QMainWindow):
         state.events.channel_order.connect(self._on_view_changed)
         state.events.ablations.connect(self._on_view_changed)
         self.stats_panel.layer_selected.connect(self.set_layer)
-        # Shown or hidden, and (a tabbed dock stays "visible" behind another tab) its tab raised or covered.
-        self.stats_panel.visibility_changed.connect(self._check_statistics_shown)
-        self.stats_dock.visibilityChanged.connect(self._check_statistics_shown)
-        state.events.workspace.connect(self._check_statistics_shown)
+        ScreenWatch(self.stats_panel, self._on_statistics_shown)  # not behind another tab (on_screen.py)
         self.architecture_panel.layer_selected.connect(self.set_layer)
         self.filters_panel.filter_clicked.connect(lambda index: self.feature_maps_panel.select_channel("conv1", index))
         self.edits.changed.connect(lambda _edits: self.post_current())
@@ -251,12 +249,7 @@ class MainWindow(QMainWindow):
         return frame_id
 
     def _statistics_in_view(self) -> bool:
-        # A dock tabbed behind another stays "visible" to Qt; its region on screen is empty.
-        return self.stats_panel.isVisible() and not self.stats_panel.visibleRegion().isEmpty()
-
-    def _check_statistics_shown(self, *_args) -> None:
-        # After the layout pass that raised or covered the tab: the panel's region is then known.
-        QTimer.singleShot(0, self, lambda: self._on_statistics_shown(self._statistics_in_view()))
+        return on_screen(self.stats_panel)  # not behind another tab
 
     def _on_statistics_shown(self, visible: bool) -> None:
         """Every layer's statistics come with each frame only while the Statistics view is shown."""

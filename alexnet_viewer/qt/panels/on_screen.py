@@ -1,0 +1,65 @@
+"""Whether a view is on screen, for the views that only work while a person can see them.
+
+Qt keeps a dock that is tabbed behind another "visible" (``isVisible()`` is true: the dock is
+moved off the window, its region on screen is empty), and raising its tab sends the view no
+show event. So a view asks ``on_screen(self)``, not ``isVisible()``, and a ``ScreenWatch``
+tells it when that changes: after any show, hide, move or resize of the view or of a widget
+holding it (a dock whose tab is raised moves back onto the window; a view lent to the
+presentation stage is shown there), once the layout pass under way is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QWidget
+
+_WATCHED = (QEvent.Type.Show, QEvent.Type.Hide, QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.ParentChange)
+
+
+def on_screen(widget: QWidget) -> bool:
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
+class ScreenWatch(QObject):
+    """Calls ``changed(shown)`` when ``view`` comes on screen or leaves it."""
+
+    def __init__(self, view: QWidget, changed: Callable[[bool], None]) -> None:
+        super().__init__(view)
+        self.view, self._changed = view, changed
+        self.shown: bool | None = None  # told at the first check, whatever it finds
+        self._holders: list[QWidget] = []
+        self._queued = False
+        self._follow_holders()
+        self._check_soon()
+
+    def _follow_holders(self) -> None:
+        for holder in self._holders:
+            holder.removeEventFilter(self)
+        self._holders = []
+        widget = self.view
+        while widget is not None:
+            widget.installEventFilter(self)
+            self._holders.append(widget)
+            widget = widget.parentWidget()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt name
+        kind = event.type()
+        if kind in _WATCHED:
+            if kind == QEvent.Type.ParentChange:
+                self._follow_holders()
+            self._check_soon()
+        return False
+
+    def _check_soon(self) -> None:
+        if not self._queued:
+            self._queued = True
+            QTimer.singleShot(0, self, self._check)
+
+    def _check(self) -> None:
+        self._queued = False
+        shown = on_screen(self.view)
+        if shown != self.shown:
+            self.shown = shown
+            self._changed(shown)
