@@ -11,10 +11,13 @@ Kept beside the atlas's own files, in ``<atlas>/codes/``:
   Result's ``crop``), for the pixel comparison and the thumbnails; ``.npy`` so it can be
   memory-mapped.
 
-The index is written last (atomically), so it names only complete shards. A picture's code
-counts only while its path, size and mtime match the atlas manifest's entry. A build writes
-the codes of the pictures it decodes anyway and then decodes once more only the pictures the
-atlas holds without a code (an atlas made before codes existed, or with other weights).
+The index is written last (atomically), so it names only complete shards. A shard is checked
+as it is opened (``open_shard``: kinds, shapes, the crop size, finite codes); a damaged one is
+one sentence for ``atlas neighbours`` and ``atlas map`` and is coded again by the next build.
+A picture's code counts only while its path, size and mtime match the atlas manifest's entry.
+A build writes the codes of the pictures it decodes anyway and then decodes once more only
+the pictures the atlas holds without a code (an atlas made before codes existed, or with
+other weights).
 """
 
 from __future__ import annotations
@@ -32,13 +35,15 @@ import torch
 from torch import nn
 
 from alexnet_viewer.core.atlas.manifest import FileEntry, compact_shards
-from alexnet_viewer.core.output_files import write_atomically, write_json
+from alexnet_viewer.core.output_files import os_reason, write_atomically, write_json
 
 FORMAT = "alexnet-viewer atlas codes"
 VERSION = 1
 FOLDER = "codes"
 INDEX = "index.json"
 _SHARD = re.compile(r"^[0-9a-f]{12}$")
+CODE_WIDTH = 4096  # fc7's outputs
+_CHECK_ROWS = 1024
 
 
 @dataclass
@@ -75,13 +80,37 @@ def read_index(atlas: Path) -> CodeIndex | None:
                 return None
             files[entry.path] = entry
         return CodeIndex(str(data["weights_sha256"]), dict(data["preprocess"]), shards, files)
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
 def shard_paths(atlas: Path, name: str) -> tuple[Path, Path]:
     folder = Path(atlas) / FOLDER
     return folder / f"{name}-codes.npy", folder / f"{name}-crops.npy"
+
+
+def open_shard(atlas: Path, index: CodeIndex, shard: int) -> tuple[np.ndarray, np.ndarray]:
+    """Shard ``shard``'s codes and crops, memory-mapped and checked: (n, 4096) finite float32
+    codes and (n, H, W, 3) uint8 crops of the index's crop size; ValueError (a clause) otherwise."""
+    code_path, crop_path = shard_paths(atlas, index.shards[shard])
+    codes, crops = _mapped(code_path), _mapped(crop_path)
+    height, width = (list(index.preprocess.get("crop", [])) * 2)[:2] or (None, None)
+    if codes.dtype != np.float32 or codes.ndim != 2 or codes.shape[1] != CODE_WIDTH:
+        raise ValueError(f"'{code_path.name}' holds {codes.dtype} {codes.shape}, not (pictures, {CODE_WIDTH}) float32 codes")
+    if crops.dtype != np.uint8 or crops.shape[1:] != (height, width, 3) or len(crops) != len(codes):
+        raise ValueError(f"'{crop_path.name}' holds {crops.dtype} {crops.shape}, not ({len(codes)}, {height}, {width}, 3) uint8 crops")
+    for start in range(0, len(codes), _CHECK_ROWS):  # a chunk at a time: memory per chunk, not per shard
+        if not np.isfinite(codes[start : start + _CHECK_ROWS]).all():
+            raise ValueError(f"'{code_path.name}' holds codes that are not finite numbers")
+    return codes, crops
+
+
+def _mapped(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False, mmap_mode="r")
+    except (OSError, ValueError) as error:
+        reason = os_reason(error).lower() if isinstance(error, OSError) else str(error).splitlines()[0].rstrip(".")
+        raise ValueError(f"'{path.name}' cannot be read ({reason})") from None
 
 
 def write_shard(atlas: Path, codes: np.ndarray, crops: np.ndarray) -> str:
