@@ -39,7 +39,7 @@ def _stamp(path: Path) -> dict | None:
 def _read() -> dict:
     try:
         record = json.loads(record_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deeply
         return {}
     return record if isinstance(record, dict) else {}
 
