@@ -246,12 +246,15 @@ def neighbours(folder, tmp_path):
 @pytest.mark.parametrize("name", CODES_DAMAGE)
 def test_damaged_codes_are_one_sentence(atlas, tmp_path, name):
     folder = copy_of(atlas, tmp_path)
+    which = CODES_DAMAGE[name][0]
+    named = codes_files(folder)[which].name if which < 2 else "no relu7 codes"  # a damaged index: none
     damage_codes(folder, name)
     with damage.peak_memory(MEMORY):
         code, out, err = neighbours(folder, tmp_path)
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and lines[0].endswith("."), err
-    assert "Traceback" not in err and str(folder) in lines[0] and "atlas build" in lines[0], lines[0]
+    assert "Traceback" not in err and str(folder) in lines[0] and named in lines[0], lines[0]
+    assert "atlas build" in lines[0] and lines[0].count(". ") == 0, lines[0]
     assert not (tmp_path / "near.json").exists()
 
 

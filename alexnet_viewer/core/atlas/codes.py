@@ -23,6 +23,7 @@ other weights).
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import secrets
@@ -32,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from numpy.lib import format as npy
 from torch import nn
 
 from alexnet_viewer.core.atlas.manifest import FileEntry, compact_shards
@@ -106,11 +108,27 @@ def open_shard(atlas: Path, index: CodeIndex, shard: int) -> tuple[np.ndarray, n
 
 
 def _mapped(path: Path) -> np.ndarray:
+    """The .npy file memory-mapped once its header is read: no objects, no more than the file holds."""
+    not_npy = ValueError(f"'{path.name}' is not a NumPy array file")
+    try:
+        with open(path, "rb") as stream:
+            read_header = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}.get(npy.read_magic(stream))
+            if read_header is None:
+                raise not_npy
+            shape, _fortran, dtype = read_header(stream)
+            size = path.stat().st_size - stream.tell()
+    except OSError as error:
+        raise ValueError(f"'{path.name}' cannot be read ({os_reason(error).lower()})") from None
+    except (ValueError, EOFError, SyntaxError):
+        raise not_npy from None
+    if dtype.hasobject:
+        raise ValueError(f"'{path.name}' holds Python objects, which are never loaded")
+    if math.prod(shape) * dtype.itemsize > size:
+        raise ValueError(f"'{path.name}' is cut short")
     try:
         return np.load(path, allow_pickle=False, mmap_mode="r")
-    except (OSError, ValueError) as error:
-        reason = os_reason(error).lower() if isinstance(error, OSError) else str(error).splitlines()[0].rstrip(".")
-        raise ValueError(f"'{path.name}' cannot be read ({reason})") from None
+    except (OSError, ValueError):
+        raise not_npy from None
 
 
 def write_shard(atlas: Path, codes: np.ndarray, crops: np.ndarray) -> str:
