@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tracemalloc
 import zipfile
 from contextlib import contextmanager
@@ -24,6 +25,15 @@ def garbage(path: Path) -> None:
 
 def empty(path: Path) -> None:
     path.write_bytes(b"")
+
+
+def absurd_size(size: int):
+    """The file grown to ``size`` bytes (sparse: zeros that take no disk)."""
+
+    def damage(path: Path) -> None:
+        os.truncate(path, size)
+
+    return damage
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from alexnet_viewer.cli.dispatch import main
+from alexnet_viewer.core.atlas.manifest import MAX_MANIFEST_BYTES
 from tests import damage
 from tests.atlas_fixtures import assert_same_atlas, atlas_by_path, make_folder
 
@@ -86,6 +87,7 @@ MANIFEST_DAMAGE = {
     "layers missing": _set(("layers",), []),
     "a file name leaving the folder": _set(("top",), "../top-00.npz"),
     "crop as text": _set(("preprocess", "crop"), "224"),
+    "an absurd size (past 4 GB)": damage.absurd_size(MAX_MANIFEST_BYTES + 1),
     "deeply nested": lambda path: path.write_text('{"format": "alexnet-viewer atlas", "version": 1, "weights": '
                                                   + "[" * 100_000 + "]" * 100_000 + "}"),
 }
@@ -230,6 +232,7 @@ CODES_DAMAGE = {  # (which file: 0 codes, 1 crops, 2 index; the damage)
     "index deeply nested": (2, lambda path: path.write_text("[" * 100_000 + "]" * 100_000)),
     "index files not a list": (2, damage.change_json(lambda data: {**data, "files": {"a": 1}})),
     "index a row negative": (2, damage.change_json(lambda data: data["files"][0].__setitem__("row", -1))),
+    "index an absurd size (past 4 GB)": (2, damage.absurd_size(MAX_MANIFEST_BYTES + 1)),
 }
 
 

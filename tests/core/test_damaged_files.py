@@ -45,6 +45,7 @@ WHOLE_FILE = {
     "deeply nested": lambda path: path.write_text('{"format": "alexnet-viewer-lecture", "version": 1, "scenes": '
                                                   + "[" * 100_000 + "]" * 100_000 + "}"),
     "every scene damaged": damage.change_json(lambda data: {**data, "scenes": [1, "two"]}),
+    "an absurd size (256 MB)": damage.absurd_size(256 << 20),
 }
 
 # Damages to the second scene: it is named and skipped, the others load.
@@ -149,6 +150,7 @@ RECORD_DAMAGE = {
     "an entry as text": damage.change_json(lambda data: {key: "verified" for key in data}),
     "a size as text": damage.change_json(lambda data: [entry.__setitem__("size", str(entry["size"])) for entry in data.values()]),
     "a hash as a number": damage.change_json(lambda data: [entry.__setitem__("sha256", 5) for entry in data.values()]),
+    "an absurd size (256 MB)": damage.absurd_size(256 << 20),
 }
 
 

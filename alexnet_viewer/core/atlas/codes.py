@@ -36,7 +36,7 @@ import torch
 from numpy.lib import format as npy
 from torch import nn
 
-from alexnet_viewer.core.atlas.manifest import FileEntry, compact_shards
+from alexnet_viewer.core.atlas.manifest import MAX_MANIFEST_BYTES, FileEntry, compact_shards
 from alexnet_viewer.core.output_files import os_reason, write_atomically, write_json
 
 FORMAT = "alexnet-viewer atlas codes"
@@ -68,8 +68,11 @@ class CodeIndex:
 
 def read_index(atlas: Path) -> CodeIndex | None:
     """The codes index of ``atlas``; None when there is none or it is damaged (codes are redone)."""
+    path = Path(atlas) / FOLDER / INDEX
     try:
-        data = json.loads((Path(atlas) / FOLDER / INDEX).read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_MANIFEST_BYTES:  # refused before it is read, as the manifest
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT or data.get("version") != VERSION:
             return None
         shards = [str(name) for name in data["shards"]]
