@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tracemalloc
 import zipfile
 from contextlib import contextmanager
@@ -24,6 +25,15 @@ def garbage(path: Path) -> None:
 
 def empty(path: Path) -> None:
     path.write_bytes(b"")
+
+
+def absurd_size(size: int):
+    """The file grown to ``size`` bytes (sparse: zeros that take no disk)."""
+
+    def damage(path: Path) -> None:
+        os.truncate(path, size)
+
+    return damage
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:
@@ -91,3 +101,25 @@ def peak_memory(limit_bytes: int):
     finally:
         tracemalloc.stop()
     assert peak < limit_bytes, f"{peak:,} bytes at the peak"
+
+
+def change_npy(change) -> callable:
+    """A damage that replaces a .npy file's array by ``change(array)`` (objects are pickled)."""
+
+    def damage(path: Path) -> None:
+        array = np.load(path, allow_pickle=False)
+        with open(path, "wb") as stream:
+            np.save(stream, change(array), allow_pickle=True)
+
+    return damage
+
+
+def absurd_npy_header(shape: tuple[int, ...] = (10**9, 4096), descr: str = "<f4"):
+    """A .npy file whose header claims ``shape`` (terabytes); only a few bytes follow."""
+
+    def damage(path: Path) -> None:
+        with open(path, "wb") as stream:
+            npy.write_array_header_1_0(stream, {"descr": descr, "fortran_order": False, "shape": shape})
+            stream.write(b"\0" * 64)
+
+    return damage

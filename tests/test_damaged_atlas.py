@@ -1,15 +1,18 @@
 """A real atlas, damaged in many ways: ``atlas top`` says one sentence naming the file and
 exits 2 (never a traceback, never a non-finite number in its JSON, bounded memory), and
-``atlas build`` rebuilds the damaged part, or with --force starts again, to the same atlas."""
+``atlas build`` rebuilds the damaged part, or with --force starts again, to the same atlas.
+Its relu7 codes alike: ``atlas neighbours`` says one sentence, the next build codes them again."""
 
 import contextlib
 import io
+import json
 import shutil
 
 import numpy as np
 import pytest
 
 from alexnet_viewer.cli.dispatch import main
+from alexnet_viewer.core.atlas.manifest import MAX_MANIFEST_BYTES
 from tests import damage
 from tests.atlas_fixtures import assert_same_atlas, atlas_by_path, make_folder
 
@@ -84,6 +87,7 @@ MANIFEST_DAMAGE = {
     "layers missing": _set(("layers",), []),
     "a file name leaving the folder": _set(("top",), "../top-00.npz"),
     "crop as text": _set(("preprocess", "crop"), "224"),
+    "an absurd size (past 4 GB)": damage.absurd_size(MAX_MANIFEST_BYTES + 1),
     "deeply nested": lambda path: path.write_text('{"format": "alexnet-viewer atlas", "version": 1, "weights": '
                                                   + "[" * 100_000 + "]" * 100_000 + "}"),
 }
@@ -204,3 +208,63 @@ def test_force_never_overwrites_a_folder_that_is_not_an_atlas(atlas, tmp_path):
     code, _, err = run(*build_args(pictures, folder, "--force"))
     assert code == 2 and "Traceback" not in err
     assert (folder / "manifest.json").read_text() == "{ someone else's manifest"
+
+
+def codes_files(folder):
+    """The first shard's (codes, crops) .npy files and the codes' index."""
+    index = folder / "codes" / "index.json"
+    shard = json.loads(index.read_text())["shards"][0]
+    return folder / "codes" / f"{shard}-codes.npy", folder / "codes" / f"{shard}-crops.npy", index
+
+
+CODES_DAMAGE = {  # (which file: 0 codes, 1 crops, 2 index; the damage)
+    "codes truncated": (0, damage.truncate),
+    "crops garbage bytes": (1, damage.garbage),
+    "codes a pickled object array": (0, damage.change_npy(lambda a: np.array([object()] * len(a), dtype=object))),
+    "codes with a NaN": (0, damage.change_npy(lambda a: np.where(a == a.max(), np.nan, a))),
+    "codes with an infinity": (0, damage.change_npy(lambda a: np.full_like(a, np.inf))),
+    "codes of the wrong width": (0, damage.change_npy(lambda a: a[:, :10])),
+    "codes as text": (0, damage.change_npy(lambda a: a.astype("U3"))),
+    "codes as complex numbers": (0, damage.change_npy(lambda a: a.astype(np.complex64))),
+    "crops as floats": (1, damage.change_npy(lambda a: a.astype(np.float32))),
+    "crops of another size": (1, damage.change_npy(lambda a: a[:, :8, :8])),
+    "codes an absurd count in the header": (0, damage.absurd_npy_header()),
+    "index deeply nested": (2, lambda path: path.write_text("[" * 100_000 + "]" * 100_000)),
+    "index files not a list": (2, damage.change_json(lambda data: {**data, "files": {"a": 1}})),
+    "index a row negative": (2, damage.change_json(lambda data: data["files"][0].__setitem__("row", -1))),
+    "index an absurd size (past 4 GB)": (2, damage.absurd_size(MAX_MANIFEST_BYTES + 1)),
+}
+
+
+def damage_codes(folder, name):
+    which, change = CODES_DAMAGE[name]
+    change(codes_files(folder)[which])
+
+
+def neighbours(folder, tmp_path):
+    picture = json.loads(manifest(folder).read_text())["files"][0]["path"]  # stored: no network needed
+    return run("atlas", "neighbours", str(folder), picture, "--json", str(tmp_path / "near.json"))
+
+
+@pytest.mark.parametrize("name", CODES_DAMAGE)
+def test_damaged_codes_are_one_sentence(atlas, tmp_path, name):
+    folder = copy_of(atlas, tmp_path)
+    which = CODES_DAMAGE[name][0]
+    named = codes_files(folder)[which].name if which < 2 else "no relu7 codes"  # a damaged index: none
+    damage_codes(folder, name)
+    with damage.peak_memory(MEMORY):
+        code, out, err = neighbours(folder, tmp_path)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and lines[0].endswith("."), err
+    assert "Traceback" not in err and str(folder) in lines[0] and named in lines[0], lines[0]
+    assert "atlas build" in lines[0] and lines[0].count(". ") == 0, lines[0]
+    assert not (tmp_path / "near.json").exists()
+
+
+@pytest.mark.parametrize("name", ["codes with a NaN", "codes of the wrong width", "crops as floats", "index deeply nested"])
+def test_damaged_codes_are_coded_again_by_the_next_build(atlas, tmp_path, name):
+    folder = copy_of(atlas, tmp_path)
+    damage_codes(folder, name)
+    _build_matches_the_original(atlas, folder)
+    code, _, err = neighbours(folder, tmp_path)
+    assert code == 0 and json.loads((tmp_path / "near.json").read_text())[0]["distance"] == 0, err

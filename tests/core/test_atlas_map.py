@@ -9,6 +9,7 @@ from alexnet_viewer.core.atlas.embedding import Placer, cache_path, draw_map, em
 from alexnet_viewer.core.atlas.neighbours import load_codes
 from alexnet_viewer.core.atlas.store import AtlasError
 from alexnet_viewer.core.model.loader import WeightsSpec, load_model
+from tests import damage
 from tests.photo_fixtures import photo_atlas
 
 
@@ -42,6 +43,28 @@ def test_the_map_is_cached_and_a_damaged_cache_is_recomputed(atlas, monkeypatch)
     assert read_cached(codes) is None
     np.testing.assert_allclose(embed(codes), first)
     assert read_cached(codes) is not None
+
+
+MAP_DAMAGE = {
+    "truncated": damage.truncate,
+    "garbage bytes": damage.garbage,
+    "a pickled object array": damage.pickled("xy"),
+    "positions as text": damage.change_npz("xy", lambda a: a.astype("U8")),
+    "positions of the wrong shape": damage.change_npz("xy", lambda a: a[:, :1]),
+    "a NaN position": damage.change_npz("xy", lambda a: np.where(a == a.max(), np.nan, a)),
+    "an absurd count in the header": damage.absurd_header("xy"),
+    "the key missing": lambda path: damage.write_npz(path, {"xy": damage.read_npz(path)["xy"]}),
+}
+
+
+@pytest.mark.parametrize("name", MAP_DAMAGE)
+def test_a_damaged_map_cache_counts_as_a_miss(atlas, name):
+    codes, _ = atlas
+    embed(codes)
+    assert read_cached(codes) is not None
+    MAP_DAMAGE[name](cache_path(codes))
+    with damage.peak_memory(64 << 20):
+        assert read_cached(codes) is None
 
 
 def test_a_cache_for_other_pictures_is_not_used(atlas, monkeypatch):

@@ -1,6 +1,7 @@
 """A real lecture file and a real cached visualisation, damaged in many ways: a lecture says
 one sentence or loads its good scenes and names the skipped ones; a cache entry is deleted
-and computed again. (The atlas's damages: tests/test_damaged_atlas.py.)"""
+and computed again; a damaged record of verified weights means hashing them again. (The
+atlas's damages: tests/test_damaged_atlas.py.)"""
 
 import json
 
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 
 from alexnet_viewer.core.lecture.scenes import Lecture, LectureError, Scene, load_lecture, save_lecture
+from alexnet_viewer.core.model import verified
 from alexnet_viewer.core.visualize import cache, visualize
 from tests import damage
 
@@ -43,6 +45,7 @@ WHOLE_FILE = {
     "deeply nested": lambda path: path.write_text('{"format": "alexnet-viewer-lecture", "version": 1, "scenes": '
                                                   + "[" * 100_000 + "]" * 100_000 + "}"),
     "every scene damaged": damage.change_json(lambda data: {**data, "scenes": [1, "two"]}),
+    "an absurd size (256 MB)": damage.absurd_size(256 << 20),
 }
 
 # Damages to the second scene: it is named and skipped, the others load.
@@ -136,3 +139,31 @@ def test_a_damaged_entry_is_computed_again_and_cached_anew(cached, loaded_model,
     assert not again.cached and np.array_equal(again.image, first.image)
     assert visualize(loaded_model, "conv1", 0, steps=STEPS, seed=0, cache_dir=tmp_path).cached
     assert json.dumps(again.history) and all(np.isfinite(again.history))
+
+
+RECORD_DAMAGE = {
+    "truncated": damage.truncate,
+    "garbage bytes": damage.garbage,
+    "empty": damage.empty,
+    "a list, not an object": damage.change_json(lambda data: [1, 2]),
+    "deeply nested": lambda path: path.write_text("[" * 100_000 + "]" * 100_000),
+    "an entry as text": damage.change_json(lambda data: {key: "verified" for key in data}),
+    "a size as text": damage.change_json(lambda data: [entry.__setitem__("size", str(entry["size"])) for entry in data.values()]),
+    "a hash as a number": damage.change_json(lambda data: [entry.__setitem__("sha256", 5) for entry in data.values()]),
+    "an absurd size (256 MB)": damage.absurd_size(256 << 20),
+}
+
+
+@pytest.mark.parametrize("name", RECORD_DAMAGE)
+def test_a_damaged_record_of_verified_weights_means_hashing_again(tmp_path, monkeypatch, name):
+    """The record is a shortcut only: damaged, the weights are hashed again and recorded anew."""
+    monkeypatch.setattr(verified, "RECORD_DIR", tmp_path)
+    weights = tmp_path / "alexnet-owt-7be5be79.pth"
+    weights.write_bytes(b"weights")
+    verified.remember(weights, "ab" * 32)
+    assert verified.known_hash(weights) == "ab" * 32
+    RECORD_DAMAGE[name](verified.record_path())
+    with damage.peak_memory(MEMORY):
+        assert verified.known_hash(weights) is None
+    verified.remember(weights, "cd" * 32)
+    assert verified.known_hash(weights) == "cd" * 32

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from alexnet_viewer.core.atlas.codes import (
-    CodeCapture, CodeIndex, crops_from_batch, read_index, shard_paths, write_index, write_shard,
+    CodeCapture, CodeIndex, crops_from_batch, open_shard, read_index, write_index, write_shard,
 )
 from alexnet_viewer.core.atlas.manifest import FileEntry
 from alexnet_viewer.core.atlas.pictures import batches
@@ -105,12 +105,10 @@ class CodeRun:
 def _without_damaged_shards(out: Path, index: CodeIndex) -> CodeIndex:
     """The index less the pictures whose shard does not read back whole (they are coded again)."""
     rows: dict[int, int] = {}
-    for shard, name in enumerate(index.shards):
+    for shard in range(len(index.shards)):
         try:
-            codes, crops = (np.load(path, allow_pickle=False, mmap_mode="r") for path in shard_paths(out, name))
-            whole = codes.ndim == 2 and crops.ndim == 4 and len(codes) == len(crops)
-        except (OSError, ValueError):
-            whole = False
-        rows[shard] = len(codes) if whole else 0
+            rows[shard] = len(open_shard(out, index, shard)[0])
+        except ValueError:
+            rows[shard] = 0
     index.files = {path: entry for path, entry in index.files.items() if entry.row < rows[entry.shard]}
     return index

@@ -11,15 +11,19 @@ Kept beside the atlas's own files, in ``<atlas>/codes/``:
   Result's ``crop``), for the pixel comparison and the thumbnails; ``.npy`` so it can be
   memory-mapped.
 
-The index is written last (atomically), so it names only complete shards. A picture's code
-counts only while its path, size and mtime match the atlas manifest's entry. A build writes
-the codes of the pictures it decodes anyway and then decodes once more only the pictures the
-atlas holds without a code (an atlas made before codes existed, or with other weights).
+The index is written last (atomically), so it names only complete shards. A shard is checked
+as it is opened (``open_shard``: kinds, shapes, the crop size, finite codes); a damaged one is
+one sentence for ``atlas neighbours`` and ``atlas map`` and is coded again by the next build.
+A picture's code counts only while its path, size and mtime match the atlas manifest's entry.
+A build writes the codes of the pictures it decodes anyway and then decodes once more only
+the pictures the atlas holds without a code (an atlas made before codes existed, or with
+other weights).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import secrets
@@ -29,16 +33,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from numpy.lib import format as npy
 from torch import nn
 
-from alexnet_viewer.core.atlas.manifest import FileEntry, compact_shards
-from alexnet_viewer.core.output_files import write_atomically, write_json
+from alexnet_viewer.core.atlas.manifest import MAX_MANIFEST_BYTES, FileEntry, compact_shards
+from alexnet_viewer.core.output_files import os_reason, write_atomically, write_json
 
 FORMAT = "alexnet-viewer atlas codes"
 VERSION = 1
 FOLDER = "codes"
 INDEX = "index.json"
 _SHARD = re.compile(r"^[0-9a-f]{12}$")
+CODE_WIDTH = 4096  # fc7's outputs
+_CHECK_ROWS = 1024
 
 
 @dataclass
@@ -61,8 +68,11 @@ class CodeIndex:
 
 def read_index(atlas: Path) -> CodeIndex | None:
     """The codes index of ``atlas``; None when there is none or it is damaged (codes are redone)."""
+    path = Path(atlas) / FOLDER / INDEX
     try:
-        data = json.loads((Path(atlas) / FOLDER / INDEX).read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_MANIFEST_BYTES:  # refused before it is read, as the manifest
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT or data.get("version") != VERSION:
             return None
         shards = [str(name) for name in data["shards"]]
@@ -75,13 +85,53 @@ def read_index(atlas: Path) -> CodeIndex | None:
                 return None
             files[entry.path] = entry
         return CodeIndex(str(data["weights_sha256"]), dict(data["preprocess"]), shards, files)
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
 def shard_paths(atlas: Path, name: str) -> tuple[Path, Path]:
     folder = Path(atlas) / FOLDER
     return folder / f"{name}-codes.npy", folder / f"{name}-crops.npy"
+
+
+def open_shard(atlas: Path, index: CodeIndex, shard: int) -> tuple[np.ndarray, np.ndarray]:
+    """Shard ``shard``'s codes and crops, memory-mapped and checked: (n, 4096) finite float32
+    codes and (n, H, W, 3) uint8 crops of the index's crop size; ValueError (a clause) otherwise."""
+    code_path, crop_path = shard_paths(atlas, index.shards[shard])
+    codes, crops = _mapped(code_path), _mapped(crop_path)
+    height, width = (list(index.preprocess.get("crop", [])) * 2)[:2] or (None, None)
+    if codes.dtype != np.float32 or codes.ndim != 2 or codes.shape[1] != CODE_WIDTH:
+        raise ValueError(f"'{code_path.name}' holds {codes.dtype} {codes.shape}, not (pictures, {CODE_WIDTH}) float32 codes")
+    if crops.dtype != np.uint8 or crops.shape[1:] != (height, width, 3) or len(crops) != len(codes):
+        raise ValueError(f"'{crop_path.name}' holds {crops.dtype} {crops.shape}, not ({len(codes)}, {height}, {width}, 3) uint8 crops")
+    for start in range(0, len(codes), _CHECK_ROWS):  # a chunk at a time: memory per chunk, not per shard
+        if not np.isfinite(codes[start : start + _CHECK_ROWS]).all():
+            raise ValueError(f"'{code_path.name}' holds codes that are not finite numbers")
+    return codes, crops
+
+
+def _mapped(path: Path) -> np.ndarray:
+    """The .npy file memory-mapped once its header is read: no objects, no more than the file holds."""
+    not_npy = ValueError(f"'{path.name}' is not a NumPy array file")
+    try:
+        with open(path, "rb") as stream:
+            read_header = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}.get(npy.read_magic(stream))
+            if read_header is None:
+                raise not_npy
+            shape, _fortran, dtype = read_header(stream)
+            size = path.stat().st_size - stream.tell()
+    except OSError as error:
+        raise ValueError(f"'{path.name}' cannot be read ({os_reason(error).lower()})") from None
+    except (ValueError, EOFError, SyntaxError):
+        raise not_npy from None
+    if dtype.hasobject:
+        raise ValueError(f"'{path.name}' holds Python objects, which are never loaded")
+    if math.prod(shape) * dtype.itemsize > size:
+        raise ValueError(f"'{path.name}' is cut short")
+    try:
+        return np.load(path, allow_pickle=False, mmap_mode="r")
+    except (OSError, ValueError):
+        raise not_npy from None
 
 
 def write_shard(atlas: Path, codes: np.ndarray, crops: np.ndarray) -> str:

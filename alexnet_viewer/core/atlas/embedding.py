@@ -17,14 +17,17 @@ from pathlib import Path
 import numpy as np
 
 from alexnet_viewer.core.atlas.codes import FOLDER
+from alexnet_viewer.core.atlas.manifest import MAX_PICTURES
 from alexnet_viewer.core.atlas.neighbours import AtlasCodes
 from alexnet_viewer.core.atlas.store import AtlasError
+from alexnet_viewer.core.npz_files import DamagedArchive, Want, read_arrays
 from alexnet_viewer.core.output_files import write_atomically
 
 MIN_PICTURES = 5
 SEED = 0
 EARLY_ITERATIONS, ITERATIONS = 250, 500
 Progress = Callable[[int, int], None]
+_CACHED = {"key": Want("U", 0, 1), "xy": Want("f", 2, 2 * MAX_PICTURES)}
 
 
 class MapCancelled(AtlasError):
@@ -47,12 +50,11 @@ def cache_path(atlas: AtlasCodes) -> Path:
 
 
 def read_cached(atlas: AtlasCodes) -> np.ndarray | None:
-    path = cache_path(atlas)
     try:
-        with np.load(path, allow_pickle=False) as data:
-            key, xy = str(data["key"]), np.asarray(data["xy"], np.float64)
-    except (OSError, KeyError, ValueError, EOFError):
+        arrays = read_arrays(cache_path(atlas), _CACHED)
+    except DamagedArchive:
         return None
+    key, xy = str(arrays["key"]), np.asarray(arrays["xy"], np.float64)
     if key != map_key(atlas) or xy.shape != (len(atlas), 2) or not np.isfinite(xy).all():
         return None
     return xy

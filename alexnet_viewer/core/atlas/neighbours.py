@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alexnet_viewer.core.atlas.codes import CodeCapture, read_index, shard_paths
+from alexnet_viewer.core.atlas.codes import CODE_WIDTH, CodeCapture, open_shard, read_index
 from alexnet_viewer.core.atlas.lookup import open_atlas
 from alexnet_viewer.core.atlas.pictures import load_picture
 from alexnet_viewer.core.atlas.store import AtlasError, Manifest
@@ -26,6 +26,7 @@ from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.model.device_gate import device_work
 
 SPACES = ("relu7", "pixels")
+RECODE = "run 'alexnet-viewer atlas build' on its folders again to code them again"
 _CHUNK = 256
 
 
@@ -115,21 +116,17 @@ def load_codes(folder: Path) -> AtlasCodes:
         if code is None or (code.size, code.mtime_ns) != (entry.size, entry.mtime_ns):
             raise no_codes(folder)
         wanted.setdefault(code.shard, []).append((i, code.row))
-    codes = np.zeros((len(manifest.files), 0), np.float32)
+    codes = np.zeros((len(manifest.files), CODE_WIDTH), np.float32)
     crops = []
     for shard, pairs in sorted(wanted.items()):
-        code_path, crop_path = shard_paths(folder, index.shards[shard])
         try:
-            stored = np.load(code_path, allow_pickle=False, mmap_mode="r")
-            mapped = np.load(crop_path, allow_pickle=False, mmap_mode="r")
-        except (OSError, ValueError) as error:
-            raise AtlasError(f"Cannot read the codes of the atlas '{folder}' ({error}); run 'atlas build' again.") from None
+            stored, mapped = open_shard(folder, index, shard)
+        except ValueError as error:
+            raise AtlasError(f"The codes of the atlas '{folder}' are damaged: {error}; {RECODE}.") from None
         indices = np.array([i for i, _ in pairs], np.int64)
         rows = np.array([row for _, row in pairs], np.int64)
-        if stored.ndim != 2 or mapped.ndim != 4 or len(stored) != len(mapped) or rows.max() >= len(stored) or mapped.shape[3] != 3:
-            raise AtlasError(f"The codes of the atlas '{folder}' are damaged; run 'atlas build' again.")
-        if codes.shape[1] == 0:
-            codes = np.zeros((len(manifest.files), stored.shape[1]), np.float32)
+        if rows.max() >= len(stored):
+            raise AtlasError(f"The codes of the atlas '{folder}' are damaged: a shard holds fewer pictures than its index; {RECODE}.")
         codes[indices] = stored[rows]
         crops.append((mapped, indices, rows))
     return AtlasCodes(folder, manifest, codes, crops)

@@ -22,6 +22,7 @@ from alexnet_viewer.core.frame.layer_sizes import layer_channels
 from alexnet_viewer.core.frame.layers import LAYER_NAMES
 
 FORMAT_NAME = "alexnet-viewer-lecture"
+MAX_LECTURE_BYTES = 16 << 20  # some 50,000 scenes
 FORMAT_VERSION = 1
 FILE_SUFFIX = ".lecture.json"
 DEFAULT_VIEW = "maps"
@@ -206,6 +207,8 @@ def load_lecture(path: Path) -> Lecture:
     """The lecture in ``path``; raises LectureError with one sentence for a bad or foreign file."""
     path = Path(path).absolute()
     try:
+        if path.stat().st_size > MAX_LECTURE_BYTES:  # refused before a byte of it is read
+            raise LectureError(f"{path.name} is not a lecture file (it is too large to be one).")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise LectureError(f"The lecture file {path} does not exist.") from None

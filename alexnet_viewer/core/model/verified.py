@@ -16,6 +16,7 @@ from pathlib import Path
 from alexnet_viewer.core.output_files import write_json
 
 RECORD_NAME = "verified-weights.json"
+MAX_RECORD_BYTES = 1 << 20  # a few hundred weights files
 RECORD_DIR: Path | None = None  # None: platformdirs' user cache (tests point it elsewhere)
 _LOCK = threading.Lock()
 
@@ -38,8 +39,10 @@ def _stamp(path: Path) -> dict | None:
 
 def _read() -> dict:
     try:
+        if record_path().stat().st_size > MAX_RECORD_BYTES:  # not ours: ignored before it is read
+            return {}
         record = json.loads(record_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deeply
         return {}
     return record if isinstance(record, dict) else {}
 
