@@ -60,6 +60,17 @@ def test_installed_entry_point_matches_pyproject():
     )
 
 
+def test_the_test_extra_shuffles_and_the_readme_gives_the_cpu_only_install_and_its_disk():
+    """Issue 16, items 7 and 8: tests run in random order wherever the test extra is
+    installed; the README says how to leave CUDA's libraries out and what each install needs."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    assert "pytest-randomly" in extras["test"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu" in readme
+    section = readme[readme.index("**Disk space, and a CPU-only install.**"):][:1500]
+    assert "6.7 GB" in section and "2.5 GB" in section  # the default install and the CPU-only one
+
+
 def test_samples_exist_and_the_cat_comes_first():
     names = [p.name for p in _sample_files()]
     assert len(names) >= 5, f"expected the five sample photos in {SAMPLES}, found {names}"

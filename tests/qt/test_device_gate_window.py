@@ -4,46 +4,16 @@ together, and every convolution of all of them runs inside the device gate, one 
 
 from __future__ import annotations
 
-import threading
-
-import pytest
-import torch
-
-from alexnet_viewer.core.model import device_gate
+from tests.device_gate_watch import serial_device, watch_convolutions
 from tests.qt.inspect_helpers import gradient_picture
 from tests.qt.panel_results import gradient_image
 from tests.qt.units_helpers import units_window
 
 
-@pytest.fixture
-def convolutions(monkeypatch):
-    """Every Conv2d forward of the process: how many ran at once at most, which threads ran
-    them, and any that ran outside the gate."""
-    seen = {"inside": 0, "most": 0, "threads": set(), "outside": []}
-    lock = threading.Lock()
-    real = torch.nn.Conv2d._conv_forward
-
-    def watched(self, *args, **kwargs):
-        with lock:
-            seen["inside"] += 1
-            seen["most"] = max(seen["most"], seen["inside"])
-            seen["threads"].add(threading.current_thread().name)
-            if not device_gate.held_here():
-                seen["outside"].append(threading.current_thread().name)
-        try:
-            return real(self, *args, **kwargs)
-        finally:
-            with lock:
-                seen["inside"] -= 1
-
-    monkeypatch.setattr(torch.nn.Conv2d, "_conv_forward", watched)
-    return seen
-
-
 def test_live_frames_explain_and_a_unit_task_touch_the_device_one_at_a_time(
-        make_window, qtbot, shared_engine, tmp_path, monkeypatch, convolutions):
-    device_gate.force_serial(True)
-    try:
+        make_window, qtbot, shared_engine, tmp_path, monkeypatch):
+    convolutions = watch_convolutions(monkeypatch)
+    with serial_device():
         window = units_window(make_window, qtbot, shared_engine, tmp_path, monkeypatch)
         assert not window.worker.pipelined
         window.open_path(gradient_picture(tmp_path))
@@ -61,8 +31,6 @@ def test_live_frames_explain_and_a_unit_task_touch_the_device_one_at_a_time(
                 frame = window.post_frame(gradient_image(phase=5 * phase), "live frame")
                 qtbot.waitUntil(lambda frame=frame: window.current_result.frame_id >= frame, timeout=30000)
         qtbot.waitUntil(lambda: len(explained) >= 2, timeout=60000)
-    finally:
-        device_gate.force_serial(None)
     assert convolutions["outside"] == []
     assert convolutions["most"] == 1
     lanes = {name for name in convolutions["threads"] if name.startswith("EngineLane")}

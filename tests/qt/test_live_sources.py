@@ -1,5 +1,4 @@
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,18 +18,29 @@ def test_synthetic_pattern_is_deterministic_and_moves():
     assert not np.array_equal(first, pattern.frame(1))
 
 
-def test_synthetic_source_emits_at_about_its_rate(qtbot):
-    source = SyntheticSource(fps=50)
-    stamps = []
-    source.frame_ready.connect(lambda frame: stamps.append(time.perf_counter()))
+@pytest.mark.parametrize(("fps", "interval_ms"), [(50, 20), (30, 33), (1000, 1), (0.5, 2000)])
+def test_synthetic_source_ticks_at_its_rate_one_frame_a_tick(qtbot, fps, interval_ms):
+    """The rate without a clock: the source's precise timer fires every 1000/fps ms, and each
+    tick delivers exactly the next frame (counted, not timed)."""
+    from PySide6.QtCore import Qt, QTimer
+
+    source = SyntheticSource(fps=fps, width=32, height=32)
+    timer = source.findChild(QTimer)
+    assert timer.interval() == interval_ms and timer.timerType() == Qt.TimerType.PreciseTimer
+    frames = []
+    source.frame_ready.connect(frames.append)
+    for _ in range(5):
+        timer.timeout.emit()
+    assert len(frames) == source.frames_emitted == source.frame_index == 5
+    np.testing.assert_array_equal(frames[4], SyntheticPattern(32, 32).frame(4))
     source.start()
     try:
-        qtbot.waitUntil(lambda: len(stamps) >= 26, timeout=5_000)
+        assert timer.isActive() and source.running
+        if interval_ms <= 50:  # the real timer drives it too
+            qtbot.waitUntil(lambda: len(frames) >= 8, timeout=5_000)
     finally:
         source.stop()
-    rate = (len(stamps) - 1) / (stamps[-1] - stamps[0])
-    assert 30 < rate < 60  # 50 fps asked; shared test machines are jittery
-    assert source.frames_emitted == len(stamps) and not source.running
+    assert not timer.isActive() and not source.running and source.frames_emitted == len(frames)
 
 
 def test_synthetic_frame_limit_finishes(qtbot):

@@ -11,6 +11,7 @@ from PySide6.QtCore import QMimeData, Qt, QUrl
 
 from alexnet_viewer.qt.live import controller as live_controller
 from alexnet_viewer.qt.app import GuiOptions, create_app
+from alexnet_viewer.core.frame.torch_threads import per_thread_counts
 from alexnet_viewer.qt.worker.lanes import LanePlan
 from alexnet_viewer.qt.live import SlideshowSource, SyntheticSource
 from alexnet_viewer.core.model.weights_spec import WeightsSpec
@@ -228,7 +229,7 @@ def test_on_the_cpu_lanes_follow_the_source(make_window, qtbot, picture, shared_
     window.open_path(picture)
     qtbot.waitUntil(lambda: len(slow.processed) >= 1, timeout=30000)
     assert window.worker.plan == LanePlan(1, cores)  # a still picture: one frame on every core
-    if cores < 2:
+    if cores < 2 or not per_thread_counts():  # without OpenMP: the next test
         return
     # 60 frames a second against 100 ms a frame: one lane cannot keep up; one frame per core.
     window.live.use_source(SyntheticSource(fps=60, width=64, height=48))
@@ -241,6 +242,29 @@ def test_on_the_cpu_lanes_follow_the_source(make_window, qtbot, picture, shared_
     window.live.stop()
     window.close()
     assert not any(lane.is_alive() for lane in window.worker._lanes)
+
+
+def test_without_per_thread_torch_counts_live_frames_keep_one_lane(
+        make_window, qtbot, picture, shared_engine, prebuilt, monkeypatch):
+    """Where torch's parallel backend is not OpenMP (its thread count is one pool for the
+    process), the worker keeps the one-lane plan however fast the source is."""
+    from alexnet_viewer.qt.worker import engine_worker, lanes
+
+    monkeypatch.setattr(engine_worker, "per_thread_counts", lambda: False)
+    monkeypatch.setattr(lanes, "usable_cores", lambda: 4)  # cores enough for more lanes, on any machine
+    slow = SlowEngine(prebuilt, delay=0.1)
+    window = make_window(factory=RecordingFactory(shared_engine, wrap=lambda engine: slow))
+    qtbot.waitUntil(lambda: window.worker.has_engine, timeout=30000)
+    planner = window.worker.planner
+    assert planner.multi == planner.single == LanePlan(1, 4)
+    window.open_path(picture)
+    qtbot.waitUntil(lambda: len(slow.processed) >= 1, timeout=30000)
+    # 60 frames a second against 100 ms a frame: with OpenMP this takes a lane per core.
+    window.live.use_source(SyntheticSource(fps=60, width=64, height=48))
+    done = len(slow.processed)
+    qtbot.waitUntil(lambda: len(slow.processed) >= done + 6, timeout=30000)
+    assert window.worker.plan == planner.single and len(slow.threads) == 1
+    window.live.stop()
 
 
 def test_camera_frames_are_converted_by_the_worker_at_working_size(make_window, qtbot, monkeypatch):

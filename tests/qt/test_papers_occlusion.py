@@ -41,29 +41,16 @@ def test_quad_shows_the_one_pass_of_the_top1(qtbot, shared_engine, tmp_path):
 
 def test_every_convolution_runs_inside_the_device_gate(qtbot, shared_engine, monkeypatch):
     """On MPS one thread talks to the device: serial mode forced on the CPU proves it."""
-    import threading
+    from tests.device_gate_watch import serial_device, watch_convolutions
 
-    from alexnet_viewer.core.model import device_gate
-
-    outside = []
-    real = torch.nn.Conv2d._conv_forward
-
-    def watched(self, *args, **kwargs):
-        if not device_gate.held_here():
-            outside.append(threading.current_thread().name)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(torch.nn.Conv2d, "_conv_forward", watched)
-    device_gate.force_serial(True)
-    try:
+    seen = watch_convolutions(monkeypatch)
+    with serial_device():
         view = OcclusionView(ViewerState(), lambda: shared_engine.loaded)
         qtbot.addWidget(view)
         view.show()
         view.state.result = process(shared_engine)
         qtbot.waitUntil(lambda: view.outcome is not None and not view.busy, timeout=60000)
-    finally:
-        device_gate.force_serial(None)
-    assert outside == []
+    assert seen["count"] > 0 and seen["outside"] == []
 
 
 def test_the_panels_are_square_and_the_message_says_what_is_happening(qtbot, shared_engine):

@@ -173,7 +173,7 @@ def test_out_of_memory_is_that_frames_error_and_the_next_picture_runs_on_the_gpu
     assert devices == [None] and len(made) == 1 and made[0].closed == 0  # no fallback, no reload
     assert window.current_result.image.shape == (30, 40, 3)
     assert ("ran", (30, 40, 3)) in events and window.status_line.device_label.text() == "device: cuda"
-    assert getattr(window, "back_to_gpu_button", None) is None
+    assert window.weights.back_to_gpu_button is None  # never left the GPU: no way back offered
 
 
 def test_a_load_replaced_by_a_newer_request_is_closed_when_it_finishes(make_window, qtbot, shared_engine):

@@ -20,3 +20,22 @@ def test_a_big_file_is_kept_at_working_size_and_a_tight_crop_decodes_it_finer(tm
     assert cache.decoded(source, (0.25, 0.25, 0.75, 0.75)).shape == (4096, 8192, 3)  # the box needs them all
     assert cache.decoded(source).shape == (4096, 8192, 3)  # finer than needed is kept
     assert decodes == [None, (0.25, 0.25, 0.75, 0.75)]
+
+
+def test_the_window_edits_a_file_at_working_size_and_a_tight_crop_at_a_finer_one(
+        make_window, qtbot, tmp_path, monkeypatch):
+    """The frame lanes ask for the crop box's pixels: the edits (this crop) run on the
+    working-size picture, decoded finer only where the box needs it."""
+    from alexnet_viewer.core.pictures import working
+    from tests.qt.conftest import wait_for_frame
+    from tests.qt.inspect_helpers import next_result
+
+    monkeypatch.setattr(working, "resize_short_side", lambda: 8)  # needs 64 px: small files reduce
+    path = tmp_path / "wide.png"
+    Image.new("RGB", (512, 256), (90, 140, 200)).save(path)
+    window = make_window()
+    frame = window.open_path(path)
+    assert wait_for_frame(qtbot, window, frame).image.shape == (64, 128, 3)  # reduced by 4
+    window.edits.panel.set_crop((0.25, 0.25, 0.75, 0.75))
+    cropped = next_result(qtbot, window, frame, lambda result, job: job.edits.crop is not None)
+    assert cropped.image.shape == (64, 128, 3)  # half of the picture reduced by 2, not by 4

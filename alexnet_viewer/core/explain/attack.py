@@ -31,6 +31,7 @@ from alexnet_viewer.core.explain.occlusion import ExplainCancelled
 from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.frame.result import Prediction
+from alexnet_viewer.core.model.device_gate import device_work
 
 DEFAULT_EPS, DEFAULT_STEPS = 2, 10
 
@@ -38,6 +39,8 @@ DEFAULT_EPS, DEFAULT_STEPS = 2, 10
 def counted(count: int, noun: str) -> str:
     """'1 step', '3 steps': the attack's reports in words."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 CHANGED_LAYERS = ("conv1", "fc7")
 
 
@@ -106,33 +109,38 @@ def attack(
     classes = len(loaded.categories)
     if target is not None and not 0 <= int(target) < classes:
         raise ValueError(f"Class index {target} is out of range 0..{classes - 1}.")
-    judge = _Judge(loaded)
-    original = np.ascontiguousarray(image, dtype=np.uint8)
-    reference = judge.outputs(original)
-    before = judge.top5(reference["fc8"])
-    aim = int(target) if target is not None else before[0].index
-    source = torch.from_numpy(original).to(loaded.device, torch.float32)
-    low, high = (source - eps).clamp(0, 255), (source + eps).clamp(0, 255)
-    step_size = eps if steps == 1 else max(2.5 * eps / steps, 0.25)
-    direction = -1.0 if target is not None else 1.0  # down the target's loss, or up the top-1's
-    pixels, candidate, outputs, steps_run = source.clone(), original, reference, 0
-    success = target is not None and judge.fooled(original, reference["fc8"], aim, True)  # already there
+    with device_work(loaded.device):  # alone on MPS (core/model/device_gate.py), a step at a time
+        judge = _Judge(loaded)
+        original = np.ascontiguousarray(image, dtype=np.uint8)
+        reference = judge.outputs(original)
+        before = judge.top5(reference["fc8"])
+        aim = int(target) if target is not None else before[0].index
+        source = torch.from_numpy(original).to(loaded.device, torch.float32)
+        low, high = (source - eps).clamp(0, 255), (source + eps).clamp(0, 255)
+        step_size = eps if steps == 1 else max(2.5 * eps / steps, 0.25)
+        direction = -1.0 if target is not None else 1.0  # down the target's loss, or up the top-1's
+        pixels, candidate, outputs, steps_run = source.clone(), original, reference, 0
+        success = target is not None and judge.fooled(original, reference["fc8"], aim, True)  # already there
     while not success and steps_run < steps:
         if cancelled is not None and cancelled():
             raise ExplainCancelled("attack")
-        grad = judge.gradient(pixels, aim)
-        pixels = torch.minimum(torch.maximum(pixels + direction * step_size * grad.sign(), low), high)
-        candidate = pixels.round().to("cpu", torch.uint8).numpy()
-        outputs = judge.outputs(candidate)
-        steps_run += 1
-        success = judge.fooled(candidate, outputs["fc8"], aim, target is not None)
+        with device_work(loaded.device):  # between steps live frames get the device
+            grad = judge.gradient(pixels, aim)
+            pixels = torch.minimum(torch.maximum(pixels + direction * step_size * grad.sign(), low), high)
+            candidate = pixels.round().to("cpu", torch.uint8).numpy()
+            outputs = judge.outputs(candidate)
+            steps_run += 1
+            success = judge.fooled(candidate, outputs["fc8"], aim, target is not None)
+            step = AttackStep(steps_run, steps, judge.top5(outputs["fc8"]), judge.change(reference, outputs), before)
         if progress is not None:
-            progress(AttackStep(steps_run, steps, judge.top5(outputs["fc8"]), judge.change(reference, outputs), before))
+            progress(step)
     difference = candidate.astype(np.int16) - original.astype(np.int16)
+    with device_work(loaded.device):
+        after, change = judge.top5(outputs["fc8"]), judge.change(reference, outputs)
     return AttackResult(
-        adversarial=candidate, difference=difference, before=before, after=judge.top5(outputs["fc8"]),
+        adversarial=candidate, difference=difference, before=before, after=after,
         target=None if target is None else aim, eps=eps, steps=steps, steps_run=steps_run, success=success,
-        change=judge.change(reference, outputs),
+        change=change,
     )
 
 

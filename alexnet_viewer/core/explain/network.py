@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS
+from alexnet_viewer.core.model.device_gate import device_work
 from alexnet_viewer.core.visualize.network import private_model
 
 RULES = ("plain", "guided", "deconv")
@@ -54,7 +55,7 @@ class Network:
         self.state_of = {name: offsets[attr] + index + 1 for name, (attr, index) in MODULE_LOCATIONS.items()}
         self.name_of_state = {state: name for name, state in self.state_of.items()}
         self.top = len(self.steps)  # the logits' state
-        with torch.inference_mode():
+        with device_work(device), torch.inference_mode():  # alone on MPS (core/model/device_gate.py)
             states = self.forward(torch.zeros(input_shape, device=device))
         self.shapes = [tuple(state.shape[1:]) for state in states]
 

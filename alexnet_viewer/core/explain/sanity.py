@@ -34,6 +34,7 @@ from alexnet_viewer.core.visualize.network import private_model
 from alexnet_viewer.core.explain.occlusion import ExplainCancelled
 from alexnet_viewer.core.explain.registry import NEW_METHODS
 from alexnet_viewer.core.frame.layers import MODULE_LOCATIONS
+from alexnet_viewer.core.model.device_gate import device_work
 
 MapFunction = Callable[[torch.Tensor, int, str], np.ndarray]  # (batch, class, layer) -> the map
 MapFactory = Callable[[object], MapFunction]  # a LoadedModel -> its map function
@@ -133,16 +134,18 @@ def sanity_check(
     """The cascade for one picture (its normalised batch); ``progress(step, done, total)`` after
     each map; ``cancelled()`` true raises ExplainCancelled."""
     check_method(method)
-    model = own_copy(loaded.model)
-    compute = MAP_METHODS[method](dataclasses.replace(loaded, model=model))  # reads the copy's storage
+    with device_work(loaded.device):  # alone on MPS (core/model/device_gate.py), a step at a time
+        model = own_copy(loaded.model)
+        compute = MAP_METHODS[method](dataclasses.replace(loaded, model=model))  # reads the copy's storage
     steps: list[SanityStep] = []
     total = len(CASCADE) + 1
     for position, name in enumerate((ORIGINAL, *CASCADE)):
         if cancelled is not None and cancelled():
             raise ExplainCancelled("sanity check")
-        if name != ORIGINAL:
-            randomise_layer(model, name, seed * 1000 + position)
-        values = np.array(compute(batch, class_index, layer), dtype=np.float32)  # its own: the weights change next
+        with device_work(loaded.device):  # between steps live frames get the device
+            if name != ORIGINAL:
+                randomise_layer(model, name, seed * 1000 + position)
+            values = np.array(compute(batch, class_index, layer), dtype=np.float32)  # its own: the weights change next
         ranked = importance(values)
         rho = spearman(steps[0].importance, ranked) if steps else (1.0 if np.ptp(ranked) > 0 else None)
         steps.append(SanityStep(name, values, ranked, rho))

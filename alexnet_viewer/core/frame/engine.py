@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from alexnet_viewer.core.model.device_gate import gated
+from alexnet_viewer.core.model.device_gate import device_work, gated
 from alexnet_viewer.core.frame.ablation import Ablation, AblationSpec, check_ablations
 from alexnet_viewer.core.frame.hooks import ActivationCapture, layer_module
 from alexnet_viewer.core.frame.kept import KeptActivations
@@ -109,14 +109,15 @@ class Engine:
         self._model = loaded.model
         self._device = loaded.device
         self._weights = loaded.weights
-        self._preprocess = Preprocessor(loaded.transforms, loaded.device, float_resize=float_resize)
         self._packed = loaded.device.type != "cpu" if packed_transfer is None else bool(packed_transfer)
         self._sync_free = self._packed  # histograms without bincount's host read-back go with it
-        self._capture = ActivationCapture(self._model, self._preprocess.batch_shape)
-        self._ablation = Ablation(self._model)
-        self._renderer = FrameRenderer(self._capture.layout, sync_free=self._sync_free)
         self._categories = tuple(loaded.categories)
-        self._filters = self._filter_tiles()
+        with device_work(loaded.device):  # a tracing forward, uploads, a read-back: alone on MPS
+            self._preprocess = Preprocessor(loaded.transforms, loaded.device, float_resize=float_resize)
+            self._capture = ActivationCapture(self._model, self._preprocess.batch_shape)
+            self._ablation = Ablation(self._model)
+            self._renderer = FrameRenderer(self._capture.layout, sync_free=self._sync_free)
+            self._filters = self._filter_tiles()
 
     @property
     def weights(self) -> WeightsInfo:

@@ -27,6 +27,7 @@ def traced_shapes(model, names, forward: Callable[[], object]) -> dict[str, tupl
     import torch
 
     from alexnet_viewer.core.frame.hooks import layer_module
+    from alexnet_viewer.core.model.device_gate import device_work
 
     shapes: dict[str, tuple[int, ...]] = {}
     handles = [
@@ -36,7 +37,7 @@ def traced_shapes(model, names, forward: Callable[[], object]) -> dict[str, tupl
         for name in names
     ]
     try:
-        with torch.inference_mode():
+        with device_work(next(model.parameters()).device), torch.inference_mode():  # alone on MPS
             forward()
     finally:
         for handle in handles:

@@ -20,6 +20,7 @@ from torch import nn
 from alexnet_viewer.core.frame.hooks import layer_module
 from alexnet_viewer.core.frame.layers import LAYER_NAMES, SPATIAL_LAYERS, check_layer_name
 from alexnet_viewer.core.inspect.receptive_field import geometry_table
+from alexnet_viewer.core.model.device_gate import device_work
 from alexnet_viewer.core.frame.result import Result, frozen_array
 
 if TYPE_CHECKING:
@@ -130,10 +131,11 @@ def conv_formula(loaded: LoadedModel, result: Result, layer: str, channel: int, 
     first = group * weight.shape[1]
     inputs = tuple(range(first, first + weight.shape[1]))
     patch, inside = _window(values[first : first + weight.shape[1]], cell.rows, cell.cols, 0.0)
-    kernel = weight[int(channel)].cpu().numpy()
+    with device_work(weight.device):  # a read-back of the weights: alone on MPS (device_gate.py)
+        kernel = weight[int(channel)].cpu().numpy()
+        bias = float(module.bias.detach()[int(channel)].cpu()) if module.bias is not None else 0.0
     product = kernel.astype(np.float64) * patch.astype(np.float64)
     contributions = product.sum(axis=(1, 2))
-    bias = float(module.bias.detach()[int(channel)].cpu()) if module.bias is not None else 0.0
     value = float(contributions.sum()) + bias
     return ConvFormula(
         **vars(cell),

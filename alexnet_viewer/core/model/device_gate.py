@@ -2,8 +2,9 @@
 
 Metal aborts the whole process, with no Python exception, when two Python threads run MPS
 work at once (pytorch/pytorch#197805). So on MPS every piece of device work of the process
-(the engine's prepare and run, an explanation, a step of the atlas, visualise or evaluate
-tasks) runs inside ``device_work(device)``, which holds one process-wide lock; on the CPU
+(the engine's prepare and run, an explanation, a step of the atlas, visualise, sanity or
+evaluate tasks, loading weights and the tracing forward that builds an engine or an
+explainer) runs inside ``device_work(device)``, which holds one process-wide lock; on the CPU
 and CUDA it costs nothing and work runs side by side (CUDA pipelines frames: pipelined()).
 
 Serial mode can be forced for any device (``force_serial(True)`` or the environment

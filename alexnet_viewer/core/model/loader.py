@@ -12,6 +12,7 @@ import torch
 from torchvision.models import AlexNet_Weights, alexnet
 
 from alexnet_viewer.core.model import download
+from alexnet_viewer.core.model.device_gate import device_work
 from alexnet_viewer.core.model.download import DownloadCancelled, Progress, ShouldCancel
 from alexnet_viewer.core.errors import DeviceError, WeightsError
 from alexnet_viewer.core.frame.layers import LAYER_NAMES, MODULE_LOCATIONS
@@ -157,11 +158,12 @@ def load_model(
         path = Path(spec.path)
         model = _model_with(read_state_dict(path), path.name)
         info = WeightsInfo(source="file", description=path.name, trained=True)
-    try:
-        model = model.to(target).eval()
-    except RuntimeError as error:
-        raise DeviceError(f"Cannot move AlexNet to {target}: {str(error).splitlines()[0]}") from None
-    check_finite_forward(model, target, info.description)
+    with device_work(target):  # the upload and a forward: alone on MPS (device_gate.py)
+        try:
+            model = model.to(target).eval()
+        except RuntimeError as error:
+            raise DeviceError(f"Cannot move AlexNet to {target}: {str(error).splitlines()[0]}") from None
+        check_finite_forward(model, target, info.description)
     return LoadedModel(
         model=model,
         device=target,

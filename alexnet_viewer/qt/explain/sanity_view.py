@@ -182,9 +182,11 @@ def _work(loaded, crop: np.ndarray, method: str, index: int, layer: str, seed: i
     from alexnet_viewer.core.explain.display import heat_levels, heat_overlay
     from alexnet_viewer.core.explain.sanity import sanity_check
     from alexnet_viewer.core.frame.preprocess import Preprocessor
+    from alexnet_viewer.core.model.device_gate import device_work
 
-    pixels = torch.from_numpy(np.array(crop)).permute(2, 0, 1).to(loaded.device)  # a copy: the crop is read-only
-    batch = Preprocessor(loaded.transforms, loaded.device).normalise(pixels.unsqueeze(0))
+    with device_work(loaded.device):  # alone on MPS (core/model/device_gate.py); sanity_check gates its steps
+        pixels = torch.from_numpy(np.array(crop)).permute(2, 0, 1).to(loaded.device)  # a copy: the crop is read-only
+        batch = Preprocessor(loaded.transforms, loaded.device).normalise(pixels.unsqueeze(0))
 
     def progress(step, done: int, total: int) -> None:
         task.deliver((done - 1, step, heat_overlay(crop, step.importance, 0.5, heat_levels(step.importance))))
