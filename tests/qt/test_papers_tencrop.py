@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QScrollArea
 
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.papers.ten_crop import ten_crop
-from alexnet_viewer.core.session import ViewerState
+from alexnet_viewer.core.session import PictureRef, ViewerState
 from alexnet_viewer.core.visualize.network import private_model
 from alexnet_viewer.qt.panels.style import PICTURE_MIN_SIDE
 from alexnet_viewer.qt.papers.tencrop_view import COLUMNS, TenCropView
@@ -75,3 +75,30 @@ def test_the_crops_stay_square_and_go_fewer_to_a_row_in_a_narrow_dock(qtbot, sta
     qtbot.waitUntil(lambda: shown(3, False), timeout=5000)
     area.resize(1400, 900)
     qtbot.waitUntil(lambda: shown(COLUMNS, True), timeout=5000)
+
+
+def test_another_pictures_outcome_is_veiled_while_the_new_one_runs(qtbot, shared_engine, state):
+    """A new file: the previous picture's crops are greyed until its own arrive (at 1920x1080 the
+    Occlusion view showed the cat's maps under "Running on coffee.png…" for seconds); a live
+    source's next frame is the same picture, left clear."""
+    view = TenCropView(state, lambda: shared_engine.loaded)
+    qtbot.addWidget(view)
+    view.resize(1200, 700)
+    view.show()
+    state.picture = PictureRef(1, "first.png")
+    state.result = process(shared_engine, phase=0, frame_id=1)
+    qtbot.waitUntil(lambda: view.outcome is not None and not view.busy, timeout=20000)
+    assert view.veil.isHidden()
+    state.picture = PictureRef(2, "second.png")
+    state.result = process(shared_engine, phase=90, frame_id=2)
+    assert view.busy and not view.veil.isHidden() and view.status.text() == "Running on second.png…"
+    veiled = view.veil.geometry()
+    assert veiled.top() > view.status.geometry().bottom() and veiled.bottom() >= view.canvases[-1].geometry().bottom()
+    qtbot.waitUntil(lambda: not view.busy, timeout=20000)
+    assert view.veil.isHidden()
+    state.picture = PictureRef(3, "camera", live=True)
+    state.result = process(shared_engine, phase=30, frame_id=3)
+    qtbot.waitUntil(lambda: not view.busy, timeout=20000)
+    state.result = process(shared_engine, phase=60, frame_id=4)  # the camera's next frame
+    assert view.busy and view.veil.isHidden()
+    qtbot.waitUntil(lambda: not view.busy, timeout=20000)

@@ -6,14 +6,18 @@ A view subclasses ``PaperView`` and gives ``compute(loaded, result, task)`` (in 
 and ``present(result, outcome)`` (on the GUI thread). It follows ``state.result`` -- every live
 frame is a new Result, and while a job runs only the newest waits -- but only while it is
 visible: a hidden view remembers the newest picture and computes it when shown. ``model()``
-returns the LoadedModel or None while the weights load.
+returns the LoadedModel or None while the weights load. While another picture's outcome is on
+screen and the new picture's runs, a veil greys it (the status line names the picture running);
+a live source's frames are one picture, so its outcome stays clear between frames.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from alexnet_viewer.qt.panels.style import TitledPanel, apply_spacing, caption_label, title_label
 from alexnet_viewer.qt.units.latest import Latest, follow
@@ -28,6 +32,7 @@ class PaperView(TitledPanel):
         super().__init__(parent)
         self.state, self._model = state, model
         self.outcome = None  # the newest outcome shown
+        self._outcome_token = None  # the token of the picture whose outcome is shown
         self._pending = None  # a Result not yet computed because the view was hidden
         self.body = apply_spacing(QVBoxLayout(self))
         self.title = title_label(self.TITLE, wrap=True)
@@ -42,6 +47,14 @@ class PaperView(TitledPanel):
         self.body.addWidget(self.title)
         self.body.addWidget(self.status)
         self.body.addLayout(busy)
+        self.veil = QWidget(self)  # over another picture's outcome while the new one runs
+        self.veil.setAutoFillBackground(True)
+        palette = self.veil.palette()
+        colour = palette.color(QPalette.ColorRole.Window)
+        colour.setAlpha(215)
+        palette.setColor(QPalette.ColorRole.Window, colour)
+        self.veil.setPalette(palette)
+        self.veil.hide()
         self._set_busy(False)
         self._job = Latest(self.JOB, self._run, self._done, self._failed, self)
         self._job.progressed = self._progressed
@@ -75,7 +88,9 @@ class PaperView(TitledPanel):
         self._set_busy(True)
         picture = self.state.picture
         self.status.setText(f"Running on {picture.label if picture is not None else 'the picture on screen'}…")
-        self._job.submit((loaded, result))
+        token = picture.token if picture is not None else None
+        self._veil(self.outcome is not None and token != self._outcome_token)
+        self._job.submit((loaded, result, token))
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
@@ -95,14 +110,28 @@ class PaperView(TitledPanel):
     def _run(self, job, task):
         from alexnet_viewer.core.model.device_gate import device_work
 
-        loaded, result = job
+        loaded, result, _token = job
         with device_work(loaded.device):  # alone on MPS (core/model/device_gate.py), as the explain worker
             return self.compute(loaded, result, task)
 
     def _done(self, job, outcome) -> None:
         self._set_busy(False)
-        self.outcome = outcome
+        self.outcome, self._outcome_token = outcome, job[2]
+        self._veil(False)
         self.present(job[1], outcome)
+
+    def _veil(self, shown: bool) -> None:
+        if shown:
+            self.body.activate()  # the busy row's place, now that it shows
+            top = self.progress.geometry().bottom() + 1
+            self.veil.setGeometry(QRect(0, top, self.width(), max(self.height() - top, 0)))
+            self.veil.raise_()
+        self.veil.setVisible(shown)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if not self.veil.isHidden():
+            self._veil(True)
 
     def _failed(self, sentence: str) -> None:
         self._set_busy(False)
