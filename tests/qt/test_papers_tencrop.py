@@ -53,6 +53,15 @@ def test_waits_for_the_weights_and_stays_idle_while_hidden(qtbot, shared_engine,
     qtbot.waitUntil(lambda: view.outcome is not None, timeout=20000)
 
 
+def whole(label) -> bool:
+    """Its text shown whole: wrapped into its height, or on one line within its width."""
+    width = label.contentsRect().width()
+    if label.wordWrap():
+        return label.heightForWidth(width) <= label.height() and max(
+            label.fontMetrics().horizontalAdvance(word) for word in label.text().split()) <= width
+    return label.fontMetrics().horizontalAdvance(label.text()) <= width
+
+
 def test_the_crops_stay_square_and_go_fewer_to_a_row_in_a_narrow_dock(qtbot, state):
     view = TenCropView(state, lambda: None)  # the scroll area owns it
     area = QScrollArea()  # as in the window: a view wider than its dock scrolls
@@ -73,6 +82,9 @@ def test_the_crops_stay_square_and_go_fewer_to_a_row_in_a_narrow_dock(qtbot, sta
     qtbot.waitUntil(lambda: shown(COLUMNS, True), timeout=5000)
     area.resize(460, 700)  # the dock at 1280×800: fewer to a row, the top-5 under them, nothing cut off
     qtbot.waitUntil(lambda: shown(3, False), timeout=5000)
+    for caption in view.captions:  # a long class name under a crop is wrapped, not cut to "long-horned…"
+        caption.setText("long-horned beetle 12.3 %")
+    qtbot.waitUntil(lambda: all(whole(caption) for caption in view.captions), timeout=5000)
     area.resize(1400, 900)
     qtbot.waitUntil(lambda: shown(COLUMNS, True), timeout=5000)
 
