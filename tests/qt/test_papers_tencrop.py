@@ -114,3 +114,28 @@ def test_another_pictures_outcome_is_veiled_while_the_new_one_runs(qtbot, shared
     state.result = process(shared_engine, phase=60, frame_id=4)  # the camera's next frame
     assert view.busy and view.veil.isHidden()
     qtbot.waitUntil(lambda: not view.busy, timeout=20000)
+
+
+def test_a_hidden_view_says_it_has_not_run_on_the_new_picture(qtbot, shared_engine, state, tmp_path):
+    """Export for slides pictures a view not on screen as it is: another picture's crops are
+    veiled and the status says the new picture runs once the view is shown."""
+    from alexnet_viewer.qt.export import slides
+
+    view = TenCropView(state, lambda: shared_engine.loaded)
+    qtbot.addWidget(view)
+    view.resize(1200, 700)
+    view.show()
+    state.picture = PictureRef(1, "first.png")
+    state.result = process(shared_engine, phase=0, frame_id=1)
+    qtbot.waitUntil(lambda: view.outcome is not None and not view.busy, timeout=20000)
+    view.hide()
+    state.picture = PictureRef(2, "second.png")
+    state.result = process(shared_engine, phase=90, frame_id=2)
+    assert not view.busy and not view.veil.isHidden()
+    assert view.status.text() == "Not yet run on second.png: it runs when this view is shown."
+    assert view.veil.geometry().top() > view.status.geometry().bottom()
+    slides.save_png(view, tmp_path / "hidden.png")  # pictured with its veil, still hidden
+    assert not view.isVisible()
+    view.show()
+    qtbot.waitUntil(lambda: not view.busy and view.veil.isHidden(), timeout=20000)
+    assert view.outcome is not None and "Not yet run" not in view.status.text()

@@ -7,8 +7,9 @@ and ``present(result, outcome)`` (on the GUI thread). It follows ``state.result`
 frame is a new Result, and while a job runs only the newest waits -- but only while it is
 visible: a hidden view remembers the newest picture and computes it when shown. ``model()``
 returns the LoadedModel or None while the weights load. While another picture's outcome is on
-screen and the new picture's runs, a veil greys it (the status line names the picture running);
-a live source's frames are one picture, so its outcome stays clear between frames.
+screen and the new picture's runs -- or, hidden, waits to be shown (an export for slides pictures
+it so) -- a veil greys it and the status line names the new picture; a live source's frames
+are one picture, so its outcome stays clear between frames.
 """
 
 from __future__ import annotations
@@ -70,6 +71,13 @@ class PaperView(TitledPanel):
         self._pending = result
         if self.isVisible():
             self.refresh()
+            return
+        picture = self.state.picture  # hidden: it runs when shown; meanwhile (an export for slides) it says so
+        token = picture.token if picture is not None else None
+        if self.outcome is not None and token != self._outcome_token and not self.busy:
+            self.status.setText(f"Not yet run on {picture.label if picture is not None else 'the picture on screen'}: "
+                                "it runs when this view is shown.")
+            self._veil(True)
 
     def _on_class(self, _new=None, _old=None) -> None:
         self._on_result(self.state.result)
@@ -119,11 +127,14 @@ class PaperView(TitledPanel):
         self.outcome, self._outcome_token = outcome, job[2]
         self._veil(False)
         self.present(job[1], outcome)
+        if self._pending is not None and not self.isVisible():  # hidden meanwhile, a newer picture waiting
+            self._on_result(self._pending)
 
     def _veil(self, shown: bool) -> None:
         if shown:
             self.body.activate()  # the busy row's place, now that it shows
-            top = self.progress.geometry().bottom() + 1
+            above = self.status if self.progress.isHidden() else self.progress
+            top = above.geometry().bottom() + 1
             self.veil.setGeometry(QRect(0, top, self.width(), max(self.height() - top, 0)))
             self.veil.raise_()
         self.veil.setVisible(shown)
