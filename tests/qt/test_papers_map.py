@@ -118,3 +118,24 @@ def test_an_atlas_without_codes_is_one_sentence(qtbot, view, tmp_path):
     view.state.atlas = tmp_path
     qtbot.waitUntil(lambda: not view._builder.busy and "Making" not in view.status.text(), timeout=30000)
     assert view.map is None and view.status.text().endswith(".") and view.cancel_button.isHidden()
+
+
+def test_the_picture_on_screen_is_drawn_over_its_neighbours(qtbot, view, engine, atlas_folder):
+    """Where thumbnails overlap, the ring's own picture is on top (it was hidden under a
+    neighbour's at 1920x1080), and the pointer over it names it; a live frame raises none."""
+    view.state.atlas = atlas_folder
+    qtbot.waitUntil(lambda: view.map is not None, timeout=60000)
+    atlas = view.map["atlas"]
+    index = next(i for i, p in enumerate(atlas.paths) if p.endswith("chelsea-flip.png"))
+    path = Path(atlas.paths[index])
+    view.state.picture = PictureRef(1, path.name, path=path)
+    view.state.result = engine.process(Image.open(path).convert("RGB"))
+    qtbot.waitUntil(lambda: view.raised == index, timeout=30000)
+    others = [thumb.zValue() for i, thumb in enumerate(view.thumbs) if i != index]
+    assert max(others) < view.thumbs[index].zValue() < view.marker.zValue()
+    x, y = view.map["xy"][index]
+    assert view.picture_at(x, y) == str(path)
+    view.state.picture = PictureRef(2, "camera", live=True)
+    view.state.result = engine.process(np.asarray(Image.open(path).convert("RGB"))[::-1].copy())
+    qtbot.waitUntil(lambda: view.raised is None and not view._placer.busy, timeout=30000)
+    assert len({thumb.zValue() for thumb in view.thumbs}) == 1

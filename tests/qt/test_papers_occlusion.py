@@ -9,7 +9,7 @@ from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.papers.occlusion_pictures import label_legend
 from alexnet_viewer.core.session import PictureRef, ViewerState
 from alexnet_viewer.qt.panels.style import PICTURE_MIN_SIDE
-from alexnet_viewer.qt.papers.occlusion_view import STRIDE, WINDOW, OcclusionView
+from alexnet_viewer.qt.papers.occlusion_view import STRIDE, WINDOW, OcclusionView, labels_caption
 from tests.qt.panel_results import gradient_image, process
 
 
@@ -81,3 +81,8 @@ def test_the_panels_are_square_and_the_message_says_what_is_happening(qtbot, sha
     for size in ((1400, 1000), (460, 700)):
         area.resize(*size)
         qtbot.waitUntil(lambda: square() and view.width() <= area.viewport().width(), timeout=5000)
+
+
+def test_the_label_maps_caption_counts_in_words():
+    assert labels_caption(1, 144) == "The same class at all 144 positions."  # not "1 different classes"
+    assert labels_caption(3, 144) == "3 different classes over 144 positions."

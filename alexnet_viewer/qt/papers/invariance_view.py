@@ -2,12 +2,15 @@
 scaled and rotated, the Euclidean distance of its relu1 and relu7 features from the
 untransformed crop's, and the probability of the class (the Explain panel's, else the top-1).
 
-One column per sweep, one row per quantity, as in the paper; each plot's axes are labelled in
-the sweep's units.
+One column per sweep, one row per quantity, as in the paper; each column is headed by its sweep
+and unit (a heading spans the column's width; a dock narrower than the headings and axes need
+scrolls), each row's plots name their quantity. The probability is drawn from 0, as in the paper: a change of a tenth of a
+percent does not fill the plot.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFont
 
@@ -15,8 +18,9 @@ from alexnet_viewer.qt.panels.style import ACCENT, AXIS_TEXT, PLOT_BACKGROUND
 from alexnet_viewer.qt.papers.paper_view import PaperView
 
 LAYERS = ("relu1", "relu7")
-SWEEPS = (("translation", "vertical translation (px)"), ("scale", "scale (×)"), ("rotation", "rotation (°)"))
+SWEEPS = (("translation", "shift ↓ (px)"), ("scale", "scale (×)"), ("rotation", "rotation (°)"))
 AXIS_POINT_SIZE = 12
+MIN_COLUMN = 130  # a column's least width: its y axis and a plot that still shows a curve
 
 
 class InvarianceView(PaperView):
@@ -31,12 +35,16 @@ class InvarianceView(PaperView):
         self.plots.setMinimumHeight(480)
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
         self.plot_items: dict[tuple[str, str], pg.PlotItem] = {}
+        self.headings: dict[str, pg.LabelItem] = {}  # over each column: its sweep and unit
+        for column, (sweep, axis) in enumerate(SWEEPS):
+            self.headings[sweep] = self.plots.addLabel(axis, row=0, col=column, color=AXIS_TEXT,
+                                                       size=f"{AXIS_POINT_SIZE}pt")
         rows = [(layer, f"{layer} distance") for layer in LAYERS] + [("probability", "probability")]
         font = QFont()
         font.setPointSize(AXIS_POINT_SIZE)
         for row, (quantity, label) in enumerate(rows):
             for column, (sweep, axis) in enumerate(SWEEPS):
-                plot = self.plots.addPlot(row=row, col=column)
+                plot = self.plots.addPlot(row=row + 1, col=column)
                 plot.showGrid(x=True, y=True, alpha=0.25)
                 for side in ("left", "bottom"):
                     item = plot.getAxis(side)
@@ -45,12 +53,12 @@ class InvarianceView(PaperView):
                     item.setTickFont(font)
                     item.label.setFont(font)
                 plot.setLabel("left", label, color=AXIS_TEXT)
-                if row == len(rows) - 1:
-                    plot.setLabel("bottom", axis, color=AXIS_TEXT)
                 curve = plot.plot([], [], pen=pg.mkPen(ACCENT, width=3), symbol="o", symbolSize=7,
                                   symbolBrush=ACCENT, symbolPen=None)
                 self.curves[(quantity, sweep)] = curve
                 self.plot_items[(quantity, sweep)] = plot
+        # Narrower than its headings and axes need, the view scrolls rather than cutting them off.
+        self.plots.setMinimumWidth(max(int(self.plots.ci.layout.minimumWidth()) + 2, len(SWEEPS) * MIN_COLUMN))
         self.body.addWidget(self.plots, 1)
 
     def compute(self, loaded, result, task):
@@ -69,11 +77,15 @@ class InvarianceView(PaperView):
 
     def present(self, result, outcome) -> None:
         found, label = outcome
+        highest = max(float(np.max(sweep.probability)) for sweep in found.sweeps.values())
         for (quantity, sweep), curve in self.curves.items():
             values = found.sweeps[sweep]
             ys = values.probability if quantity == "probability" else values.distance[quantity]
             curve.setData(list(values.values), ys)
-            self.plot_items[(quantity, sweep)].enableAutoRange()
+            plot = self.plot_items[(quantity, sweep)]
+            plot.enableAutoRange()
+            if quantity == "probability":  # from 0, the same for the three sweeps
+                plot.setYRange(0.0, highest if highest > 0 else 1.0, padding=0.05)
         self.status.setText(
             f"Distance of each layer's features from the untransformed crop's (Euclidean), and the probability of "
             f"{label} (class {found.class_index}), as the crop is moved down, scaled and rotated."

@@ -3,8 +3,9 @@
 For the state's ``atlas``: the codes are loaded and embedded in the background (progress and
 Cancel; the map is cached in the atlas), then each picture is drawn as a thumbnail. Every new
 ``result`` (a live camera's frames too, newest wins) is placed on the fixed map with
-openTSNE's ``transform``, off the GUI thread, and marked with a ring. Hovering a thumbnail
-shows its path; a click hands the path to ``open_picture``.
+openTSNE's ``transform``, off the GUI thread, and marked with a ring; an atlas picture's own
+thumbnail is drawn over its neighbours' (thumbnails overlap where the map is crowded). Hovering a
+thumbnail shows its path; a click hands the path to ``open_picture``.
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ class MapView(TitledPanel):
         self.state, self._model, self._open_picture = state, model, open_picture
         self.map: dict | None = None
         self.placed: tuple[float, float] | None = None  # where the picture on screen lands
+        self.raised: int | None = None  # the atlas index of the picture on screen, its thumbnail on top
+        self.thumbs: list[Thumb] = []
         self.hovered: str | None = None
         layout = apply_spacing(QVBoxLayout(self))
         self.title = title_label("Map of the atlas (t-SNE of relu7)")
@@ -113,7 +116,7 @@ class MapView(TitledPanel):
 
     # the map
     def _on_atlas(self, folder, _old=None) -> None:
-        self.map, self.placed = None, None
+        self.map, self.placed, self.raised, self.thumbs = None, None, None, []
         self.plot.clear()
         if folder is None:
             self.status.setText("Open an atlas (Units › Open atlas…) to see its map.")
@@ -150,8 +153,10 @@ class MapView(TitledPanel):
         xy = made["xy"]
         self.extent = float(np.ptp(xy, axis=0).max()) or 1.0
         self.plot.clear()
-        for (x, y), thumb in zip(xy, made["thumbs"]):
-            self.plot.addItem(Thumb(thumb, float(x), float(y)))
+        self.raised = None
+        self.thumbs = [Thumb(thumb, float(x), float(y)) for (x, y), thumb in zip(xy, made["thumbs"])]
+        for thumb in self.thumbs:
+            self.plot.addItem(thumb)
         self.plot.addItem(self.marker)
         self.plot.autoRange()
         atlas = made["atlas"]
@@ -170,13 +175,19 @@ class MapView(TitledPanel):
 
         made, result, path = job
         code, _ = result_query(made["atlas"], result, path)
-        return made["placer"].place(code, None if path is None else made["atlas"].stored(path))
+        index = None if path is None else made["atlas"].stored(path)
+        return made["placer"].place(code, index), index
 
-    def _placed(self, job, point) -> None:
+    def _placed(self, job, answer) -> None:
         if job[0] is not self.map:
             return
-        self.placed = point
-        self.marker.setData([point[0]], [point[1]])
+        self.placed, index = answer
+        self.marker.setData([self.placed[0]], [self.placed[1]])
+        if self.raised is not None:
+            self.thumbs[self.raised].setZValue(0)
+        self.raised = index
+        if index is not None:
+            self.thumbs[index].setZValue(1)  # over its neighbours, under the ring
 
     # hover and click
     def picture_at(self, x: float, y: float) -> str | None:
@@ -189,6 +200,8 @@ class MapView(TitledPanel):
         inside = np.flatnonzero((np.abs(xy[:, 0] - x) <= half_width) & (np.abs(xy[:, 1] - y) <= half_height))
         if inside.size == 0:
             return None
+        if self.raised is not None and self.raised in inside:  # drawn on top: the one seen there
+            return self.map["atlas"].paths[self.raised]
         best = inside[np.argmin(np.hypot(xy[inside, 0] - x, xy[inside, 1] - y))]
         return self.map["atlas"].paths[best]
 

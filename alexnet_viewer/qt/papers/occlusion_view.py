@@ -102,7 +102,7 @@ class OcclusionView(PaperView):
             f"to {precise(found.probability.max())}; blue lowest: evidence covered.")
         self._show("labels", label_picture(found.labels))
         legend = label_legend(found.labels)
-        self.captions["labels"].setText(f"{len(legend)} different classes over {found.labels.size} positions.")
+        self.captions["labels"].setText(labels_caption(len(legend), found.labels.size))
         rows = [
             f'<span style="color: rgb{colour}; font-size: 24px">&#9632;</span> '
             f"{html.escape(categories[label])} ({count})"
@@ -126,3 +126,9 @@ class OcclusionView(PaperView):
 def precise(probability) -> str:
     """A probability with three significant digits: the maps differ in the third."""
     return f"{float(probability) * 100:.3g} %"
+
+
+def labels_caption(classes: int, positions: int) -> str:
+    if classes == 1:
+        return f"The same class at all {positions} positions."
+    return f"{classes} different classes over {positions} positions."

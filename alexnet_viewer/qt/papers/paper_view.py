@@ -6,15 +6,20 @@ A view subclasses ``PaperView`` and gives ``compute(loaded, result, task)`` (in 
 and ``present(result, outcome)`` (on the GUI thread). It follows ``state.result`` -- every live
 frame is a new Result, and while a job runs only the newest waits -- but only while it is
 on screen (on_screen.py): a hidden view, or one behind another tab, remembers the newest
-picture and computes it when shown. ``model()``
-returns the LoadedModel or None while the weights load.
+picture and computes it when shown. ``model()`` returns the LoadedModel or None while the
+weights load. While another picture's outcome is on screen and the new picture's runs -- or,
+hidden, waits to be shown (an export for slides pictures it so) -- a veil greys it and the
+status line names the new picture; a live source's frames are one picture, so its outcome
+stays clear between frames.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from alexnet_viewer.qt.panels.on_screen import ScreenWatch, on_screen
 from alexnet_viewer.qt.panels.style import TitledPanel, apply_spacing, caption_label, title_label
@@ -30,6 +35,7 @@ class PaperView(TitledPanel):
         super().__init__(parent)
         self.state, self._model = state, model
         self.outcome = None  # the newest outcome shown
+        self._outcome_token = None  # the token of the picture whose outcome is shown
         self._pending = None  # a Result not yet computed because the view was hidden
         self.body = apply_spacing(QVBoxLayout(self))
         self.title = title_label(self.TITLE, wrap=True)
@@ -44,6 +50,14 @@ class PaperView(TitledPanel):
         self.body.addWidget(self.title)
         self.body.addWidget(self.status)
         self.body.addLayout(busy)
+        self.veil = QWidget(self)  # over another picture's outcome while the new one runs
+        self.veil.setAutoFillBackground(True)
+        palette = self.veil.palette()
+        colour = palette.color(QPalette.ColorRole.Window)
+        colour.setAlpha(215)
+        palette.setColor(QPalette.ColorRole.Window, colour)
+        self.veil.setPalette(palette)
+        self.veil.hide()
         self._set_busy(False)
         self._job = Latest(self.JOB, self._run, self._done, self._failed, self)
         self._job.progressed = self._progressed
@@ -60,6 +74,13 @@ class PaperView(TitledPanel):
         self._pending = result
         if on_screen(self):  # behind another tab it waits until its tab is raised (ScreenWatch)
             self.refresh()
+            return
+        picture = self.state.picture  # hidden: it runs when shown; meanwhile (an export for slides) it says so
+        token = picture.token if picture is not None else None
+        if self.outcome is not None and token != self._outcome_token and not self.busy:
+            self.status.setText(f"Not yet run on {picture.label if picture is not None else 'the picture on screen'}: "
+                                "it runs when this view is shown.")
+            self._veil(True)
 
     def _on_class(self, _new=None, _old=None) -> None:
         self._on_result(self.state.result)
@@ -78,7 +99,9 @@ class PaperView(TitledPanel):
         self._set_busy(True)
         picture = self.state.picture
         self.status.setText(f"Running on {picture.label if picture is not None else 'the picture on screen'}…")
-        self._job.submit((loaded, result))
+        token = picture.token if picture is not None else None
+        self._veil(self.outcome is not None and token != self._outcome_token)
+        self._job.submit((loaded, result, token))
 
     def _on_screen(self, shown: bool) -> None:
         if shown and (self._pending is not None or self.outcome is None):
@@ -97,14 +120,31 @@ class PaperView(TitledPanel):
     def _run(self, job, task):
         from alexnet_viewer.core.model.device_gate import device_work
 
-        loaded, result = job
+        loaded, result, _token = job
         with device_work(loaded.device):  # alone on MPS (core/model/device_gate.py), as the explain worker
             return self.compute(loaded, result, task)
 
     def _done(self, job, outcome) -> None:
         self._set_busy(False)
-        self.outcome = outcome
+        self.outcome, self._outcome_token = outcome, job[2]
+        self._veil(False)
         self.present(job[1], outcome)
+        if self._pending is not None and not self.isVisible():  # hidden meanwhile, a newer picture waiting
+            self._on_result(self._pending)
+
+    def _veil(self, shown: bool) -> None:
+        if shown:
+            self.body.activate()  # the busy row's place, now that it shows
+            above = self.status if self.progress.isHidden() else self.progress
+            top = above.geometry().bottom() + 1
+            self.veil.setGeometry(QRect(0, top, self.width(), max(self.height() - top, 0)))
+            self.veil.raise_()
+        self.veil.setVisible(shown)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if not self.veil.isHidden():
+            self._veil(True)
 
     def _failed(self, sentence: str) -> None:
         self._set_busy(False)

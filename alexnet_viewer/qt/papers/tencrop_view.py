@@ -30,7 +30,7 @@ class TenCropView(PaperView):
         self.captions: list[QLabel] = []
         for _ in range(10):
             self.canvases.append(SquareCanvas())
-            self.captions.append(caption_label())
+            self.captions.append(caption_label(wrap=True))  # "long-horned beetle 0.1 %" whole, on two lines
         self.columns = COLUMNS
         place_in_columns(self.grid, list(zip(self.canvases, self.captions)), COLUMNS)
         self.row.addLayout(self.grid, 3)
