@@ -113,3 +113,17 @@ def test_the_tool_views_join_their_workspaces_and_stop_with_the_window(make_wind
     shown = [dock for dock in window.workspaces.of("papers") if dock.isVisible()]
     assert shown and all(len(window.tabifiedDockWidgets(dock)) < 4 for dock in shown)
     assert len(window.tool_views) == 8
+
+
+def test_the_first_run_is_maximised_on_a_screen_smaller_than_the_layout_needs(make_window, monkeypatch):
+    from alexnet_viewer.qt.window import docks
+
+    window = make_window(start=False)
+    maximised = Qt.WindowState.WindowMaximized
+    assert window.settings.window_geometry() is None  # nothing saved yet: a first run
+    monkeypatch.setattr(docks, "fitting_size", lambda: docks.DEFAULT_SIZE)  # a screen with room
+    window.workspaces.restore(window.settings)
+    assert not window.windowState() & maximised and window.size().toTuple() == docks.DEFAULT_SIZE
+    monkeypatch.setattr(docks, "fitting_size", lambda: (1024, 600))  # a small laptop screen
+    window.workspaces.restore(window.settings)
+    assert window.windowState() & maximised

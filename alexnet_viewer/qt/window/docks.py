@@ -255,7 +255,10 @@ class Docks:
         window = self.window
         geometry, state = settings.window_geometry(), settings.window_state()
         if geometry is None or not window.restoreGeometry(geometry):
-            window.resize(*fitting_size())
+            size = fitting_size()
+            window.resize(*size)
+            if size != DEFAULT_SIZE:  # the first run, on a screen smaller than the layout needs
+                window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
         return state is not None and window.restoreState(state)
 
 
