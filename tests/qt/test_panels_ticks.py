@@ -86,3 +86,7 @@ def test_the_colour_bar_widens_for_its_labels_in_projector_type(qtbot):
         assert len(values) >= 3 and axis.width() >= widest
 
     qtbot.waitUntil(labels_fit)
+    # The labels at the bar's ends are drawn whole: the bar ends half a line in from its place.
+    half_line = metrics.height() / 2
+    axis_place = axis.geometry()  # in the colour bar's coordinates
+    assert axis_place.top() >= half_line - 1 and bar.geometry().height() - axis_place.bottom() >= half_line - 1

@@ -129,15 +129,31 @@ def round_axes(*sides: str) -> dict[str, RoundAxis]:
     return {side: RoundAxis(side) for side in (sides or ("left", "bottom"))}
 
 
+class _ColourBarAxis(RoundAxis):
+    """A colour bar's axis: in a new tick type, the bar makes room for its end labels."""
+
+    def setTickFont(self, font) -> None:  # noqa: N802 (pyqtgraph's name)
+        super().setTickFont(font)
+        bar = self.parentItem()
+        if isinstance(bar, ColorBar):
+            bar.fit_end_labels()
+
+
 class ColorBar(pg.ColorBarItem):
     """pyqtgraph's colour bar (fixed, not draggable) labelled on a ``RoundAxis``, as wide as
-    its labels in whatever type they are drawn (presentation mode enlarges it)."""
+    its labels and half a line shorter at each end than its place, so that the labels at its
+    ends are drawn whole, in whatever type they are drawn (presentation mode enlarges it)."""
 
     def __init__(self, values: tuple[float, float], color_map, width: int = 14) -> None:
         super().__init__(values=values, colorMap=color_map, interactive=False, width=width, rounding=1e-12)
         old = self.axis
-        self.setAxisItems({"right": RoundAxis("right")})
+        self.setAxisItems({"right": _ColourBarAxis("right")})
         self.axis = self.getAxis("right")
         self.axis.setZValue(old.zValue())
         self.axis.unlinkFromView()
         self.axis.setRange(*self.values)
+        self.fit_end_labels()
+
+    def fit_end_labels(self) -> None:
+        half = math.ceil(QFontMetricsF(self.axis.style.get("tickFont") or QFont()).height() / 2)
+        self.layout.setContentsMargins(0, half, 0, half)
