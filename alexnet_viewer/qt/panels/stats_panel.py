@@ -22,7 +22,6 @@ from alexnet_viewer.core.frame.result import Result
 from alexnet_viewer.qt.panels.ranges import steady_range
 from alexnet_viewer.qt.panels.style import (
     ACCENT,
-    AXIS_TEXT,
     PLOT_BACKGROUND,
     TitledPanel,
     apply_spacing,
