@@ -137,3 +137,21 @@ def test_help_menu_opens_about_alexnet(make_window, qtbot):
     dialog = next(d for d in window.findChildren(QDialog) if d.windowTitle() == "About AlexNet")
     assert dialog.isVisible() and "appear once the model is loaded" in dialog.view.browser.toPlainText()
     dialog.close()
+
+
+def test_about_alexnet_is_a_slide_one_fact_a_line_and_the_sources_in_a_footer(qtbot):
+    """Not a wall of links: each fact on a line of its own with its source's number, every
+    source once, numbered, in a footer under the facts; the links are only there."""
+    from alexnet_viewer.qt.lecture.about_view import AboutView
+
+    facts = about_facts(None)
+    view = AboutView()
+    qtbot.addWidget(view)
+    view.show_facts(facts)
+    sources = list(dict.fromkeys((fact.source, fact.url) for fact in facts))
+    assert len(sources) < len(facts)  # shared sources are listed once
+    lines = [line.replace("\xa0", " ").strip() for line in view.browser.toPlainText().splitlines() if line.strip()]
+    assert lines[:len(facts)] == [f"{fact.text} [{sources.index((fact.source, fact.url)) + 1}]" for fact in facts]
+    assert lines[len(facts):] == [f"{number}  {source}" for number, (source, _url) in enumerate(sources, start=1)]
+    body, footer = view.browser.toHtml().split("<hr", 1)
+    assert "<a " not in body and footer.count("<a ") == sum(1 for _source, url in sources if url)

@@ -184,6 +184,36 @@ def test_plot_axes_grow_with_the_type_and_shrink_back(presenting, qtbot):
     assert {axis: axis.style.get("tickFont") for axis in axes} == before
 
 
+@pytest.mark.parametrize("view", ["explain", "statistics", "maps"])
+def test_at_1080_lines_plot_axes_and_colour_bars_are_20_px_and_not_cut(make_window, qtbot, picture, view):
+    """Nothing under 20 px on a projector, ticks and colour bars included, each colour bar
+    as wide as its labels (pyqtgraph's fixed 45 px left only "0" on the Explain map)."""
+    import pyqtgraph as pg
+    from PySide6.QtGui import QFontInfo, QFontMetrics
+
+    window = shown(make_window(size=(1920, 1080)), picture, qtbot)
+    window.presentation.enter(full_screen=False, size=(1920, 1080))
+    window.presentation.show_view(view)
+    window.explain_panel.color_bar.setLevels(values=(0.0, 4.3e-5))  # an untrained Grad-CAM's range
+    widget = window.centralWidget().view_widget
+    axes = [item for plot in widget.findChildren(pg.GraphicsView) for item in plot.scene().items()
+            if isinstance(item, pg.AxisItem) and item.style["showValues"] and item.isVisible()]
+    assert axes
+    for axis in axes:
+        assert QFontInfo(axis.style["tickFont"]).pixelSize() >= 20
+    bars = [axis for axis in axes if isinstance(axis.parentItem(), pg.ColorBarItem)]
+
+    def bars_fit() -> None:
+        for axis in bars:
+            metrics = QFontMetrics(axis.style["tickFont"])
+            levels = axis.tickValues(*axis.range, axis.geometry().height())
+            labels = [text for step, values in levels for text in axis.tickStrings(values, 1.0, step)]
+            assert labels and axis.width() >= max(metrics.horizontalAdvance(text) for text in labels)
+
+    qtbot.waitUntil(bars_fit)
+    window.presentation.leave()
+
+
 def test_every_key_of_the_map_does_what_the_overlay_says(presenting, qtbot, monkeypatch, tmp_path):
     window = presenting
     presentation = window.presentation

@@ -212,3 +212,34 @@ def test_patches_keep_their_least_side_in_a_narrow_or_short_dock(qtbot):
         panel.grid.handle_click(panel.grid.cell_center(4))  # rearranged, each cell is still where clicks find it
     panel.resize(1440, 886)
     qtbot.waitUntil(lambda: shown(COLUMNS) and not panel.scroll.verticalScrollBar().isVisible(), timeout=5000)
+
+
+def test_a_hidden_atlas_panel_does_nothing_on_layer_changes_and_catches_up_when_shown(qtbot, monkeypatch):
+    """Each layer change cleared the nine cells of the hidden panel (the Units workspace not
+    shown); now it clears nothing while hidden, and shows the last word once it is shown."""
+    from alexnet_viewer.core.frame.layers import LAYER_NAMES
+    from alexnet_viewer.qt.units.atlas_panel import NO_ATLAS, NOT_SPATIAL
+
+    panel = AtlasPanel()
+    qtbot.addWidget(panel)
+    cleared = []
+    real_clear = panel.grid.clear_cell
+    monkeypatch.setattr(panel.grid, "clear_cell", lambda slot, caption="": (cleared.append(slot),
+                                                                            real_clear(slot, caption)))
+    for layer in LAYER_NAMES:  # no atlas yet
+        panel.show_unit(layer, 0, loaded=None)
+    panel.set_atlas(None)
+    assert cleared == []
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.header.text() == NO_ATLAS and len(cleared) == SLOTS  # caught up, once
+    panel.hide()
+    panel.atlas = object()  # an atlas is open: fc layers are not in it
+    for layer in ("fc6", "fc7", "fc8", "fc6"):
+        panel.show_unit(layer, 1, loaded=None)
+    assert len(cleared) == SLOTS
+    panel.show()
+    assert panel.header.text() == NOT_SPATIAL and len(cleared) == 2 * SLOTS
+    for layer in ("fc7", "fc8"):  # shown, the same empty cells are not cleared again
+        panel.show_unit(layer, 1, loaded=None)
+    assert len(cleared) == 2 * SLOTS

@@ -42,6 +42,23 @@ def test_each_workspace_shows_its_views_with_the_picture_and_top5(make_window, q
         qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=3000)
 
 
+def test_no_tab_bar_of_another_workspace_stays_on_screen(make_window, qtbot):
+    """Qt left the tab bar of a replaced layout drawn: after Papers, "fc7 neighbours | Atlas
+    map | …" hung over Inside at 1280x800. Only the tab groups of the docks shown are drawn."""
+    from PySide6.QtWidgets import QApplication, QTabBar
+
+    window = make_window(size=(1280, 800), start=False)
+    for name in ("papers", "inside", "units", "inside", "why", "look"):
+        window.state.select_workspace(name)
+        QApplication.sendPostedEvents()
+        shown = {dock.windowTitle() for dock in window.docks if dock.isVisible()}
+        bars = [bar for bar in window.findChildren(QTabBar) if bar.parentWidget() is window and bar.isVisible()]
+        tabs = [{bar.tabText(i) for i in range(bar.count())} for bar in bars]
+        assert [t for t in tabs if t - shown] == [], name
+        grouped = {dock.windowTitle() for dock in window.workspaces.of(name) if window.tabifiedDockWidgets(dock)}
+        assert grouped <= set().union(*tabs), name  # the workspace's own tabs are drawn
+
+
 def test_a_view_brought_up_switches_to_its_workspace(make_window):
     window = make_window(start=False)
     window.bring_up(window.compare_dock)
@@ -96,3 +113,17 @@ def test_the_tool_views_join_their_workspaces_and_stop_with_the_window(make_wind
     shown = [dock for dock in window.workspaces.of("papers") if dock.isVisible()]
     assert shown and all(len(window.tabifiedDockWidgets(dock)) < 4 for dock in shown)
     assert len(window.tool_views) == 8
+
+
+def test_the_first_run_is_maximised_on_a_screen_smaller_than_the_layout_needs(make_window, monkeypatch):
+    from alexnet_viewer.qt.window import docks
+
+    window = make_window(start=False)
+    maximised = Qt.WindowState.WindowMaximized
+    assert window.settings.window_geometry() is None  # nothing saved yet: a first run
+    monkeypatch.setattr(docks, "fitting_size", lambda: docks.DEFAULT_SIZE)  # a screen with room
+    window.workspaces.restore(window.settings)
+    assert not window.windowState() & maximised and window.size().toTuple() == docks.DEFAULT_SIZE
+    monkeypatch.setattr(docks, "fitting_size", lambda: (1024, 600))  # a small laptop screen
+    window.workspaces.restore(window.settings)
+    assert window.windowState() & maximised

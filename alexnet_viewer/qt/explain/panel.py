@@ -30,7 +30,6 @@ from alexnet_viewer.qt.inspect.geometry import crop_box_on_picture
 from alexnet_viewer.qt.panels.colormaps import COLORMAP_NAMES, colormap, lookup_table
 from alexnet_viewer.qt.panels.image_canvas import stretch_over
 from alexnet_viewer.qt.panels.style import (
-    AXIS_TEXT,
     PLOT_BACKGROUND,
     TitledPanel,
     apply_spacing,
@@ -40,6 +39,7 @@ from alexnet_viewer.qt.panels.style import (
     set_text_if_changed,
     title_label,
 )
+from alexnet_viewer.qt.panels.ticks import ColorBar
 
 GRADIENT_VIEWS = (("raw", "Raw"), ("gray", "Grey"), ("norm", "Normalised"), ("normblur", "Normalised + blurred"))
 DEFAULT_HEAT_COLOURS = "inferno"
@@ -90,9 +90,7 @@ class ExplainPanel(TitledPanel):
         self.heat_item.setZValue(1)
         self.view_box.addItem(self.picture_item)
         self.view_box.addItem(self.heat_item)
-        self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=colormap(DEFAULT_HEAT_COLOURS),
-                                         interactive=False, width=14, rounding=1e-6)
-        self.color_bar.axis.setTextPen(AXIS_TEXT)
+        self.color_bar = ColorBar((0.0, 1.0), colormap(DEFAULT_HEAT_COLOURS))
         self.plot.addItem(self.color_bar)
 
         self.crop_button = QPushButton("224 crop")

@@ -32,7 +32,6 @@ from alexnet_viewer.qt.units.latest import Latest
 from alexnet_viewer.qt.panels.on_screen import ScreenWatch, on_screen
 from alexnet_viewer.qt.panels.image_canvas import ImageCanvas
 from alexnet_viewer.qt.panels.style import (
-    AXIS_TEXT,
     PLOT_BACKGROUND,
     TitledPanel,
     apply_spacing,
@@ -40,6 +39,7 @@ from alexnet_viewer.qt.panels.style import (
     set_text_if_changed,
     title_label,
 )
+from alexnet_viewer.qt.panels.ticks import ColorBar
 
 HINT = hint("A/B compare")  # also the hover read-out's line while nothing is under the pointer
 NO_REFERENCE = "Freeze a reference, change the picture (cover a part, edit it), and see what changed"
@@ -94,9 +94,7 @@ class ComparePanel(TitledPanel):
         self.canvas = ImageCanvas(self, mouse_zoom=True)
         self.lut = diverging_lut(_rgb(PLOT_BACKGROUND))  # empty grid cells: the background
         self.canvas.image_item.setLookupTable(self.lut)
-        self.color_bar = pg.ColorBarItem(values=(-1.0, 1.0), colorMap=pg.ColorMap(None, self.lut[1:]),
-                                         interactive=False, width=14, rounding=1e-9)
-        self.color_bar.axis.setTextPen(AXIS_TEXT)
+        self.color_bar = ColorBar((-1.0, 1.0), pg.ColorMap(None, self.lut[1:]))
         self.canvas.addItem(self.color_bar)
         self.grid_item = QGraphicsPathItem()
         self.grid_item.setPen(pg.mkPen(GRID_COLOUR, width=1))

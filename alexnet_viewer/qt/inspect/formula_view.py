@@ -32,6 +32,7 @@ from alexnet_viewer.qt.panels.style import (
     set_text_if_changed,
     title_label,
 )
+from alexnet_viewer.qt.panels.ticks import round_axes
 
 NO_CELL = "No cell chosen yet."
 TOP_CHANNELS = 10
@@ -87,14 +88,12 @@ class _ContributionBars(pg.PlotWidget):
     """The strongest input channels' contributions, then the rest and the bias."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(axisItems=round_axes())
         self.setBackground(PLOT_BACKGROUND)
         self.setMinimumHeight(170)
         self.setMenuEnabled(False)
         self.setMouseEnabled(False, False)
         self.hideButtons()
-        for name in ("left", "bottom"):
-            self.getAxis(name).setTextPen(AXIS_TEXT)
         self.showGrid(y=True, alpha=0.2)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.75)
         self.addItem(self.bars)

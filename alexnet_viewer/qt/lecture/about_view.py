@@ -1,6 +1,7 @@
-"""About AlexNet: the facts a lecture needs, each with its source, as a view and a dialog.
+"""About AlexNet: the facts a lecture needs as a slide, a view and a dialog: one fact to a
+line, its source's number after it, the sources in a footer.
 
-The facts are the core's (``core/about.py``); links open in the system browser.
+The facts are the core's (``core/lecture/about.py``); links open in the system browser.
 """
 
 from __future__ import annotations
@@ -16,19 +17,24 @@ from alexnet_viewer.qt.panels.style import TitledPanel, apply_spacing, title_lab
 WAITING = "The facts appear once the model is loaded."
 
 
-def _source_html(fact, link_colour: str) -> str:
-    text = html.escape(fact.source)
-    if not fact.url:
+def _source_html(source: str, url: str | None, link_colour: str) -> str:
+    text = html.escape(source)
+    if not url:
         return text
-    return f'<a href="{html.escape(fact.url, quote=True)}" style="color: {link_colour}">{text}</a>'
+    return f'<a href="{html.escape(url, quote=True)}" style="color: {link_colour}">{text}</a>'
 
 
 def facts_html(facts, link_colour: str = "#1a73e8") -> str:
+    """A slide: one fact to a line in large type, each with its source's number; the
+    sources, each once, in a footer under a rule (the only links)."""
     if not facts:
         return f"<p>{WAITING}</p>"
-    items = "".join(f"<li>{html.escape(fact.text)}<br><i>Source:</i> {_source_html(fact, link_colour)}</li>"
-                    for fact in facts)
-    return f"<ul>{items}</ul>"
+    number = {source: index for index, source in enumerate(dict.fromkeys((f.source, f.url) for f in facts), start=1)}
+    lines = "".join(f'<p style="margin: 0 0 0.5em 0">{html.escape(fact.text)}'
+                    f"&nbsp;[{number[fact.source, fact.url]}]</p>" for fact in facts)
+    footer = "<br>".join(f"{index}&nbsp;&nbsp;{_source_html(source, url, link_colour)}"
+                         for (source, url), index in number.items())
+    return f'<div style="font-size: large">{lines}</div><hr><p>{footer}</p>'
 
 
 class AboutView(TitledPanel):

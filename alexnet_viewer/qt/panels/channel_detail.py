@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayo
 from alexnet_viewer.core.frame.result import Result
 from alexnet_viewer.qt.panels.colormaps import DEFAULT_COLORMAP, colormap, lookup_table
 from alexnet_viewer.qt.panels.style import (
-    AXIS_TEXT,
     PLOT_BACKGROUND,
     TitledPanel,
     apply_spacing,
@@ -23,6 +22,7 @@ from alexnet_viewer.qt.panels.style import (
     set_text_if_changed,
     title_label,
 )
+from alexnet_viewer.qt.panels.ticks import ColorBar
 
 PLACEHOLDER_SIDE = 224  # the view's range until the first crop comes; then the crop's own size
 DEFAULT_OPACITY = 60
@@ -58,10 +58,7 @@ class ChannelDetail(TitledPanel):
         self.view_box.addItem(self.overlay_item)
         # Both live in crop coordinates: each cell of the map sits over the centre of what it sees.
         self.view_box.setRange(xRange=(0, PLACEHOLDER_SIDE), yRange=(0, PLACEHOLDER_SIDE), padding=0.01)
-        self.color_bar = pg.ColorBarItem(
-            values=(0.0, 1.0), colorMap=colormap(DEFAULT_COLORMAP), interactive=False, width=14, rounding=1e-6
-        )
-        self.color_bar.axis.setTextPen(AXIS_TEXT)
+        self.color_bar = ColorBar((0.0, 1.0), colormap(DEFAULT_COLORMAP))
         self.plot_widget.addItem(self.color_bar)
 
         self.overlay_check = QCheckBox("Overlay on input")

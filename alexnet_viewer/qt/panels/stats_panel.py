@@ -22,7 +22,6 @@ from alexnet_viewer.core.frame.result import Result
 from alexnet_viewer.qt.panels.ranges import steady_range
 from alexnet_viewer.qt.panels.style import (
     ACCENT,
-    AXIS_TEXT,
     PLOT_BACKGROUND,
     TitledPanel,
     apply_spacing,
@@ -32,6 +31,7 @@ from alexnet_viewer.qt.panels.style import (
     set_text_if_changed,
     title_label,
 )
+from alexnet_viewer.qt.panels.ticks import round_axes
 
 # A result without every layer's statistics (a live frame between those that carry them)
 # leaves the table as it is for this long; after that it is read (computed on the host).
@@ -96,7 +96,7 @@ def fitting_ticks(pixels_per_layer: float, text_width) -> list[tuple[float, str]
 
 
 def _plot_widget() -> pg.PlotWidget:
-    widget = pg.PlotWidget(background=PLOT_BACKGROUND)
+    widget = pg.PlotWidget(background=PLOT_BACKGROUND, axisItems=round_axes())
     widget.setMinimumHeight(90)
     plot = widget.getPlotItem()
     plot.setMenuEnabled(False)
@@ -105,8 +105,6 @@ def _plot_widget() -> pg.PlotWidget:
     plot.disableAutoRange()
     plot.getAxis("left").setWidth(LEFT_AXIS_PX)
     plot.setContentsMargins(2, 8, 10, 2)  # room for tick labels that sit on the plot's edge
-    for side in ("left", "bottom"):
-        plot.getAxis(side).setTextPen(AXIS_TEXT)
     return widget
 
 

@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFont
 
 from alexnet_viewer.qt.panels.style import ACCENT, AXIS_TEXT, PLOT_BACKGROUND
+from alexnet_viewer.qt.panels.ticks import round_axes
 from alexnet_viewer.qt.papers.paper_view import PaperView
 
 LAYERS = ("relu1", "relu7")
@@ -44,11 +45,10 @@ class InvarianceView(PaperView):
         font.setPointSize(AXIS_POINT_SIZE)
         for row, (quantity, label) in enumerate(rows):
             for column, (sweep, axis) in enumerate(SWEEPS):
-                plot = self.plots.addPlot(row=row + 1, col=column)
+                plot = self.plots.addPlot(row=row + 1, col=column, axisItems=round_axes())
                 plot.showGrid(x=True, y=True, alpha=0.25)
                 for side in ("left", "bottom"):
                     item = plot.getAxis(side)
-                    item.setTextPen(AXIS_TEXT)
                     item.setPen(AXIS_TEXT)
                     item.setTickFont(font)
                     item.label.setFont(font)

@@ -4,8 +4,8 @@ For a conv/relu/pool channel the panel shows the atlas's top-K (nine by default)
 unit's receptive field cut out of the crop the network saw, and next to it the deconvnet
 (Zeiler & Fergus) of that one unit, from core/atlas/patches.py. The list comes first, then
 the pictures one by one as the background thread makes them; a newer channel wins.
-Clicking a patch opens its picture in the window. Nothing is computed while the panel is
-hidden.
+Clicking a patch opens its picture in the window. Nothing is computed or cleared while
+the panel is hidden: it catches up with the latest channel when it is shown.
 """
 
 from __future__ import annotations
@@ -220,6 +220,8 @@ class AtlasPanel(TitledPanel):
         self._wanted: tuple | None = None  # (atlas, loaded, layer, channel) to show
         self._shown: tuple | None = None  # what is on screen (or on its way)
         self._tasks = TaskSlot()
+        self._blank: str | None = None  # the header while every cell is empty
+        self._pending_clear: str | None = None  # the header to clear to once shown
 
     @property
     def busy(self) -> bool:
@@ -252,6 +254,8 @@ class AtlasPanel(TitledPanel):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if self._pending_clear is not None:
+            self._clear(self._pending_clear)
         self._start_if_visible()
 
     def _start_if_visible(self) -> None:
@@ -269,11 +273,21 @@ class AtlasPanel(TitledPanel):
                           failed=self._on_failed, stopped=self._on_stopped)
 
     def _clear(self, header: str) -> None:
+        """Every cell empty under ``header``: now if the panel is on screen and the cells are
+        not empty under it already, else once it is shown (a layer change while the Units
+        workspace is hidden costs nothing)."""
         self.units = []
+        if not self.isVisible():
+            self._pending_clear = header
+            return
+        self._pending_clear = None
+        if self._blank == header:
+            return
         set_text_if_changed(self.header, header)
         self.note.setText("")
         for slot in range(SLOTS):
             self.grid.clear_cell(slot)
+        self._blank = header
 
     # From the patch task (GUI thread)
     def _current(self) -> bool:
@@ -282,6 +296,7 @@ class AtlasPanel(TitledPanel):
     def _on_delivered(self, item) -> None:
         if not self._current():
             return
+        self._blank = None
         if item[0] == "units":
             self._show_units(item[1], item[2])
             return

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabBar, QToolBar, QWidget
 
 from alexnet_viewer.core.session import WORKSPACES, ViewerState
 
@@ -125,6 +125,10 @@ class Docks:
             central.setVisible(name in CENTRAL_IN or name == "papers" and not self.of("papers"))
         kept = self._kept.get(name)
         size = window.size()
+        # Qt leaves the tab bars of the layout it replaces on screen ("fc7 neighbours | Atlas
+        # map" stayed drawn over Inside); it shows again each one the new layout uses.
+        for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            bar.hide()
         if kept is None or not window.restoreState(kept):
             self.arrange(name)
         # Docks placed or restored one by one may grow the window for a moment; the
@@ -251,7 +255,10 @@ class Docks:
         window = self.window
         geometry, state = settings.window_geometry(), settings.window_state()
         if geometry is None or not window.restoreGeometry(geometry):
-            window.resize(*fitting_size())
+            size = fitting_size()
+            window.resize(*size)
+            if size != DEFAULT_SIZE:  # the first run, on a screen smaller than the layout needs
+                window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
         return state is not None and window.restoreState(state)
 
 
