@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QScrollArea
 from alexnet_viewer.core.explain.network import Network
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.papers.invariance import DEFAULT_SWEEPS, Invariance, Sweep, invariance
+from alexnet_viewer.qt.panels.on_screen import on_screen
 from alexnet_viewer.core.session import ViewerState
 from alexnet_viewer.qt.papers.invariance_view import InvarianceView
 from tests.qt.panel_results import gradient_image, process
@@ -39,6 +40,7 @@ def test_cancel_stops_the_sweeps(qtbot, shared_engine):
     view = InvarianceView(ViewerState(), lambda: shared_engine.loaded)
     qtbot.addWidget(view)
     view.show()
+    qtbot.waitUntil(lambda: on_screen(view))
     view.state.result = process(shared_engine)
     assert view.busy and view.cancel_button.isVisible()
     view.cancel_button.click()

@@ -62,8 +62,7 @@ def test_the_panels_are_square_and_the_message_says_what_is_happening(qtbot, sha
     qtbot.addWidget(area)
     area.resize(460, 700)  # the dock at 1280×800
     area.show()
-    qtbot.waitUntil(view.isVisible)
-    assert view.status.text() == "Open a picture to run the experiment on it."  # nothing on screen yet
+    qtbot.waitUntil(lambda: view.status.text() == "Open a picture to run the experiment on it.")  # nothing yet
     state.picture = PictureRef(1, "gradient.png")
     state.result = process(shared_engine, phase=30)
     assert view.busy and view.status.text() == "Running on gradient.png…" and not view.progress.isHidden()

@@ -25,7 +25,7 @@ def test_shows_each_crop_and_the_averaged_top5_of_the_newest_picture(qtbot, shar
     qtbot.addWidget(view)
     view.resize(1200, 600)
     view.show()
-    assert "Open a picture" in view.status.text()
+    qtbot.waitUntil(lambda: "Open a picture" in view.status.text())  # once on screen (ScreenWatch)
     first, second = process(shared_engine, phase=0, frame_id=1), process(shared_engine, phase=90, frame_id=2)
     state.result = first
     state.result = second  # arrives while the first runs: only the newest is shown
@@ -47,7 +47,7 @@ def test_waits_for_the_weights_and_stays_idle_while_hidden(qtbot, shared_engine,
     state.result = process(shared_engine)
     assert not view.busy and view.outcome is None  # hidden: nothing computed
     view.show()
-    assert "Waiting for the weights" in view.status.text()
+    qtbot.waitUntil(lambda: "Waiting for the weights" in view.status.text())
     model["loaded"] = shared_engine.loaded
     view.refresh()
     qtbot.waitUntil(lambda: view.outcome is not None, timeout=20000)

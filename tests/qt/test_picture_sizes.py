@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtWidgets import QDockWidget, QScrollArea
 
 from alexnet_viewer.qt.explain.fool_view import top5_text
+from alexnet_viewer.qt.panels.on_screen import ScreenWatch, on_screen
 from alexnet_viewer.qt.panels.style import PICTURE_MIN_SIDE
 from alexnet_viewer.qt.units.atlas_panel import SLOTS
 from tests.qt.conftest import RecordingFactory, wait_for_frame
@@ -30,7 +31,10 @@ def shown(request, make_window, qtbot, shared_engine, picture):
 
 def _bring_up(qtbot, window, dock):
     window.workspaces.bring_up(dock)
-    qtbot.waitUntil(lambda: dock.isVisible() and dock.widget().isVisible(), timeout=5000)
+    content = dock.widget()
+    view = content.widget() if isinstance(content, QScrollArea) else content
+    watch = view.findChild(ScreenWatch)  # then the view has caught up with what it missed behind its tab
+    qtbot.waitUntil(lambda: on_screen(view) and (watch is None or watch.shown), timeout=5000)
 
 
 def _tool(window, kind):

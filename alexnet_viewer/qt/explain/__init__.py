@@ -28,11 +28,6 @@ class Explain(QObject):
         # The top-5 marks the class Explain shows.
         state.events.explain_class.connect(top5_panel.mark_class)
 
-    def watch(self, dock) -> None:
-        """Explain only while ``dock`` (the panel's) can be seen: a tab brought to the front
-        says so through ``visibilityChanged``, a hidden tab explains nothing."""
-        dock.visibilityChanged.connect(lambda visible: visible and self.controller.refresh_soon())
-
     def show_panel(self) -> None:
         """Bring the Explain view to the front (it starts explaining the frame on screen)."""
         self.services.bring_up("explain")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from alexnet_viewer.qt.panels.on_screen import ScreenWatch, on_screen
 from alexnet_viewer.qt.explain.jobs import (
     METHODS,
     ClassTarget,
@@ -69,7 +70,7 @@ class ExplainController(QObject):
         panel.unit_chosen.connect(self.choose_unit)
         panel.cancel_requested.connect(self.cancel)
         panel.restart_requested.connect(self.restart)
-        panel.became_visible.connect(self.refresh_soon)
+        ScreenWatch(panel, lambda shown: shown and self.refresh())  # a tab raised, the stage showing it
         worker.finished.connect(self._on_finished, queued)
         worker.failed.connect(self._on_failed, queued)
         worker.progress.connect(self._on_progress, queued)
@@ -172,14 +173,9 @@ class ExplainController(QObject):
         self.panel.set_categories(list(self._categories))
         self.refresh()
 
-    def refresh_soon(self) -> None:
-        """Refresh once the layout that made the panel visible has placed it."""
-        QTimer.singleShot(0, self, self.refresh)
-
     @property
     def panel_seen(self) -> bool:
-        """A dock tab behind another counts as visible to Qt, but is placed out of sight."""
-        return self.panel.isVisible() and not self.panel.visibleRegion().isEmpty()
+        return on_screen(self.panel)  # not behind another tab
 
     def refresh(self) -> None:
         """Post the frame on screen if it, or what is asked, changed since the last post."""

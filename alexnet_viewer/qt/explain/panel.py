@@ -55,7 +55,6 @@ class ExplainPanel(TitledPanel):
     unit_chosen = Signal(bool)  # "the selected unit"; True: just the clicked cell of it
     cancel_requested = Signal()
     restart_requested = Signal()
-    became_visible = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -338,8 +337,4 @@ class ExplainPanel(TitledPanel):
     def _on_colours(self, name: str) -> None:
         self.heat_item.setLookupTable(lookup_table(name))
         self.color_bar.setColorMap(colormap(name))
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.became_visible.emit()
 

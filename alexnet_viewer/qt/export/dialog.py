@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from alexnet_viewer.core.output_files import os_reason
 from alexnet_viewer.qt.export import slides
 from alexnet_viewer.qt.export.sweep import layer_sweep_frames
+from alexnet_viewer.qt.panels.on_screen import on_screen
 from alexnet_viewer.qt.panels.style import (
     apply_spacing,
     caption_label,
@@ -44,7 +45,7 @@ def export_targets(window) -> list[tuple[str, object]]:
     for dock in window.docks:
         panel = dock.widget()
         if panel is not None and panel is not window.feature_maps_panel:
-            shown = panel.isVisible() and not panel.visibleRegion().isEmpty()
+            shown = on_screen(panel)
             targets.append((dock.windowTitle() + ("" if shown else " (not on screen)"), panel))
     return targets
 

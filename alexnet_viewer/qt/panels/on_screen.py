@@ -23,7 +23,9 @@ def on_screen(widget: QWidget) -> bool:
 
 
 class ScreenWatch(QObject):
-    """Calls ``changed(shown)`` when ``view`` comes on screen or leaves it."""
+    """Calls ``changed(False)`` when ``view`` leaves the screen and ``changed(True)`` whenever it
+    is found on screen after a show, move or resize (hidden and shown again within one turn of
+    the event loop is no change to see): ``changed`` catches up only where something is new."""
 
     def __init__(self, view: QWidget, changed: Callable[[bool], None]) -> None:
         super().__init__(view)
@@ -60,6 +62,6 @@ class ScreenWatch(QObject):
     def _check(self) -> None:
         self._queued = False
         shown = on_screen(self.view)
-        if shown != self.shown:
+        if shown or shown != self.shown:
             self.shown = shown
             self._changed(shown)

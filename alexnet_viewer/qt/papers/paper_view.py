@@ -104,7 +104,7 @@ class PaperView(TitledPanel):
         self._job.submit((loaded, result, token))
 
     def _on_screen(self, shown: bool) -> None:
-        if shown and (self._pending is not None or self.outcome is None):
+        if shown and (self._pending is not None or (self.outcome is None and not self.busy)):
             self.refresh()
 
     def cancel(self) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout
 from alexnet_viewer.core.errors import ViewerError
 from alexnet_viewer.core.frame.layers import SPATIAL_LAYERS
 from alexnet_viewer.qt.panels.fitting import columns_that_fit
+from alexnet_viewer.qt.panels.on_screen import ScreenWatch, on_screen
 from alexnet_viewer.qt.panels.style import (
     AXIS_TEXT,
     PICTURE_MIN_SIDE,
@@ -195,6 +196,7 @@ class AtlasPanel(TitledPanel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        ScreenWatch(self, self._on_screen)  # idle while hidden or behind another tab (on_screen.py)
         self.title = title_label("Unit atlas")
         self.header = caption_label(NO_ATLAS, wrap=True)
         self.grid = PatchGrid()
@@ -252,15 +254,16 @@ class AtlasPanel(TitledPanel):
         self._wanted = (self.atlas, loaded, layer, channel)
         self._start_if_visible()
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
+    def _on_screen(self, shown: bool) -> None:
+        if not shown:
+            return
         if self._pending_clear is not None:
             self._clear(self._pending_clear)
         self._start_if_visible()
 
     def _start_if_visible(self) -> None:
         wanted = self._wanted
-        if wanted is None or wanted == self._shown or not self.isVisible():
+        if wanted is None or wanted == self._shown or not on_screen(self):
             return
         if self._tasks.busy:
             self._tasks.cancel()  # started again when it ends
@@ -277,7 +280,7 @@ class AtlasPanel(TitledPanel):
         not empty under it already, else once it is shown (a layer change while the Units
         workspace is hidden costs nothing)."""
         self.units = []
-        if not self.isVisible():
+        if not on_screen(self):
             self._pending_clear = header
             return
         self._pending_clear = None

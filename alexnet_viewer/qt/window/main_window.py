@@ -149,7 +149,6 @@ class MainWindow(QMainWindow):
         self.explain = Explain(state, services, self.top5_panel, self.feature_maps_panel)
         self.explain_panel = self.explain.panel  # presentation mode's "E" view
         self.explain_dock = dock("Explain", "explain_dock", self.explain_panel, "why")
-        self.explain.watch(self.explain_dock)
         self.units = Units(state, services, self.feature_maps_panel)  # atlas, activation maximisation, evaluation
         self.atlas_dock = dock("Unit atlas", "atlas_dock", self.units.atlas_panel, "units")
         self.visualize_dock = dock("Visualise a unit", "visualize_dock", self.units.visualize_panel, "units")
