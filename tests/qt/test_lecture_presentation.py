@@ -403,16 +403,39 @@ def test_the_command_line_passes_presentation_to_the_window(monkeypatch, tmp_pat
 
 
 def cut_labels(root) -> list[str]:
-    """The one-line labels under ``root`` whose text does not fit their width (cut or elided)."""
+    """The labels under ``root`` whose text does not fit: one-line ones cut or elided in their
+    width, wrapped ones given less height than their lines need."""
     cut = []
     for label in root.findChildren(QLabel):
         text = label.text()
-        if not label.isVisible() or label.wordWrap() or not text or "<" in text:
+        if not label.isVisible() or not text:
+            continue
+        if label.wordWrap():
+            if label.height() < label.heightForWidth(label.width()):
+                cut.append(text)
+            continue
+        if "<" in text:
             continue
         needed = max(label.fontMetrics().horizontalAdvance(line) for line in text.splitlines())
         if needed > label.contentsRect().width() + 1:
             cut.append(text)
     return cut
+
+
+def test_a_banner_that_arrives_on_the_stage_is_whole(make_window, qtbot, picture):
+    """Presentation mode entered before the weights came (a lecture's start, --presentation):
+    the picture above the top-5 held its preferred height as its least, and the untrained
+    banner's last line was cut."""
+    window = make_window(size=(1920, 1080), start=False)
+    window.presentation.enter(full_screen=False, size=(1920, 1080))
+    window.start()
+    wait_for_frame(qtbot, window, window.open_path(picture))
+
+    def whole() -> None:  # an assertion, so that a timeout names the labels
+        QApplication.sendPostedEvents()
+        assert window.top5_panel.banner_visible and cut_labels(window.centralWidget()) == []
+
+    qtbot.waitUntil(whole)
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])

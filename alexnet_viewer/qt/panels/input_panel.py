@@ -54,6 +54,12 @@ class InputPanel(TitledPanel):
         self._result: Result | None = None
         self._shown = None  # the array object on screen, so a repeated frame costs nothing
 
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        # Its picture takes the room there is. As a height-for-width item, a column (the
+        # presentation stage's) would hold its preferred height as its least and squeeze the
+        # top-5 below it under its own least height: the banner's last line was cut.
+        return False
+
     @property
     def showing_crop(self) -> bool:
         return self.network_view_button.isChecked()

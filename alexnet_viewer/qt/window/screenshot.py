@@ -14,12 +14,28 @@ SETTLE_MS = 150
 TIMEOUT_S = 300
 
 
+SETTLE_PASSES = 20  # layout passes at most, waiting for every widget to keep its place
+
+
+def settle(widget: QWidget) -> None:
+    """Process events until no widget in ``widget`` moves or resizes from one pass to the
+    next: a wrapped label that needs another line asks for it a pass later, and a picture
+    taken in between shows its last line cut."""
+    before = None
+    for _ in range(SETTLE_PASSES):
+        QApplication.processEvents()
+        now = [child.geometry().getRect() for child in widget.findChildren(QWidget) if child.isVisible()]
+        if now == before:
+            return
+        before = now
+
+
 def save_window_png(widget: QWidget, path: Path) -> None:
     """Write what ``widget`` shows to ``path``; raises OSError with a sentence."""
     path = Path(path)
     if path.parent and not path.parent.is_dir():
         raise OSError(f"Cannot save the screenshot: the folder {path.parent} does not exist.")
-    QApplication.processEvents()
+    settle(widget)
     if not widget.grab().save(str(path), "PNG"):
         raise OSError(f"Cannot save the screenshot to {path}.")
 
@@ -74,7 +90,6 @@ class ScreenshotRun(QObject):
         if self.exit_code is not None:
             return
         self.window.resize(*self.size)
-        QApplication.processEvents()
         try:
             save_window_png(self.window, self.path)
         except OSError as error:
