@@ -89,10 +89,7 @@ def test_the_crops_stay_square_and_go_fewer_to_a_row_in_a_narrow_dock(qtbot, sta
     qtbot.waitUntil(lambda: shown(COLUMNS, True), timeout=5000)
 
 
-def test_another_pictures_outcome_is_veiled_while_the_new_one_runs(qtbot, shared_engine, state):
-    """A new file: the previous picture's crops are greyed until its own arrive (at 1920x1080 the
-    Occlusion view showed the cat's maps under "Running on coffee.png…" for seconds); a live
-    source's next frame is the same picture, left clear."""
+def _shown_with_a_first_picture(qtbot, shared_engine, state) -> TenCropView:
     view = TenCropView(state, lambda: shared_engine.loaded)
     qtbot.addWidget(view)
     view.resize(1200, 700)
@@ -100,6 +97,14 @@ def test_another_pictures_outcome_is_veiled_while_the_new_one_runs(qtbot, shared
     state.picture = PictureRef(1, "first.png")
     state.result = process(shared_engine, phase=0, frame_id=1)
     qtbot.waitUntil(lambda: view.outcome is not None and not view.busy, timeout=20000)
+    return view
+
+
+def test_another_pictures_outcome_is_veiled_while_the_new_one_runs(qtbot, shared_engine, state):
+    """A new file: the previous picture's crops are greyed until its own arrive (at 1920x1080 the
+    Occlusion view showed the cat's maps under "Running on coffee.png…" for seconds); a live
+    source's next frame is the same picture, left clear."""
+    view = _shown_with_a_first_picture(qtbot, shared_engine, state)
     assert view.veil.isHidden()
     state.picture = PictureRef(2, "second.png")
     state.result = process(shared_engine, phase=90, frame_id=2)
@@ -121,13 +126,7 @@ def test_a_hidden_view_says_it_has_not_run_on_the_new_picture(qtbot, shared_engi
     veiled and the status says the new picture runs once the view is shown."""
     from alexnet_viewer.qt.export import slides
 
-    view = TenCropView(state, lambda: shared_engine.loaded)
-    qtbot.addWidget(view)
-    view.resize(1200, 700)
-    view.show()
-    state.picture = PictureRef(1, "first.png")
-    state.result = process(shared_engine, phase=0, frame_id=1)
-    qtbot.waitUntil(lambda: view.outcome is not None and not view.busy, timeout=20000)
+    view = _shown_with_a_first_picture(qtbot, shared_engine, state)
     view.hide()
     state.picture = PictureRef(2, "second.png")
     state.result = process(shared_engine, phase=90, frame_id=2)
