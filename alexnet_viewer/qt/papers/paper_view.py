@@ -129,7 +129,7 @@ class PaperView(TitledPanel):
         self.outcome, self._outcome_token = outcome, job[2]
         self._veil(False)
         self.present(job[1], outcome)
-        if self._pending is not None and not self.isVisible():  # hidden meanwhile, a newer picture waiting
+        if self._pending is not None and not on_screen(self):  # off screen meanwhile, a newer picture waits
             self._on_result(self._pending)
 
     def _veil(self, shown: bool) -> None:
