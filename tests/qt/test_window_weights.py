@@ -25,7 +25,8 @@ def test_untrained_weights_are_clearly_marked(make_window, qtbot, picture):
     window = make_window()
     wait_for_frame(qtbot, window, window.open_path(picture))
     assert window.messages.isVisible()
-    assert "UNTRAINED" in window.messages.text
+    assert "Untrained weights" in window.messages.text
+    qtbot.waitUntil(lambda: not window.messages.label.elided)  # said whole in a 1280-px window
     assert "UNTRAINED" in window.status_line.weights_label.text()
     assert "UNTRAINED" in window.windowTitle()
     assert window.top5_panel.banner_visible

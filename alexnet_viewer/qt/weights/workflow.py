@@ -88,8 +88,9 @@ class WeightsFlow(QObject):
         if info.trained:
             self._note(f"Model ready on {device}.")
         else:
-            self._note(f"UNTRAINED WEIGHTS ({info.description}): predictions mean nothing. "
-                       "Settings › Weights… loads pretrained weights or a weights file.", "warning")
+            # Short enough for the message line of a 1280-px window; which weights, the status bar says.
+            self._note("Untrained weights: the predictions mean nothing. Settings › Weights… loads trained ones.",
+                       "warning")
         self.window.picture_changed_title()
         if self.window.current_result is not None or loaded.fallback:
             # What is on screen came from the old weights (or the picture failed on the
