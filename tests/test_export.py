@@ -170,7 +170,7 @@ def test_non_finite_activations_are_refused_for_that_image(tmp_path, three, engi
         def process(self, array, request):
             result = real(array, request)
             stats = dict(result.stats)
-            stats["conv3"] = dataclasses.replace(stats["conv3"], std=float("inf"))
+            stats["conv3"] = dataclasses.replace(stats["conv3"], spread=(float("inf"), 0.0))
             return dataclasses.replace(result, stats=stats)
 
     out = tmp_path / "out"

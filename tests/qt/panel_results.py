@@ -15,6 +15,8 @@ def gradient_image(height: int = 240, width: int = 320, phase: int = 0) -> np.nd
     return np.stack([red, green, blue], axis=-1).astype(np.uint8)
 
 
-def process(engine: Engine, *focus: str, order: str = "index", phase: int = 0, frame_id: int = 0):
-    request = FrameRequest(focus_layers=focus or ("conv1",), channel_order=order)
+def process(engine: Engine, *focus: str, order: str = "index", phase: int = 0, frame_id: int = 0,
+            statistics: bool = False):
+    """``statistics``: as while the Statistics view is shown (every layer, and the histograms)."""
+    request = FrameRequest(focus_layers=focus or ("conv1",), channel_order=order, statistics=statistics)
     return engine.process(gradient_image(phase=phase), request, frame_id=frame_id)

@@ -47,7 +47,7 @@ def test_crop_frame_matches_the_network_preprocessing(shared_engine):
     height, width = 300, 700
     ramp = np.tile((np.arange(width) * 255 / (width - 1)).astype(np.float64), (height, 1))
     picture = np.repeat(np.round(ramp).astype(np.uint8)[:, :, None], 3, axis=2)
-    crop = shared_engine.prepare(picture).crop.numpy()[0]  # (224, 224) red channel
+    crop = shared_engine.prepare(picture).crop.numpy()[..., 0]  # (224, 224) red channel
     slope = 255 / (width - 1)
     for column in (5, 100, 200):
         centre = crop_box_on_picture((0, column + 0.5, 0, column + 0.5), (height, width))[1]

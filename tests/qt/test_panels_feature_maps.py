@@ -70,6 +70,16 @@ def test_layer_change_waits_for_a_result_with_that_mosaic(qtbot, panel, conv1_re
     assert np.array_equal(panel.canvas.image_item.image, conv2_result.mosaics["conv2"].image)
 
 
+def test_a_layer_change_leaves_the_detail_alone_until_the_new_layer_arrives(panel, conv2_result, monkeypatch):
+    """Nothing of the old layer is drawn again meanwhile: the GUI thread stays free for the result."""
+    shown = []
+    monkeypatch.setattr(panel.channel_detail, "show_channel", lambda *args, **kwargs: shown.append(args[1]))
+    panel.select_layer("conv2")
+    assert shown == [] and panel.title.text() == "conv1 (loading conv2…)"
+    panel.show_result(conv2_result)
+    assert shown == ["conv2"]
+
+
 def test_hover_reads_out_channel_position_and_true_value(panel, conv2_result):
     panel.select_layer("conv2")
     panel.show_result(conv2_result)

@@ -14,7 +14,7 @@ from tests.qt.panel_results import process
 
 @pytest.fixture(scope="module")
 def result(engine):
-    return process(engine, "conv1", "conv3")
+    return process(engine, "conv1", "conv3", statistics=True)
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def test_table_has_every_layer_with_its_numbers(panel, result):
 
 def test_table_cells_are_updated_in_place(panel, engine):
     before = panel.table.item(0, 2)
-    panel.show_result(process(engine, "conv1", phase=77, frame_id=2))
+    panel.show_result(process(engine, "conv1", phase=77, frame_id=2, statistics=True))
     assert panel.table.item(0, 2) is before
 
 

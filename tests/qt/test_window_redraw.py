@@ -81,6 +81,24 @@ def test_statistics_are_computed_and_drawn_only_while_their_tab_is_in_front(make
     qtbot.waitUntil(lambda: not window.stats_panel._active)
 
 
+def test_raising_the_statistics_tab_over_a_still_picture_redraws_it_with_them(make_window, qtbot, picture, shared_engine):
+    """A picture shown while the Statistics view was behind its tab has no histogram: raising
+    the tab redraws it with every layer's statistics and the histogram, and runs no forward."""
+    factory = RecordingFactory(shared_engine)
+    window = make_window(factory=factory)
+    window.state.select_workspace("look")
+    window.filters_dock.raise_()
+    qtbot.waitUntil(lambda: not window.stats_panel._active)
+    shown = wait_for_frame(qtbot, window, window.open_path(picture))
+    assert shown.histograms == {}
+    engine = factory.made[0]
+    forwards = len(engine.processed)
+    window.stats_dock.raise_()
+    qtbot.waitUntil(lambda: window.layer in window.current_result.histograms, timeout=30000)
+    assert len(engine.processed) == forwards and len(engine.redrawn) == 1
+    assert window.stats_panel.histogram_title.text() == f"{window.layer} histogram"
+
+
 def test_bench_interact_times_view_changes_with_no_forward(make_window, qtbot, picture):
     from PySide6.QtWidgets import QApplication
 

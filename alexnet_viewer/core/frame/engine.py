@@ -42,7 +42,6 @@ from alexnet_viewer.core.frame.rerender import FrameRenderer, relu_spec
 from alexnet_viewer.core.pictures.display import display_copy
 from alexnet_viewer.core.frame.result import FilterTiles, Prediction, Result, WeightsInfo, frozen_array
 from alexnet_viewer.core.frame.stage_clock import StageClock
-from alexnet_viewer.core.frame.torch_threads import one_thread_on_cpu
 from alexnet_viewer.core.frame.transfer import to_host
 
 if TYPE_CHECKING:
@@ -80,7 +79,7 @@ class PreparedFrame:
 
     image: np.ndarray  # (H, W, 3) uint8, the picture as given
     batch: torch.Tensor  # (1, 3, 224, 224) float32, normalised, on the device
-    crop: torch.Tensor  # (3, 224, 224) uint8 on the device: what the network sees
+    crop: torch.Tensor  # (224, 224, 3) uint8 on the device, contiguous: what the network sees
     clock: StageClock  # the "preprocess" stage, when timings were asked for
     prepare_ms: float  # host time spent in prepare
 
@@ -158,6 +157,9 @@ class Engine:
         clock = StageClock(self._device, timings)
         with torch.inference_mode():
             batch, crop = self._preprocess(array)
+            # The crop as the Result keeps it, made here by torch: the resize's planar
+            # output turned pixel-major by numpy costs 3-4x as much.
+            crop = crop.permute(1, 2, 0).contiguous()
         clock.lap("preprocess")
         return PreparedFrame(array, batch, crop, clock, (perf_counter() - started) * 1000)
 
@@ -173,18 +175,17 @@ class Engine:
             with self._ablation.active(request.ablations):
                 logits, buffer = self._capture.run(prepared.batch)
             clock.lap("forward")
-            with one_thread_on_cpu(self._device):
-                probabilities, classes = torch.softmax(logits[0], dim=0).topk(TOP_K)
-                parts, gaps = self._renderer.device_parts(
-                    buffer, request.focus_layers, request.channel_order, plan,
-                    self._ablation.indices(relus), lap=clock.lap,
-                )
+            probabilities, classes = torch.softmax(logits[0], dim=0).topk(TOP_K)
+            parts, gaps = self._renderer.device_parts(
+                buffer, request.focus_layers, request.channel_order, plan,
+                self._ablation.indices(relus), request.statistics, lap=clock.lap,
+            )
             parts.update(buffer=buffer, probabilities=probabilities, classes=classes)
-            parts["crop"] = prepared.crop.permute(1, 2, 0)
+            parts["crop"] = prepared.crop
             host = to_host(parts, self._packed)
             clock.lap("transfer")
         kept = KeptActivations(host["buffer"], self._capture.layout, relus)
-        stats, histograms, mosaics = self._renderer.finish(host, gaps, plan, kept)
+        stats, histograms, mosaics = self._renderer.finish(host, gaps, plan, kept, request.statistics)
         top5 = tuple(
             Prediction(int(index), self._categories[int(index)], float(p))
             for p, index in zip(host["probabilities"], host["classes"])

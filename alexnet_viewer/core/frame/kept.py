@@ -63,19 +63,35 @@ class KeptActivations(Mapping):
 
 
 class LazyStats(Mapping):
-    """Every layer's LayerStats: ``known`` ones at once, the rest by ``compute_all()`` when first read."""
+    """Every layer's LayerStats: ``known`` ones and those ``fresh()`` assembles from the
+    frame's reductions (cheap: done when first read, off the frame's path), the rest by
+    ``compute_all()`` (every layer, from the kept activations) when first read."""
 
-    def __init__(self, known: dict[str, LayerStats], compute_all: Callable[[], dict[str, LayerStats]]) -> None:
+    def __init__(
+        self,
+        known: dict[str, LayerStats],
+        compute_all: Callable[[], dict[str, LayerStats]],
+        fresh: Callable[[], dict[str, LayerStats]] | None = None,
+    ) -> None:
         self._known = dict(known)
+        self._fresh = fresh
         self._compute_all = compute_all
         self._lock = threading.Lock()
 
+    def _assembled(self) -> dict[str, LayerStats]:
+        if self._fresh is not None:
+            with self._lock:
+                if self._fresh is not None:
+                    self._known = {**self._known, **self._fresh()}
+                    self._fresh = None
+        return self._known
+
     @property
     def known(self) -> dict[str, LayerStats]:
-        return dict(self._known)
+        return dict(self._assembled())
 
     def __getitem__(self, name: str) -> LayerStats:
-        stats = self._known.get(name)
+        stats = self._assembled().get(name)
         if stats is None:
             if name not in LAYER_NAMES:
                 raise KeyError(name)

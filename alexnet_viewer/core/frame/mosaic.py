@@ -19,16 +19,35 @@ def grid_shape(count: int) -> tuple[int, int]:
 
 
 def tile(tiles: torch.Tensor, gap: int, fill: int) -> torch.Tensor:
-    """(N, h, w[, 3]) tiles -> one (rows*(h+gap)-gap, cols*(w+gap)-gap[, 3]) image."""
+    """(N, h, w[, 3]) tiles -> one contiguous uint8 (rows*(h+gap)-gap, cols*(w+gap)-gap[, 3]) image.
+
+    The canvas is filled once and the tiles are written through one strided view of it per
+    row block (the cast to uint8 happens in that copy, so float tiles holding whole numbers
+    in 0..255 need no uint8 copy of their own); nothing is copied again afterwards."""
     count, height, width = tiles.shape[:3]
+    rest = tuple(tiles.shape[3:])
     rows, cols = grid_shape(count)
-    channels_last = tiles.shape[3:]
-    # Empty grid cells and the gap after each tile take the fill value.
-    canvas = tiles.new_full((rows * cols, height + gap, width + gap, *channels_last), fill)
-    canvas[:count, :height, :width] = tiles
-    canvas = canvas.reshape(rows, cols, height + gap, width + gap, *channels_last)
-    canvas = canvas.transpose(1, 2).reshape(rows * (height + gap), cols * (width + gap), *channels_last)
-    return canvas[: canvas.shape[0] - gap, : canvas.shape[1] - gap]
+    size = math.prod(rest)
+    canvas = torch.full(
+        (rows * (height + gap) - gap, cols * (width + gap) - gap, *rest), fill, dtype=torch.uint8, device=tiles.device
+    )
+    line = canvas.shape[1] * size  # elements per canvas row
+    inner = tuple(canvas.stride()[2:])
+
+    def cells(first_row: int, row_count: int, col_count: int) -> torch.Tensor:
+        """(row_count, h, col_count, w, *rest) view of the canvas cells from grid row first_row."""
+        return canvas.as_strided(
+            (row_count, height, col_count, width, *rest),
+            ((height + gap) * line, line, (width + gap) * size, size, *inner),
+            first_row * (height + gap) * line,
+        )
+
+    full, last = divmod(count, cols)
+    if full:
+        cells(0, full, cols).copy_(tiles[: full * cols].reshape(full, cols, height, width, *rest).transpose(1, 2))
+    if last:
+        cells(full, 1, last).copy_(tiles[full * cols :].transpose(0, 1).unsqueeze(0))
+    return canvas
 
 
 def spatial_tiles(activation: torch.Tensor) -> torch.Tensor:
@@ -36,16 +55,19 @@ def spatial_tiles(activation: torch.Tensor) -> torch.Tensor:
     return activation if activation.dim() == 3 else activation.reshape(-1, 1, 1)
 
 
-def shifted_mosaic(shifted: torch.Tensor, span: torch.Tensor, order: torch.Tensor | None) -> tuple[torch.Tensor, int]:
+def shifted_mosaic(
+    shifted: torch.Tensor, span: torch.Tensor, order: torch.Tensor | None, owned: bool = False
+) -> tuple[torch.Tensor, int]:
     """``activation_mosaic`` from ``activation - levels[0]`` and ``levels[1] - levels[0]``
-    already made (the histogram shares that pass): the same pixels, op for op."""
+    already made: the same pixels, op for op. ``owned``: ``shifted`` is this call's to
+    overwrite (nothing else, such as the histogram, still reads it)."""
     tiles = spatial_tiles(shifted)
     if order is not None:
-        tiles = tiles.index_select(0, order)
-    # Levels map linearly onto 1..255; 0 stays free for gaps. In place after the first
-    # op, which leaves the shared difference intact.
+        tiles, owned = tiles.index_select(0, order), True
+    # Levels map linearly onto 1..255; 0 stays free for gaps. In place after the first op
+    # (from the first op when the values are this call's own).
     span = span.clamp_min(torch.finfo(shifted.dtype).tiny)
-    pixels = tiles.div(span).mul_(254).add_(1).round_().clamp_(1, 255).to(torch.uint8)
+    pixels = (tiles.div_(span) if owned else tiles.div(span)).mul_(254).add_(1).round_().clamp_(1, 255)
     gap = MOSAIC_GAP if tiles.shape[1] > 1 else 0
     return tile(pixels, gap, GAP_VALUE), gap
 
@@ -54,7 +76,7 @@ def activation_mosaic(
     activation: torch.Tensor, levels: torch.Tensor, order: torch.Tensor | None
 ) -> tuple[torch.Tensor, int]:
     """The uint8 mosaic of a layer (device tensor) and the gap it was built with."""
-    return shifted_mosaic(activation - levels[0], levels[1] - levels[0], order)
+    return shifted_mosaic(activation - levels[0], levels[1] - levels[0], order, owned=True)
 
 
 def filter_images(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -72,6 +94,6 @@ def filter_images(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     per_filter = (kernels - low) / (high - low).clamp_min(1e-12)
 
     def as_rgb(unit: torch.Tensor) -> torch.Tensor:
-        return tile((unit * 255).round_().clamp_(0, 255).to(torch.uint8), FILTER_GAP, 0)
+        return tile((unit * 255).round_().clamp_(0, 255), FILTER_GAP, 0)
 
     return as_rgb(global_norm), as_rgb(per_filter)

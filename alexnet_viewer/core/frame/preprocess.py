@@ -90,12 +90,15 @@ class Preprocessor:
         batch = self.upload(image).permute(2, 0, 1).unsqueeze(0)
         resized = nnf.interpolate(batch.float() if self.float_resize else batch, size=size, mode="bilinear",
                                   align_corners=False, antialias=self._antialias)[0]
-        crops = torch.stack([resized[:, top : top + height, left : left + width] for top, left in corners])
+        crops = [resized[:, top : top + height, left : left + width] for top, left in corners]
+        crops = crops[0].unsqueeze(0) if len(crops) == 1 else torch.stack(crops)  # one crop: a view, no copy
         return _to_uint8(crops) if self.float_resize else crops
 
     def normalise(self, crops: torch.Tensor) -> torch.Tensor:
         """(n, 3, H, W) uint8 crops (or float ones in 0..255) as the network's float32 input; never
-        in place, so a float crop is left as it was and gradients pass."""
+        in place on the caller's tensor, so a float crop is left as it was and gradients pass."""
+        if crops.dtype == torch.uint8:  # a new float tensor of our own: the same steps, in place
+            return crops.float().div_(255).sub_(self._mean).div_(self._std)
         return (crops.float() / 255 - self._mean) / self._std
 
     def differentiable(self, pixels: torch.Tensor) -> torch.Tensor:

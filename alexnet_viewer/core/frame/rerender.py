@@ -51,32 +51,43 @@ class FrameRenderer:
 
     def device_parts(
         self, buffer: torch.Tensor, focus: tuple[str, ...], channel_order: str, plan: StatsPlan,
-        relu_off: dict[str, torch.Tensor], sync_free: bool | None = None, lap=lambda stage: None,
+        relu_off: dict[str, torch.Tensor], statistics: bool, sync_free: bool | None = None, lap=lambda stage: None,
     ) -> tuple[dict[str, torch.Tensor], dict[str, int]]:
-        """Reductions of ``plan``'s layers, and each focus layer's histogram, mosaic and order
-        (``lap("stats")`` after the reductions, ``lap("mosaics")`` at the end)."""
+        """Reductions of ``plan``'s layers, and each focus layer's mosaic and order; the spread
+        (std, zeros) and histograms only with ``statistics`` (the Statistics view shows them):
+        ``lap("stats")`` after the reductions, ``lap("mosaics")`` at the end."""
         sync_free = self._sync_free if sync_free is None else sync_free
-        summary = summarise(buffer, plan, relu_off)
+        summary = summarise(buffer, plan, relu_off, spread=statistics)
         lap("stats")
         parts, gaps = {"reductions": summary.reductions}, {}
         for name in dict.fromkeys(focus):
-            levels = summary.levels(name)
+            levels = parts[f"levels:{name}"] = summary.levels(name)
+            # One ``activation - min`` pass for the histogram and the mosaic; the mosaic may
+            # overwrite it once nothing else reads it.
             shifted = layer_tensor(buffer, self.layout, name, relu_off) - levels[0]
-            parts[f"histogram:{name}"] = shifted_histogram_counts(shifted, levels, sync_free)
+            if statistics:
+                parts[f"histogram:{name}"] = shifted_histogram_counts(shifted, levels, sync_free)
             order = None
             if channel_order == "mean":
                 order = parts[f"order:{name}"] = summary.channel_sums(name).argsort(descending=True, stable=True)
-            parts[f"mosaic:{name}"], gaps[name] = shifted_mosaic(shifted, levels[1] - levels[0], order)
+            parts[f"mosaic:{name}"], gaps[name] = shifted_mosaic(shifted, levels[1] - levels[0], order, owned=True)
         lap("mosaics")
         return parts, gaps
 
-    def finish(self, host: dict, gaps: dict[str, int], plan: StatsPlan, kept: KeptActivations, known=None):
+    def finish(
+        self, host: dict, gaps: dict[str, int], plan: StatsPlan, kept: KeptActivations, statistics: bool, known=None
+    ):
         """(stats, histograms, mosaics) for the Result from the parts' host copies."""
-        stats = LazyStats({**(known or {}), **host_layer_stats(plan, host["reductions"])}, lambda: self.host_stats(kept))
+        reductions = host["reductions"]
+        spread_of = None if statistics else lambda name: self.host_spread(kept, name)
+        stats = LazyStats(
+            known or {}, lambda: self.host_stats(kept), fresh=lambda: host_layer_stats(plan, reductions, spread_of)
+        )
         histograms, mosaics = {}, {}
         for name, gap in gaps.items():
-            low, high = stats[name].min, stats[name].max
-            histograms[name] = make_histogram(host[f"histogram:{name}"], low, high)
+            low, high = (float(level) for level in host[f"levels:{name}"])  # the layer's min and max
+            if f"histogram:{name}" in host:
+                histograms[name] = make_histogram(host[f"histogram:{name}"], low, high)
             shape = self.layout.shapes[name]
             order = host.get(f"order:{name}")
             mosaics[name] = Mosaic(
@@ -96,6 +107,14 @@ class FrameRenderer:
             summary = summarise(kept.tensor(), plan, relu_off_tensors(kept.relu_spec, "cpu"))
         return host_layer_stats(plan, summary.reductions.numpy())
 
+    def host_spread(self, kept: KeptActivations, name: str) -> tuple[float, float]:
+        """(std, zero fraction) of one layer from the kept activations, on the host."""
+        plan = self.plan((name,))
+        with torch.inference_mode():
+            summary = summarise(kept.tensor(), plan, relu_off_tensors(kept.relu_spec, "cpu"))
+        stats = host_layer_stats(plan, summary.reductions.numpy())[name]
+        return stats.std, stats.zero_fraction
+
     def rerender(self, result: Result, focus: tuple[str, ...], channel_order: str, statistics: bool = False) -> Result:
         """``result`` showing ``focus`` in ``channel_order``, from its kept activations alone."""
         started = perf_counter()
@@ -109,10 +128,11 @@ class FrameRenderer:
         plan = self.plan(tuple(name for name in LAYER_NAMES if name in wanted or statistics and name not in known))
         with torch.inference_mode(), one_thread_on_cpu("cpu"):
             parts, gaps = self.device_parts(
-                kept.tensor(), focus, channel_order, plan, relu_off_tensors(kept.relu_spec, "cpu"), sync_free=False
+                kept.tensor(), focus, channel_order, plan, relu_off_tensors(kept.relu_spec, "cpu"), statistics,
+                sync_free=False,
             )
         host = to_host(parts, packed=False)
-        stats, histograms, mosaics = self.finish(host, gaps, plan, kept, known)
+        stats, histograms, mosaics = self.finish(host, gaps, plan, kept, statistics, known)
         return dataclasses.replace(
             result, stats=stats, histograms=histograms, mosaics=mosaics,
             timings_ms={"rerender": (elapsed := (perf_counter() - started) * 1000), "total": elapsed},

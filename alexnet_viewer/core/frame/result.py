@@ -7,8 +7,9 @@ another view shows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -30,15 +31,31 @@ class Prediction:
 
 @dataclass(frozen=True)
 class LayerStats:
-    """Summary of one layer's output for one frame."""
+    """Summary of one layer's output for one frame.
+
+    ``std`` and ``zero_fraction`` (only the Statistics view shows them) come from ``spread``:
+    the pair itself, or a function that reduces the layer once, when either is first read.
+    """
 
     shape: tuple[int, ...]  # (C, H, W) for spatial layers, (N,) for fully connected ones
     mean: float
-    std: float
     min: float
     max: float
-    zero_fraction: float  # fraction of values exactly 0.0
     channel_means: np.ndarray  # (C,) float32; for fc layers the unit values themselves
+    spread: tuple[float, float] | Callable[[], tuple[float, float]] = field(compare=False, repr=False)
+
+    @cached_property
+    def _spread(self) -> tuple[float, float]:
+        return self.spread() if callable(self.spread) else self.spread
+
+    @property
+    def std(self) -> float:
+        return self._spread[0]
+
+    @property
+    def zero_fraction(self) -> float:
+        """Fraction of values exactly 0.0."""
+        return self._spread[1]
 
 
 @dataclass(frozen=True)

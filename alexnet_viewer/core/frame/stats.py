@@ -18,7 +18,9 @@ and on an accelerator nothing reads a value back to the host.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import torch
@@ -100,10 +102,12 @@ class DeviceSummary:
 
 
 def summarise(
-    buffer: torch.Tensor, plan: StatsPlan, relu_off: dict[str, torch.Tensor] | None = None
+    buffer: torch.Tensor, plan: StatsPlan, relu_off: dict[str, torch.Tensor] | None = None, spread: bool = True
 ) -> DeviceSummary:
     """Per-channel reductions of the plan's layers; derived layers are made from their
-    source (with ``relu_off``'s channels zeroed, see hooks.layer_tensor) as they are reduced."""
+    source (with ``relu_off``'s channels zeroed, see hooks.layer_tensor) as they are reduced.
+    Without ``spread`` only sums, minima and maxima are reduced (rows 1 and 4 are left unset):
+    what a mosaic, its channel order and the channel means need."""
     reductions = buffer.new_empty((5, plan.channels))
     sums, deviations, lows, highs, nonzero = reductions
     for run in plan.runs:
@@ -113,24 +117,32 @@ def summarise(
             values = buffer[run.start : run.start + run.channels * run.per_channel].view(run.channels, -1)
         rows = slice(run.first_channel, run.first_channel + run.channels)
         torch.sum(values, dim=1, out=sums[rows])
-        # One fused pass for the squared deviations (a norm, squared): sub, square and sum apart cost more.
-        torch.linalg.vector_norm(values - (sums[rows] / run.per_channel).unsqueeze(1), dim=1, out=deviations[rows])
         # amin and amax apart, and |sign| summed for the non-zero count: on the CPU these
         # vectorised kernels are 5-10x faster than aminmax(dim=) and count_nonzero(dim=).
         torch.amin(values, dim=1, out=lows[rows])
         torch.amax(values, dim=1, out=highs[rows])
-        torch.sum(values.sign().abs_(), dim=1, out=nonzero[rows])
-    deviations.square_()
+        if spread:
+            # One fused pass for the squared deviations (a norm, squared): sub, square and sum apart cost more.
+            torch.linalg.vector_norm(values - (sums[rows] / run.per_channel).unsqueeze(1), dim=1, out=deviations[rows])
+            torch.sum(values.sign().abs_(), dim=1, out=nonzero[rows])
+    if spread:
+        deviations.square_()
     return DeviceSummary(plan, reductions)
 
 
-def host_layer_stats(plan: StatsPlan, reductions: np.ndarray) -> dict:
-    """Finish every layer's statistics on the host from the (5, channels) reductions."""
-    sums, deviations, nonzero = reductions[[0, 1, 4]].astype(np.float64)
+def host_layer_stats(
+    plan: StatsPlan, reductions: np.ndarray, spread_of: Callable[[str], tuple[float, float]] | None = None
+) -> dict:
+    """Finish every layer's statistics on the host from the (5, channels) reductions.
+    ``spread_of``: the reductions hold no spread (``summarise(spread=False)``); a layer's
+    (std, zero fraction) is ``spread_of(name)``, called when first read."""
+    sums = reductions[0].astype(np.float64)
     means = np.add.reduceat(sums, plan.starts) / plan.counts
-    spread = (sums / plan.per_channel - np.repeat(means, plan.layer_channels)) ** 2 * plan.per_channel
-    stds = np.sqrt(np.add.reduceat(deviations + spread, plan.starts) / plan.counts)
-    zeros = 1.0 - np.add.reduceat(nonzero, plan.starts) / plan.counts
+    if spread_of is None:
+        deviations, nonzero = reductions[[1, 4]].astype(np.float64)
+        spread = (sums / plan.per_channel - np.repeat(means, plan.layer_channels)) ** 2 * plan.per_channel
+        stds = np.sqrt(np.add.reduceat(deviations + spread, plan.starts) / plan.counts)
+        zeros = 1.0 - np.add.reduceat(nonzero, plan.starts) / plan.counts
     lows = np.minimum.reduceat(reductions[2], plan.starts)
     highs = np.maximum.reduceat(reductions[3], plan.starts)
     channel_means = frozen_array(reductions[0] / plan.per_channel.astype(np.float32))
@@ -140,11 +152,10 @@ def host_layer_stats(plan: StatsPlan, reductions: np.ndarray) -> dict:
         stats[name] = LayerStats(
             shape=tuple(plan.layout.shapes[name]),
             mean=float(means[k]),
-            std=float(stds[k]),
             min=float(lows[k]),
             max=float(highs[k]),
-            zero_fraction=float(zeros[k]),
             channel_means=channel_means[first : first + count],
+            spread=partial(spread_of, name) if spread_of is not None else (float(stds[k]), float(zeros[k])),
         )
     return stats
 

@@ -291,9 +291,11 @@ class FeatureMapsPanel(QWidget):
         # The detail keeps the old layer's channel, like the mosaic, until the new layer's data arrives.
         if self._latest is not None and name in self._latest.mosaics:
             self._show_mosaic(self._latest, name)
+            self._update_selection()
         elif self._shown_layer is not None and name != self._shown_layer:
+            # Nothing on screen changes but the title: no repaint of the old detail while the
+            # worker draws the new layer (the GUI thread painting would only delay it).
             set_text_if_changed(self.title, f"{self._shown_layer} (loading {name}…)")
-        self._update_selection()
         self.layer_changed.emit(name)
 
     def _on_order_chosen(self, key: str) -> None:

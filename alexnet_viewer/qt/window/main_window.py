@@ -251,9 +251,15 @@ class MainWindow(QMainWindow):
         return on_screen(self.stats_panel)  # not behind another tab
 
     def _on_statistics_shown(self, visible: bool) -> None:
-        """Every layer's statistics come with each frame only while the Statistics view is shown."""
+        """Every layer's statistics (and the shown layer's histogram) come with each frame only
+        while the Statistics view is shown; raised over a still picture made without them, the
+        picture is redrawn with them from its kept activations (no forward)."""
+        raised = bool(visible) and not self._statistics_shown
         self.stats_panel.set_active(visible)
         self._statistics_shown = bool(visible)
+        result = self.current_result
+        if raised and result is not None and self.state.layer not in result.histograms and not self.live.running:
+            self.post_current()
 
     def _on_view_changed(self, *_args) -> None:
         self.post_current()
