@@ -40,3 +40,10 @@ def test_the_estimate_comes_from_frame_times_and_is_corrected_by_runs():
     assert model.estimate(Price(2, 1)) == pytest.approx(0.0115 * 4 * 0.5)
     assert describe_seconds(0.0456) == "≈ 46 ms" and describe_seconds(2.345) == "≈ 2.3 s"
     assert describe_seconds(150) == "≈ 2.5 min"
+
+
+def test_a_frame_redrawn_without_a_forward_says_nothing_of_a_forwards_time():
+    model = CostModel()
+    model.observe_frame({"total": 20.0})
+    model.observe_frame({"rerender": 0.5, "total": 0.5})  # a layer change on a still picture
+    assert model.forward_seconds == pytest.approx(0.020)

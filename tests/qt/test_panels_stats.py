@@ -73,6 +73,20 @@ def test_channel_means_and_sparsity(panel, result):
     assert panel.sparsity_plot.viewRange()[1] == pytest.approx(list(SPARSITY_Y_RANGE))
 
 
+
+def test_an_inactive_panel_marks_a_new_layer_only_when_it_is_shown_again(panel, result):
+    from alexnet_viewer.qt.panels.stats_panel import _SELECTED_BRUSH
+
+    panel.set_active(False)  # its dock behind another tab: a layer change costs it nothing
+    panel.set_layer("conv3")
+    conv3 = LAYER_NAMES.index("conv3")
+    assert panel.layer == "conv3" and panel.table.currentRow() == LAYER_NAMES.index("conv1")
+    assert panel.histogram_title.text() == "conv1 histogram"
+    panel.set_active(True)
+    assert panel.table.currentRow() == conv3 and panel.histogram_title.text() == "conv3 histogram"
+    assert panel.sparsity_bars.opts["brushes"][conv3] is _SELECTED_BRUSH
+    assert np.array_equal(panel.histogram_curve.yData, result.histograms["conv3"].counts)
+
 def test_clicking_a_row_selects_the_layer(qtbot, panel):
     with qtbot.waitSignal(panel.layer_selected) as blocker:
         panel.table.selectRow(LAYER_NAMES.index("fc7"))

@@ -24,8 +24,12 @@ class CostModel:
         self._corrections: deque[float] = deque(maxlen=_KEEP)
 
     def observe_frame(self, timings_ms) -> None:
-        """A frame's ``Result.timings_ms``; frames without a time are ignored."""
-        value = (timings_ms or {}).get("forward", (timings_ms or {}).get("total"))
+        """A frame's ``Result.timings_ms``; frames without a time are ignored, and so are frames
+        redrawn from a shown one (``"rerender"``: no forward ran, so they say nothing of one)."""
+        timings_ms = timings_ms or {}
+        if "rerender" in timings_ms:
+            return
+        value = timings_ms.get("forward", timings_ms.get("total"))
         if value is not None and value > 0:
             self._forwards.append(float(value) / 1000.0)
 

@@ -61,12 +61,13 @@ class MethodsView(QWidget):
     def __init__(self, state, get_model: Callable[[], object], parent=None, settings: Settings = Settings(),
                  runner_factory=None) -> None:
         super().__init__(parent)
-        ScreenWatch(self, lambda shown: shown and self._catch_up())  # behind another tab it waits (on_screen.py)
+        ScreenWatch(self, lambda shown: shown and self._on_shown())  # behind another tab it waits (on_screen.py)
         self.state, self.get_model, self.settings = state, get_model, settings
         self._runner_factory = runner_factory
         self._runner_lock = threading.Lock()
         self._runner_of: tuple[object, object] | None = None  # (loaded, MethodRunner)
         self.costs = CostModel()
+        self._completed_from = None  # the categories the class box completes now
         self.slot = TaskSlot()
         self._running: MapRequest | None = None
         self._pending: MapRequest | None = None
@@ -193,11 +194,22 @@ class MethodsView(QWidget):
         if result is None:
             return
         self.costs.observe_frame(getattr(result, "timings_ms", None))
+        if on_screen(self):  # behind another tab nobody reads the prices: brought up to date when shown
+            self._refresh()
+        self._catch_up()
+
+    def _on_shown(self) -> None:
+        self._refresh()
+        self._catch_up()
+
+    def _refresh(self) -> None:
+        """The prices from the newest frame's time, and the class box completing the loaded
+        weights' categories (set again only when they are other ones: 1,000 names)."""
         self._update_prices()
         loaded = self.get_model()
-        if loaded is not None:
+        if loaded is not None and loaded.categories is not self._completed_from:
+            self._completed_from = loaded.categories
             self.completions.setStringList(list(loaded.categories))
-        self._catch_up()
 
 
     def _catch_up(self) -> None:

@@ -223,8 +223,7 @@ class StatsPanel(TitledPanel):
         self._active = True  # shown: results are drawn as they come (else when shown again)
         self._table_drawn_at = float("-inf")
         self.clock = time.monotonic  # tests may set another
-        self._select_row(self._layer)
-        self._highlight_layer_bar()
+        self._mark_layer()
         self._update_titles()
 
     @property
@@ -238,12 +237,17 @@ class StatsPanel(TitledPanel):
         if name == self._layer:
             return
         self._layer = name
-        self._select_row(name)
-        self._highlight_layer_bar()
         self._histogram_drawn = None
-        if self._result is not None and self._active:
-            self._draw_layer_plots(self._result)
-        self._update_titles()
+        if self._active:  # else marked when it is shown again (set_active)
+            self._mark_layer()
+            if self._result is not None:
+                self._draw_layer_plots(self._result)
+            self._update_titles()
+
+    def _mark_layer(self) -> None:
+        """The chosen layer's row in the table and bar in the sparsity plot."""
+        self._select_row(self._layer)
+        self._highlight_layer_bar()
 
     def set_active(self, active: bool) -> None:
         """While inactive (its dock hidden) results are only kept: a frame's statistics of
@@ -251,8 +255,12 @@ class StatsPanel(TitledPanel):
         if active == self._active:
             return
         self._active = active
-        if active and self._result is not None:
-            self.show_result(self._result, complete=True)
+        if active:
+            self._mark_layer()
+            if self._result is not None:
+                self.show_result(self._result, complete=True)
+            else:
+                self._update_titles()
 
     def show_result(self, result: Result, *, complete: bool = False) -> None:
         """Draw ``result``. The table and sparsity bars show every layer when it carries every
