@@ -21,3 +21,30 @@ def test_an_experiment_behind_another_tab_waits_until_its_tab_is_raised(make_win
     window.findChild(QDockWidget, "view_ten_crops").raise_()
     qtbot.waitUntil(lambda: on_screen(ten_crops))
     qtbot.waitUntil(lambda: ten_crops.outcome is not None and not ten_crops.busy, timeout=60000)
+
+
+def test_a_watch_follows_the_docks_holding_its_view_but_not_the_busy_window(qtbot):
+    from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
+    from PySide6.QtCore import Qt
+
+    from alexnet_viewer.qt.panels.on_screen import ScreenWatch
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.setCentralWidget(QLabel("centre"))
+    docks = []
+    for name in ("first", "second"):
+        dock = QDockWidget(name, window)
+        dock.setWidget(QWidget())
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        docks.append(dock)
+    window.tabifyDockWidget(*docks)
+    seen = []
+    watch = ScreenWatch(docks[0].widget(), seen.append)
+    assert docks[0] in watch._holders and window not in watch._holders  # its paints cost no Python call
+    window.resize(600, 400)
+    window.show()
+    docks[1].raise_()
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1] is False)
+    docks[0].raise_()  # the tab raised: told through the dock's own move back onto the window
+    qtbot.waitUntil(lambda: seen[-1] is True)

@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from alexnet_viewer.qt.panels import FiltersPanel, InputPanel, Top5Panel
@@ -243,3 +243,44 @@ def test_long_caption_is_cut_with_its_text_as_tooltip(qtbot):
     assert label.toolTip() == text
     label.resize(2000, 30)
     assert label.toolTip() == ""
+
+
+def test_a_readout_keeps_its_size_as_its_number_changes_and_refits_a_new_font(qtbot):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+    from alexnet_viewer.qt.panels.style import Readout
+
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    readout = Readout("– ms", "00000 ms")
+    QHBoxLayout(holder).addWidget(readout)
+    holder.show()
+    QApplication.processEvents()  # laid out once
+    size = readout.size()
+    assert readout.fontMetrics().horizontalAdvance("00000 ms") <= size.width()
+    requests = []
+    holder.installEventFilter(filter_ := _Recorder(requests, QEvent.Type.LayoutRequest))
+    for text in ("7 ms", "1234 ms", "56 ms"):
+        readout.setText(text)
+        QApplication.processEvents()
+    assert readout.size() == size and requests == []  # the layout around it never runs again
+    big = QFont(readout.font())
+    big.setPointSizeF(big.pointSizeF() * 2)
+    readout.setFont(big)  # presentation mode: the number stays whole in the larger type
+    assert readout.width() >= readout.fontMetrics().horizontalAdvance("00000 ms") > size.width()
+    holder.removeEventFilter(filter_)
+
+
+class _Recorder(QObject):
+    """Notes each event of ``kind`` a watched widget receives."""
+
+    def __init__(self, seen: list, kind) -> None:
+        super().__init__()
+        self.seen, self.kind = seen, kind
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt name
+        if event.type() == self.kind:
+            self.seen.append(watched)
+        return False

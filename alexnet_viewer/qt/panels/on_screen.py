@@ -5,7 +5,9 @@ moved off the window, its region on screen is empty), and raising its tab sends 
 show event. So a view asks ``on_screen(self)``, not ``isVisible()``, and a ``ScreenWatch``
 tells it when that changes: after any show, hide, move or resize of the view or of a widget
 holding it (a dock whose tab is raised moves back onto the window; a view lent to the
-presentation stage is shown there), once the layout pass under way is done.
+presentation stage is shown there), once the layout pass under way is done. The window
+itself is not watched: its shows and hides reach the view as its own, and its stream of
+paint and layout events would cost every watch a Python call each.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class ScreenWatch(QObject):
             holder.removeEventFilter(self)
         self._holders = []
         widget = self.view
-        while widget is not None:
+        while widget is not None and (widget is self.view or not widget.isWindow()):
             widget.installEventFilter(self)
             self._holders.append(widget)
             widget = widget.parentWidget()

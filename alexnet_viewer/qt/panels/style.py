@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, QStringListModel, Qt
+from PySide6.QtCore import QEvent, QSize, QStringListModel, Qt
 from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -146,6 +146,34 @@ def hint_label(view: str) -> QLabel:
     """``view``'s one line of gestures (qt/lecture/gestures.py), for under its main picture:
     the caption type, wrapped between words where the view is too narrow for one line."""
     return caption_label(hint(view), wrap=True)
+
+
+class Readout(QLabel):
+    """A number that changes with every frame (a time, a rate): sized once for ``widest``,
+    and again when its font or margins change, so a new value repaints the label alone.
+
+    A label sized by its text asks its parent's layout to run again at every change (the
+    status bar, and the window around it, were laid out and repainted 30 times a second).
+    """
+
+    def __init__(self, text: str, widest: str, parent=None) -> None:
+        super().__init__(text, parent)
+        self._widest = widest
+        self._fit()
+
+    def setContentsMargins(self, *margins) -> None:  # noqa: N802 - Qt name
+        super().setContentsMargins(*margins)
+        self._fit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()
+
+    def _fit(self) -> None:
+        metrics, margins = self.fontMetrics(), self.contentsMargins()
+        self.setFixedSize(metrics.horizontalAdvance(self._widest) + margins.left() + margins.right() + 2,
+                          metrics.height() + margins.top() + margins.bottom())
 
 
 def set_text_if_changed(label, text: str) -> None:

@@ -12,6 +12,7 @@ from collections import deque
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from alexnet_viewer.core.session import ViewerState
+from alexnet_viewer.qt.panels.style import Readout, set_text_if_changed
 
 FPS_WINDOW_S = 2.0
 UNTRAINED_STYLE = "color: white; background: #b3261e; font-weight: 600;"
@@ -22,8 +23,8 @@ class StatusLine:
         self.state = state
         self.device_label = QLabel("device: –")
         self.weights_label = QLabel("weights: loading…")
-        self.time_label = QLabel("– ms")
-        self.fps_label = QLabel("– fps")
+        self.time_label = Readout("– ms", "00000 ms")
+        self.fps_label = Readout("– fps", "000.0 fps")
         self.device_label.setToolTip("Where the network runs")
         self.weights_label.setToolTip("The weights in use; Settings › Weights… loads others")
         self.time_label.setToolTip("Engine time for the last frame (preprocess, forward pass, statistics, mosaics)")
@@ -32,9 +33,6 @@ class StatusLine:
         for label in (live_label, self.device_label, self.weights_label, self.time_label, self.fps_label):
             label.setContentsMargins(8, 0, 8, 0)
             bar.addPermanentWidget(label)
-        metrics = self.time_label.fontMetrics()
-        self.time_label.setMinimumWidth(metrics.horizontalAdvance("00000 ms") + 16)
-        self.fps_label.setMinimumWidth(metrics.horizontalAdvance("000.0 fps") + 16)
         self._draw_times: deque[float] = deque()
         state.events.device.connect(lambda device: self.device_label.setText(f"device: {device or '–'}"))
 
@@ -45,7 +43,7 @@ class StatusLine:
 
     def update_timing(self, result) -> None:
         total = result.timings_ms.get("total")
-        self.time_label.setText(f"{total:.0f} ms" if total is not None else "– ms")
+        set_text_if_changed(self.time_label, f"{total:.0f} ms" if total is not None else "– ms")
         now = time.monotonic()
         self._draw_times.append(now)
         while self._draw_times and now - self._draw_times[0] > FPS_WINDOW_S:
@@ -54,6 +52,6 @@ class StatusLine:
         if len(self._draw_times) >= 3:
             span = self._draw_times[-1] - self._draw_times[0]
             fps = (len(self._draw_times) - 1) / span if span > 0 else 0.0
-            self.fps_label.setText(f"{fps:.1f} fps")
+            set_text_if_changed(self.fps_label, f"{fps:.1f} fps")
         else:
-            self.fps_label.setText("– fps")
+            set_text_if_changed(self.fps_label, "– fps")
