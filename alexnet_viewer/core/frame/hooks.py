@@ -58,13 +58,20 @@ class BufferLayout:
         slot = self.slots[name]
         return buffer[slot.offset : slot.offset + slot.size].view(slot.shape)
 
+    def batch_views(self, buffer: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every kept layer's slice of ``buffer`` shaped as its output, batch of one included:
+        made together before a forward, so each hook is one ``copy_``."""
+        return {name: buffer[slot.offset : slot.offset + slot.size].view((1, *slot.shape))
+                for name, slot in self.slots.items()}
+
     def view_array(self, buffer: np.ndarray, name: str) -> np.ndarray:
         slot = self.slots[name]
         return buffer[slot.offset : slot.offset + slot.size].reshape(slot.shape)
 
 
 class _HookState:
-    """What the hooks read: the per-thread buffer being filled and the layout (no model)."""
+    """What the hooks read: the per-thread views of the buffer being filled and the layout
+    (no model)."""
 
     def __init__(self) -> None:
         self.frame = threading.local()
@@ -100,13 +107,16 @@ class ActivationCapture:
         )
 
     def run(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Forward one (1, 3, H, W) batch; the buffer holds every kept layer's output."""
+        """Forward one (1, 3, H, W) batch; the buffer holds every kept layer's output (the
+        hooks copy each into its view, made before the forward: in a hook, after a layer
+        has swept the caches, every Python step costs several times as much)."""
         frame = self._state.frame
-        buffer = frame.buffer = batch.new_empty(self.layout.total)
+        buffer = batch.new_empty(self.layout.total)
+        frame.views = self.layout.batch_views(buffer)
         try:
             return self._model(batch), buffer
         finally:
-            frame.buffer = None
+            frame.views = None
 
     def remove(self) -> None:
         for handle in self._handles:
@@ -131,9 +141,9 @@ def layer_tensor(
 
 def _hook(state: _HookState, name: str) -> Callable[[nn.Module, object, torch.Tensor], None]:
     def keep(_module: nn.Module, _inputs: object, output: torch.Tensor) -> None:
-        buffer = getattr(state.frame, "buffer", None)
-        if buffer is not None:
-            state.layout.view(buffer, name).copy_(output[0])
+        views = getattr(state.frame, "views", None)
+        if views is not None:
+            views[name].copy_(output)
         elif state.layout is None:  # the layout-finding pass
             state.shapes[name] = tuple(output.shape[1:])
 
