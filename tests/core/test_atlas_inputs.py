@@ -3,7 +3,7 @@
 import numpy as np
 from PIL import Image
 
-from alexnet_viewer.core.atlas.pictures import batches, draft_size
+from alexnet_viewer.core.atlas.pictures import batch_sizes, batches, draft_size
 from alexnet_viewer.core.pictures.images import load_image
 from alexnet_viewer.core.model.loader import IMAGENET
 from alexnet_viewer.core.pictures.picture_files import list_pictures
@@ -44,6 +44,22 @@ def test_batches_keep_order_and_turn_bad_files_into_messages(tmp_path):
     assert [b.errors for b in got] == [[], [(2, 'Cannot open "2.png": not an image.')], []]
     assert got[0].pictures.shape == (2, 3, 224, 224) and got[0].pictures.dtype.is_floating_point
 
+
+
+def test_with_workers_decoding_ahead_the_first_batches_are_small_and_grow():
+    assert batch_sizes(200, 64, workers=1) == [8, 16, 32, 64, 64, 16]  # the forward starts after 8 pictures
+    assert batch_sizes(5, 64, workers=1) == [5]
+    assert batch_sizes(130, 64, workers=0) == [64, 64, 2]  # decoding inline: nothing to overlap
+    assert batch_sizes(0, 64, workers=1) == [] and batch_sizes(3, 1, workers=2) == [1, 1, 1]
+
+
+def test_batches_with_a_worker_come_in_those_sizes_in_order(tmp_path):
+    paths = []
+    for i in range(11):
+        paths.append(tmp_path / f"{i:02d}.png")
+        Image.new("RGB", (40, 30), (i * 20, 0, 0)).save(paths[-1])
+    got = list(batches(paths, IMAGENET.transforms(), 16, 1, None))
+    assert [b.indices for b in got] == [[0, 1], [2, 3, 4, 5], [6, 7, 8, 9, 10]]
 
 def test_crop_boxes_map_back_onto_the_picture_the_crop_came_from():
     import torch

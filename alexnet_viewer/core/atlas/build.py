@@ -26,7 +26,7 @@ from alexnet_viewer.core.atlas.capture import SpatialMaxima, channel_layout
 from alexnet_viewer.core.atlas.code_pass import CodeRun
 from alexnet_viewer.core.atlas.distributed import Solo
 from alexnet_viewer.core.atlas.identity import preprocess_identity, weights_identity
-from alexnet_viewer.core.atlas.pictures import batches, draft_size
+from alexnet_viewer.core.atlas.pictures import batch_sizes, batches, draft_size
 from alexnet_viewer.core.atlas.plan import Plan, make_plan
 from alexnet_viewer.core.atlas.rescore import full_decode_rescorer
 from alexnet_viewer.core.atlas.store import AtlasError, BadFile, FileEntry
@@ -116,8 +116,8 @@ def build_atlas(
         run.rescore = full_decode_rescorer(maxima, loaded.transforms, device, plan.paths, options.batch_size, draft)
     try:
         mine = todo[comm.rank :: comm.world]
-        per_rank = math.ceil(len(todo) / comm.world)
-        steps = math.ceil(per_rank / options.batch_size)
+        per_rank = math.ceil(len(todo) / comm.world)  # every rank runs as many steps
+        steps = len(batch_sizes(per_rank, options.batch_size, options.workers))
         flush_steps = max(1, options.flush_rows // (options.batch_size * comm.world))
         stream = batches(
             [Path(path) for _, path in mine], loaded.transforms, options.batch_size, options.workers, draft,

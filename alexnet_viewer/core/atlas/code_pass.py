@@ -18,7 +18,7 @@ from alexnet_viewer.core.atlas.codes import (
     CodeCapture, CodeIndex, crops_from_batch, open_shard, read_index, write_index, write_shard,
 )
 from alexnet_viewer.core.atlas.manifest import FileEntry
-from alexnet_viewer.core.atlas.pictures import batches
+from alexnet_viewer.core.atlas.pictures import batch_sizes, batches
 from alexnet_viewer.core.model.device_gate import device_work
 
 
@@ -63,7 +63,7 @@ class CodeRun:
         """Code the atlas's pictures that have none; prune the index; the number coded."""
         missing = self._comm.share(self._missing())
         mine = missing[self._comm.rank :: self._comm.world]
-        steps = math.ceil(math.ceil(len(missing) / self._comm.world) / batch_size)
+        steps = len(batch_sizes(math.ceil(len(missing) / self._comm.world), batch_size, workers))
         device = self._loaded.device
         stream = batches([Path(path) for _, path in mine], self._loaded.transforms, batch_size, workers, draft)
         done = 0

@@ -19,6 +19,8 @@ from alexnet_viewer.core.errors import ImageLoadError
 from alexnet_viewer.core.pictures.images import image_to_array, load_image
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 
+RAMP_DIVISOR = 8  # the first batch, with workers decoding ahead: batch_size / 8
+
 
 def draft_size(transforms: object) -> tuple[int, int]:
     """Decode JPEGs at no less than the resize's short side, in both directions."""
@@ -69,6 +71,36 @@ def _collate(items) -> Batch:
     return Batch([index for index, _ in good], pictures, errors)
 
 
+def batch_sizes(count: int, batch_size: int, workers: int) -> list[int]:
+    """The sizes of the batches ``batches`` makes of ``count`` pictures. With workers decoding
+    ahead, the first batches are small (an eighth of ``batch_size``, doubling): the forward
+    starts as soon as a few pictures are decoded instead of waiting for a whole batch, while
+    the workers keep ahead of it."""
+    size = max(1, batch_size // RAMP_DIVISOR) if workers else batch_size
+    sizes = []
+    while count > 0:
+        sizes.append(min(size, count))
+        count -= sizes[-1]
+        size = min(batch_size, size * 2)
+    return sizes
+
+
+class _Ramp:
+    """Consecutive index batches of ``batch_sizes`` (a DataLoader batch sampler)."""
+
+    def __init__(self, sizes: list[int]) -> None:
+        self._sizes = sizes
+
+    def __len__(self) -> int:
+        return len(self._sizes)
+
+    def __iter__(self):
+        start = 0
+        for size in self._sizes:
+            yield list(range(start, start + size))
+            start += size
+
+
 def batches(
     paths: Sequence[Path],
     transforms: object,
@@ -78,14 +110,14 @@ def batches(
     pin_memory: bool = False,
     ten_crop: bool = False,
 ) -> Iterator[Batch]:
-    """Consecutive batches of ``paths`` in order; ``workers`` processes decode ahead (0: inline).
-    With ``ten_crop`` each picture is its ten crops: pictures are (n, 10, 3, H, W)."""
+    """Consecutive batches of ``paths`` in order, sized by ``batch_sizes``; ``workers``
+    processes decode ahead (0: inline). With ``ten_crop`` each picture is its ten crops:
+    pictures are (n, 10, 3, H, W)."""
     if not paths:
         return iter(())
     loader = DataLoader(
         _Pictures(paths, transforms, draft, ten_crop),
-        batch_size=batch_size,
-        shuffle=False,
+        batch_sampler=_Ramp(batch_sizes(len(paths), batch_size, workers)),
         num_workers=workers,
         collate_fn=_collate,
         pin_memory=pin_memory,
