@@ -284,3 +284,25 @@ class _Recorder(QObject):
         if event.type() == self.kind:
             self.seen.append(watched)
         return False
+
+
+def test_a_probability_bar_repaints_only_when_a_pixel_of_it_changes(qtbot):
+    from PySide6.QtCore import QEvent
+
+    from alexnet_viewer.qt.panels.probability_bar import ProbabilityBar
+
+    bar = ProbabilityBar()
+    qtbot.addWidget(bar)
+    bar.resize(200, bar.height())
+    bar.show()
+    bar.set_value(0.5, "50.0 %")
+    QApplication.processEvents()
+    paints = []
+    bar.installEventFilter(recorder := _Recorder(paints, QEvent.Type.Paint))
+    bar.set_value(0.5001, "50.0 %")  # a live frame's nudge: the same pixels
+    QApplication.processEvents()
+    assert paints == [] and bar.fraction == pytest.approx(0.5001)
+    bar.set_value(0.51, "51.0 %")
+    QApplication.processEvents()
+    assert paints == [bar]
+    bar.removeEventFilter(recorder)

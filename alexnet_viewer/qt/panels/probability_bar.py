@@ -33,10 +33,16 @@ class ProbabilityBar(QWidget):
         return self._text
 
     def set_value(self, fraction: float, text: str) -> None:
+        """Repainted only when what is drawn changes: the text, or the fill by a whole pixel
+        (it is drawn to whole pixels; live frames nudge every probability a little)."""
         fraction = min(max(fraction, 0.0), 1.0)
-        if fraction != self._fraction or text != self._text:
-            self._fraction, self._text = fraction, text
+        drawn = (self._fill_px(self._fraction), self._text)
+        self._fraction, self._text = fraction, text
+        if (self._fill_px(fraction), text) != drawn:
             self.update()
+
+    def _fill_px(self, fraction: float) -> int:
+        return round(self.width() * fraction)
 
     def sizeHint(self) -> QSize:
         return QSize(200, self.height())
@@ -48,8 +54,9 @@ class ProbabilityBar(QWidget):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(TRACK_COLOR))
         painter.drawRoundedRect(rect, 4, 4)
-        if self._fraction > 0:
+        fill = self._fill_px(self._fraction)
+        if fill > 0:
             painter.setBrush(self.bar_color)
-            painter.drawRoundedRect(QRectF(rect.x(), rect.y(), rect.width() * self._fraction, rect.height()), 4, 4)
+            painter.drawRoundedRect(QRectF(rect.x(), rect.y(), fill, rect.height()), 4, 4)
         painter.setPen(QColor("#15171a") if self._fraction < 0.85 else QColor("white"))
         painter.drawText(rect.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, self._text)
