@@ -3,9 +3,10 @@ change on a still picture: 40 changes of layer, channel and channel order, one a
 
 Each change is timed from the call to the window's ``result_shown`` with the new mosaic
 handed to every panel (a channel change: to the detail redrawn, no job at all), and starts
-once the window has painted the change before, as a person's next key press would. A view change is served from the result on screen (its kept
-activations; no forward, no preprocessing), so the figure to hold against one bare forward
-(``switch_ratio``: 95th percentile ÷ a bare forward measured in the same run) is small.
+once the window has painted the change before, as a person's next key press would. A view
+change is served from the result on screen (its kept activations; no forward, no
+preprocessing), so the figure to hold against one bare forward (``switch_ratio``: 95th
+percentile ÷ a bare forward measured in the same run) is small.
 ``forwards_during_changes`` counts the frames the engine ran meanwhile (0 when redrawn).
 """
 
