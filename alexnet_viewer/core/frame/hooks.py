@@ -61,8 +61,7 @@ class BufferLayout:
     def batch_views(self, buffer: torch.Tensor) -> dict[str, torch.Tensor]:
         """Every kept layer's slice of ``buffer`` shaped as its output, batch of one included:
         made together before a forward, so each hook is one ``copy_``."""
-        return {name: buffer[slot.offset : slot.offset + slot.size].view((1, *slot.shape))
-                for name, slot in self.slots.items()}
+        return {name: self.view(buffer, name).unsqueeze(0) for name in self.slots}
 
     def view_array(self, buffer: np.ndarray, name: str) -> np.ndarray:
         slot = self.slots[name]

@@ -100,19 +100,16 @@ class FrameRenderer:
             )
         return stats, histograms, mosaics
 
-    def host_stats(self, kept: KeptActivations) -> dict:
-        """Every layer's statistics from the kept activations, on the host."""
-        plan = self.plan(LAYER_NAMES)
+    def host_stats(self, kept: KeptActivations, names: tuple[str, ...] = LAYER_NAMES) -> dict:
+        """The statistics of ``names`` (every layer by default) from the kept activations, on the host."""
+        plan = self.plan(names)
         with torch.inference_mode():
             summary = summarise(kept.tensor(), plan, relu_off_tensors(kept.relu_spec, "cpu"))
         return host_layer_stats(plan, summary.reductions.numpy())
 
     def host_spread(self, kept: KeptActivations, name: str) -> tuple[float, float]:
         """(std, zero fraction) of one layer from the kept activations, on the host."""
-        plan = self.plan((name,))
-        with torch.inference_mode():
-            summary = summarise(kept.tensor(), plan, relu_off_tensors(kept.relu_spec, "cpu"))
-        stats = host_layer_stats(plan, summary.reductions.numpy())[name]
+        stats = self.host_stats(kept, (name,))[name]
         return stats.std, stats.zero_fraction
 
     def rerender(self, result: Result, focus: tuple[str, ...], channel_order: str, statistics: bool = False) -> Result:
