@@ -14,6 +14,7 @@ def test_bench_reports_the_ratio(tmp_path, capsys):
     assert report["frames"] == 3 and report["input_shape"] == [480, 640, 3]
     assert report["ratio"] == pytest.approx(report["engine_ms"] / report["bare_forward_ms"], rel=0.01)
     assert set(report["engine_stages_ms"]) >= {"preprocess", "forward", "stats", "mosaics"}
+    assert report["graph_replays"] == 0  # CUDA graphs are for CUDA
     assert "ratio engine / bare" in capsys.readouterr().out
 
 

@@ -32,3 +32,4 @@ def test_bench_on_cuda(tmp_path):
     assert report["device"].startswith("cuda") and report["frames"] == 30
     assert report["bare_forward_ms"] > 0 and report["engine_ms"] > 0
     assert set(report["engine_stages_ms"]) >= {"preprocess", "forward", "stats", "mosaics", "transfer"}
+    assert report["graph_replays"] >= report["frames"]  # the timed frames replay a CUDA graph

@@ -18,9 +18,9 @@ the Result's statistics of other layers are computed on the host when first read
 forward run on the lane's threads (2 idle cores, a forward between: 0.60 ms against 0.86
 on one thread; with every layer's statistics 3.6 against 4.8).
 
-CUDA graphs are not used: the per-frame buffer and the hooks' copies, the requested
-layers and the ablations vary per frame, so one graph per request shape would be needed,
-and none of it could be checked without a GPU.
+On CUDA, a frame whose request is the one before's, with no ablations and no per-stage
+timings, replays a CUDA graph of the whole device part (forward, hooks, statistics,
+mosaics, top-5, packing) instead of launching its ~100 kernels one by one (graphs.py).
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ from alexnet_viewer.core.frame.rerender import FrameRenderer, relu_spec
 from alexnet_viewer.core.pictures.display import display_copy
 from alexnet_viewer.core.frame.result import FilterTiles, Prediction, Result, WeightsInfo, frozen_array
 from alexnet_viewer.core.frame.stage_clock import StageClock
-from alexnet_viewer.core.frame.transfer import to_host
+from alexnet_viewer.core.frame.graphs import Capture, FrameGraphs, cuda_capture
+from alexnet_viewer.core.frame.transfer import copy_to_host, pack, to_host, unpack
 
 if TYPE_CHECKING:
     from alexnet_viewer.core.model.loader import LoadedModel
@@ -100,11 +101,14 @@ class Engine:
 
     ``float_resize`` (preprocess.py) and ``packed_transfer`` (transfer.py, with histograms
     counted without a host read-back) choose the accelerator code paths (None: on every
-    device but the CPU); both can be forced on the CPU, where tests run them.
+    device but the CPU); both can be forced on the CPU, where tests run them. ``graphs``
+    (graphs.py): None records CUDA graphs on CUDA only, False never, True always with
+    ``cuda_capture``; a capture function stands in for it (tests, on the CPU).
     """
 
     def __init__(
-        self, loaded: "LoadedModel", *, float_resize: bool | None = None, packed_transfer: bool | None = None
+        self, loaded: "LoadedModel", *, float_resize: bool | None = None, packed_transfer: bool | None = None,
+        graphs: bool | Capture | None = None,
     ) -> None:
         self._loaded = loaded
         self._model = loaded.model
@@ -113,6 +117,10 @@ class Engine:
         self._packed = loaded.device.type != "cpu" if packed_transfer is None else bool(packed_transfer)
         self._sync_free = self._packed  # histograms without bincount's host read-back go with it
         self._categories = tuple(loaded.categories)
+        if graphs is None:
+            graphs = loaded.device.type == "cuda"
+        capture = cuda_capture if graphs is True else graphs or None
+        self.graphs = FrameGraphs(capture) if capture is not None else None
         with device_work(loaded.device):  # a tracing forward, uploads, a read-back: alone on MPS
             self._preprocess = Preprocessor(loaded.transforms, loaded.device, float_resize=float_resize)
             self._capture = ActivationCapture(self._model, self._preprocess.batch_shape)
@@ -139,6 +147,8 @@ class Engine:
         as soon as the caller drops its own ``LoadedModel``. The engine cannot run afterwards."""
         self._capture.remove()
         self._ablation.remove()
+        if self.graphs is not None:
+            self.graphs.clear()
         self._model = self._loaded = None
 
     def _filter_tiles(self) -> FilterTiles:
@@ -174,18 +184,13 @@ class Engine:
         relus = relu_spec(request.ablations)
         plan = self._renderer.stats_plan(request.focus_layers, request.statistics)
         with torch.inference_mode():
-            with self._ablation.active(request.ablations):
-                logits, buffer = self._capture.run(prepared.batch)
-            clock.lap("forward")
-            probabilities, classes = torch.softmax(logits[0], dim=0).topk(TOP_K)
-            parts, gaps = self._renderer.device_parts(
-                buffer, request.focus_layers, request.channel_order, plan,
-                self._ablation.indices(relus), request.statistics, lap=clock.lap,
-            )
-            parts.update(buffer=buffer, probabilities=probabilities, classes=classes)
-            parts["crop"] = prepared.crop
-            host = to_host(parts, self._packed)
-            clock.lap("transfer")
+            replayed = self._replayed(prepared, request, plan) if self.graphs is not None else None
+            if replayed is None:
+                parts, gaps = self._device_frame(prepared.batch, prepared.crop, request, plan, clock.lap)
+                host = to_host(parts, self._packed)
+                clock.lap("transfer")
+            else:
+                host, gaps = replayed
         kept = KeptActivations(host["buffer"], self._capture.layout, relus)
         stats, histograms, mosaics = self._renderer.finish(host, gaps, plan, kept, request.statistics)
         top5 = tuple(
@@ -210,6 +215,37 @@ class Engine:
             timings_ms=timings,
             kept=kept,
         )
+
+    def _device_frame(self, batch: torch.Tensor, crop: torch.Tensor, request: FrameRequest, plan, lap):
+        """A frame's device tensors (queued, not waited for) and its mosaics' gaps."""
+        with self._ablation.active(request.ablations):
+            logits, buffer = self._capture.run(batch)
+        lap("forward")
+        probabilities, classes = torch.softmax(logits[0], dim=0).topk(TOP_K)
+        parts, gaps = self._renderer.device_parts(
+            buffer, request.focus_layers, request.channel_order, plan,
+            self._ablation.indices(relu_spec(request.ablations)), request.statistics, lap=lap,
+        )
+        parts.update(buffer=buffer, probabilities=probabilities, classes=classes, crop=crop)
+        return parts, gaps
+
+    def _replayed(self, prepared: PreparedFrame, request: FrameRequest, plan):
+        """(host parts, gaps) from a CUDA graph of this request's shape, or None: ablations and
+        per-stage timings always run eagerly, as does a shape not yet recorded (graphs.py)."""
+        if request.ablations or request.timings:
+            return None
+
+        def body(batch: torch.Tensor, crop: torch.Tensor):
+            parts, gaps = self._device_frame(batch, crop, request, plan, lambda stage: None)
+            flat, spec = pack(parts)
+            return flat, (spec, gaps)
+
+        key = (request.focus_layers, request.channel_order, request.statistics)
+        replayed = self.graphs.run(key, (prepared.batch, prepared.crop), body, copy_to_host)
+        if replayed is None:
+            return None
+        host, (spec, gaps) = replayed
+        return unpack(host, spec), gaps
 
     def rerender(self, result: Result, request: FrameRequest) -> Result:
         """``result`` redrawn for ``request``'s layers, order and statistics from its kept

@@ -15,6 +15,8 @@ with an ordinary blocking ``.cpu()``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -31,19 +33,33 @@ def to_host(parts: dict[str, torch.Tensor], packed: bool) -> dict[str, np.ndarra
     if not packed:
         # .to("cpu") on a CPU tensor still costs tens of microseconds; skip it there.
         return {name: (t if t.device.type == "cpu" else t.cpu()).numpy() for name, t in parts.items()}
+    flat, spec = pack(parts)
+    return unpack(copy_to_host(flat), spec)
+
+
+PackSpec = tuple[tuple[str, torch.dtype, tuple[int, ...]], ...]
+
+
+def pack(parts: dict[str, torch.Tensor]) -> tuple[torch.Tensor, PackSpec]:
+    """Every part as bytes in one new flat uint8 tensor on its device, and where each lies."""
     order = sorted(parts, key=lambda name: -parts[name].element_size())
     flat = torch.cat([parts[name].reshape(-1).view(torch.uint8) for name in order])
-    host = _copy_to_host(flat).numpy()
-    arrays, offset = {}, 0
-    for name in order:
-        tensor = parts[name]
-        size = tensor.numel() * tensor.element_size()
-        arrays[name] = host[offset : offset + size].view(_NUMPY_DTYPES[tensor.dtype]).reshape(tensor.shape)
+    return flat, tuple((name, parts[name].dtype, tuple(parts[name].shape)) for name in order)
+
+
+def unpack(host: torch.Tensor, spec: PackSpec) -> dict[str, np.ndarray]:
+    """The parts of a packed tensor's host copy, as numpy views of it."""
+    flat, arrays, offset = host.numpy(), {}, 0
+    for name, dtype, shape in spec:
+        size = math.prod(shape) * dtype.itemsize
+        arrays[name] = flat[offset : offset + size].view(_NUMPY_DTYPES[dtype]).reshape(shape)
         offset += size
     return arrays
 
 
-def _copy_to_host(flat: torch.Tensor) -> torch.Tensor:
+def copy_to_host(flat: torch.Tensor) -> torch.Tensor:
+    """A new host tensor holding ``flat``, copied by the time this returns (a CPU tensor is
+    cloned: the result never shares memory with ``flat``, which a CUDA graph reuses)."""
     if flat.device.type == "cuda":
         host = torch.empty(flat.shape, dtype=flat.dtype, pin_memory=True)
         host.copy_(flat, non_blocking=True)
@@ -51,4 +67,4 @@ def _copy_to_host(flat: torch.Tensor) -> torch.Tensor:
         done.record(torch.cuda.current_stream(flat.device))
         done.synchronize()
         return host
-    return flat.cpu()
+    return flat.clone() if flat.device.type == "cpu" else flat.cpu()
