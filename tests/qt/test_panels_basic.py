@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject, QPoint, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from alexnet_viewer.qt.panels import FiltersPanel, InputPanel, Top5Panel
 from alexnet_viewer.qt.panels.input_panel import NETWORK_VIEW_TEXT
@@ -271,6 +271,41 @@ def test_a_readout_keeps_its_size_as_its_number_changes_and_refits_a_new_font(qt
     readout.setFont(big)  # presentation mode: the number stays whole in the larger type
     assert readout.width() >= readout.fontMetrics().horizontalAdvance("00000 ms") > size.width()
     holder.removeEventFilter(filter_)
+
+
+def test_a_wrapped_readout_repaints_alone_while_its_height_holds(qtbot):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    label = caption_label("mean 0.100 · min 0.000 · max 1.000", wrap=True)
+    column = QVBoxLayout(holder)
+    column.addWidget(label)
+    column.addStretch(1)  # the label keeps the height its text needs
+    holder.resize(160, 200)
+    holder.show()
+    QApplication.processEvents()  # laid out once
+    height = label.height()
+    requests, paints = [], []
+    holder.installEventFilter(layout_filter := _Recorder(requests, QEvent.Type.LayoutRequest))
+    label.installEventFilter(paint_filter := _Recorder(paints, QEvent.Type.Paint))
+    for text in ("mean 0.250 · min 0.000 · max 3.125", "mean 0.333 · min 0.000 · max 2.000"):
+        label.setText(text)
+        QApplication.processEvents()
+        assert label.text() == text
+    assert requests == [] and len(paints) >= 1 and label.height() == height  # repainted, no layout pass
+    image = label.grab().toImage()
+    assert any(image.pixelColor(x, y) != image.pixelColor(0, 0)  # the new text is drawn
+               for x in range(0, image.width(), 2) for y in range(0, image.height(), 2))
+    longer = "mean 0.333 · min 0.000 · max 2.000 · the strongest channel of conv5 by far"
+    label.setText(longer)  # needs more lines: the layout runs and the label grows
+    QApplication.processEvents()
+    assert requests and label.text() == longer and label.height() > height
+    label.resize(label.width() + 40, label.height())  # a new width: QLabel holds the text shown
+    assert QLabel.text(label) == longer
+    holder.removeEventFilter(layout_filter)
+    label.removeEventFilter(paint_filter)
 
 
 class _Recorder(QObject):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, QStringListModel, Qt
 from PySide6.QtGui import QFont, QPainter
+from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
@@ -99,18 +100,71 @@ class ElidedLabel(QLabel):
         painter.drawText(rect, int(self.alignment()), text)
 
 
+def might_be_rich(text: str) -> bool:
+    """Qt's own guess (QtGui's Qt namespace holds it) of whether an AutoText label shows HTML."""
+    return GuiQt.mightBeRichText(text)
+
+
 class WrappingLabel(QLabel):
     """A word-wrapped label that is never squeezed below the height its text needs.
 
     QBoxLayout only uses heightForWidth while it has room; when the panel is short it shrinks
     wrapped labels first and cuts their last line. A minimum height from the current width
     makes the layout (and the dock around it) keep the room instead.
+
+    A new plain text that needs the height the old one had is painted by the label alone:
+    QLabel.setText asks every layout up to the window's for a new pass (the whole dock area,
+    with each dock's title buttons, 30 times a second for a live read-out). Only when the
+    height changes, or the width, font or style do, is QLabel given the text and the layouts
+    run.
     """
 
     def __init__(self, text: str = "", parent=None) -> None:
         super().__init__(text, parent)
+        self._steady: str | None = None  # the text shown when QLabel still holds an older one
         self.setWordWrap(True)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+
+    def text(self) -> str:
+        return super().text() if self._steady is None else self._steady
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        if self._paints_alone(text):
+            self._steady = text
+            self.update()
+            return
+        self._steady = None
+        super().setText(text)
+
+    def _paints_alone(self, text: str) -> bool:
+        if self.textFormat() == Qt.TextFormat.RichText or might_be_rich(text) or might_be_rich(self.text()):
+            return False
+        width = self.contentsRect().width()
+        return self.isVisible() and width > 0 and self._height_for(text, width) == self._height_for(self.text(), width)
+
+    def _height_for(self, text: str, width: int) -> int:
+        flags = int(self.alignment()) | int(Qt.TextFlag.TextWordWrap)
+        return self.fontMetrics().boundingRect(0, 0, width, 1 << 20, flags, text).height()
+
+    def _settle(self) -> None:
+        """Hand QLabel the text shown, before anything asks it for a size."""
+        if self._steady is not None:
+            text, self._steady = self._steady, None
+            super().setText(text)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if self._steady is None:
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        flags = int(self.alignment()) | int(Qt.TextFlag.TextWordWrap)
+        self.style().drawItemText(painter, self.contentsRect(), flags, self.palette(), self.isEnabled(),
+                                  self._steady, self.foregroundRole())
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._settle()
+        super().changeEvent(event)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         hint = super().minimumSizeHint()
@@ -127,6 +181,7 @@ class WrappingLabel(QLabel):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if event.size().width() != event.oldSize().width():
+            self._settle()
             self.updateGeometry()  # the height it needs depends on the width it got
 
 
