@@ -80,6 +80,7 @@ def test_top_refuses_other_weights_for_patches(built, capsys):
         (["build", "{root}/nowhere", "--out", "{root}/x", *WEIGHTS], "does not exist"),
         (["build", "{root}/pictures", "--out", "{root}/pictures/p00.png", *WEIGHTS], "Cannot write the atlas"),
         (["build", "{root}/pictures", "--out", "{root}/y", "--top", "0"], "--top must be at least 1"),
+        (["build", "{root}/pictures", "--out", "{root}/y", "--decode", "gpu", *WEIGHTS], "--decode gpu needs a CUDA device"),
     ],
 )
 def test_bad_usage_is_one_sentence_and_exit_2(built, capsys, args, message):
@@ -98,7 +99,7 @@ def test_bench_atlas_reports_the_ratio_and_an_extrapolation_computed_from_it(sha
     )
 
     report = run_atlas_bench(shared_engine, pictures=4, batch=2, workers=0)
-    assert report["pictures"] == 4 and report["picture_size"] == [640, 480]
+    assert report["pictures"] == 4 and report["picture_size"] == [640, 480] and report["jpeg_decoder"] == "pillow"
     assert report["atlas_ratio"] == pytest.approx(report["atlas_images_per_s"] / report["bare_images_per_s"], rel=0.01)
     hours = IMAGENET_TRAIN_PICTURES / report["atlas_images_per_s"] / 3600
     assert report["imagenet_train_hours"] == pytest.approx(hours, rel=0.01)

@@ -51,6 +51,8 @@ def test_a_clean_folder_exits_0_and_limit_caps_the_pictures(labelled, tmp_path, 
         (["--limit", "0"], "--limit must be at least 1"),
         (["--batch", "0"], "--batch must be at least 1"),
         (["--workers", "-1"], "--workers must be at least 0"),
+        (["--decode", "gpu"], "--decode gpu needs a CUDA device, and this run uses cpu."),
+        (["--decode", "gpu", "--ten-crop"], "--ten-crop cuts its crops from Pillow's pictures"),
     ],
 )
 def test_bad_numbers_exit_2(arguments, words, labelled, capsys):

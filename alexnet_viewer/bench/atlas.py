@@ -3,7 +3,10 @@
 In one process, on the same device and batch size: a bare torchvision AlexNet forward on
 ready-made batches (before and after, averaged, so a busy machine's drift falls on both),
 and a full atlas build over a folder of camera-sized JPEG photos made from the bundled
-samples — decoding, preprocessing, hooks, top-K merging and writing included.
+samples — decoding, preprocessing, hooks, top-K merging and writing included. The build
+decodes as ``atlas build`` does by default: on CUDA the JPEGs on the GPU, in batches
+(core/atlas/tensor_decode.py), elsewhere with Pillow in the worker processes; the report
+says which (``jpeg_decoder``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from PIL import Image, ImageEnhance
 from alexnet_viewer.bench.frames import CAMERA_SIZE, _synchronize, bare_model, machine
 from alexnet_viewer.core.atlas.build import BuildOptions, build_atlas
 from alexnet_viewer.core.atlas.pictures import batches, draft_size
+from alexnet_viewer.core.atlas.tensor_decode import TensorDecoder, uses_tensor_decoding
 from alexnet_viewer.core.pictures.images import load_image
 from alexnet_viewer.core.pictures.samples import list_samples
 
@@ -70,9 +74,11 @@ def _bare_rate(model: torch.nn.Module, device: torch.device, batch: int, picture
     return rounds * batch / (perf_counter() - start)
 
 
-def _decode_rate(paths: list[Path], transforms, batch: int, workers: int, draft) -> float:
+def _decode_rate(paths: list[Path], transforms, batch: int, workers: int, draft, decoder, device) -> float:
     start = perf_counter()
-    count = sum(len(item.indices) for item in batches(paths, transforms, batch, workers, draft))
+    stream = batches(paths, transforms, batch, workers, draft, pin_memory=device.type == "cuda", decoder=decoder)
+    count = sum(len(item.indices) for item in stream)
+    _synchronize(device)
     return count / (perf_counter() - start)
 
 
@@ -82,6 +88,8 @@ def run_atlas_bench(engine, pictures: int, batch: int, workers: int) -> dict:
     model = bare_model(engine)
     options = BuildOptions(batch_size=batch, workers=workers)
     draft = draft_size(loaded.transforms)
+    on_device = uses_tensor_decoding(options.jpeg_decoder, device, options.draft)  # as the build decides
+    decoder = TensorDecoder(loaded.transforms, device) if on_device else None
     with tempfile.TemporaryDirectory(prefix="atlas-bench-") as scratch:
         root = Path(scratch)
         (root / "warm").mkdir()
@@ -90,7 +98,7 @@ def run_atlas_bench(engine, pictures: int, batch: int, workers: int) -> dict:
         paths = make_photos(root / "photos", pictures)
         build_atlas(loaded, [root / "warm"], root / "warm-atlas", options)  # first-use costs, off the clock
         bare_before = _bare_rate(model, device, batch, pictures)
-        decode = _decode_rate(paths, loaded.transforms, batch, workers, draft)
+        decode = _decode_rate(paths, loaded.transforms, batch, workers, draft, decoder, device)
         start = perf_counter()
         report = build_atlas(loaded, [root / "photos"], root / "atlas", options)
         wall = perf_counter() - start
@@ -104,6 +112,7 @@ def run_atlas_bench(engine, pictures: int, batch: int, workers: int) -> dict:
         "picture_size": [CAMERA_SIZE[1], CAMERA_SIZE[0]],
         "batch": batch,
         "workers": workers,
+        "jpeg_decoder": f"torchvision on {device}" if on_device else "pillow",
         "bare_images_per_s": round(bare, 2),
         "bare_images_per_s_before_after": [round(bare_before, 2), round(bare_after, 2)],
         "decode_images_per_s": round(decode, 2),
@@ -121,7 +130,8 @@ def format_atlas_report(report: dict) -> str:
     width, height = report["picture_size"]
     lines = [
         (f"device {report['device']}  torch {report['torch']}  threads {report['threads']}  batch {report['batch']}  "
-         f"decoding workers {report['workers']}  {report['pictures']} JPEG photos {width}x{height}"),
+         f"decoding workers {report['workers']}  {report['pictures']} JPEG photos {width}x{height}  "
+         f"JPEGs decoded by {report['jpeg_decoder']}"),
         f"bare batched forward       {report['bare_images_per_s']:9.1f} images/s (before / after: {before:.1f} / {after:.1f})",
         f"decoding alone             {report['decode_images_per_s']:9.1f} images/s",
         (f"atlas build, all included  {report['atlas_images_per_s']:9.1f} images/s ({report['atlas_build_wall_s']:.2f} s "

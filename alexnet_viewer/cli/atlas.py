@@ -31,6 +31,13 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=None, metavar="N", help="decoding processes (default: from the CPUs)")
     parser.add_argument("--checkpoint-seconds", type=float, default=60.0, metavar="S", help="commit at least this often (default 60)")
     parser.add_argument("--no-draft", dest="draft", action="store_false", help="decode JPEGs at full size")
+    parser.add_argument(
+        "--decode", choices=("auto", "cpu", "gpu"), default="auto",
+        help="where JPEGs are decoded: cpu, by Pillow in the decoding processes (the window's own pixels); gpu, "
+        "in batches on the CUDA device (nvJPEG, a level or so from Pillow's pixels: each top-K candidate is decoded "
+        "again by Pillow, so the atlas shows the window's values); auto (default), gpu on a CUDA device unless "
+        "--no-draft, else cpu",
+    )
     parser.add_argument("--force", action="store_true", help="rebuild an atlas made with other weights or preprocessing")
     return parser
 
@@ -63,6 +70,17 @@ def run(argv: list[str]) -> int:
     return EXIT_BAD_USAGE
 
 
+JPEG_DECODERS = {"auto": "auto", "cpu": "pillow", "gpu": "torchvision"}  # --decode: core/atlas/tensor_decode.py
+
+
+def gpu_decode_refusal(decode: str, device) -> str | None:
+    """The sentence refusing ``--decode gpu`` on a device that is not CUDA, else None (also
+    for no device: the caller names that fault)."""
+    if decode == "gpu" and device is not None and device.type != "cuda":
+        return f"--decode gpu needs a CUDA device, and this run uses {device}."
+    return None
+
+
 def default_workers(device) -> int:
     """Decoding processes: one beside the forward on a CPU, all spare cores beside a GPU."""
     try:
@@ -89,6 +107,9 @@ def run_build(argv: list[str]) -> int:
         device = choose_device(rank_device(args.device))
     except ViewerError as error:
         print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_USAGE
+    if (message := gpu_decode_refusal(args.decode, device)) is not None:
+        print(f"error: {message}", file=sys.stderr)
         return EXIT_BAD_USAGE
     comm = Group(device) if launched_by_torchrun() else Solo()
     try:
@@ -128,6 +149,7 @@ def _build(args, device, comm) -> int:
         force=args.force,
         draft=args.draft,
         commit_seconds=max(0.0, args.checkpoint_seconds),
+        jpeg_decoder=JPEG_DECODERS[args.decode],
     )
     line = ProgressLine("atlas", "pictures") if comm.is_root else None
     try:

@@ -38,11 +38,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--ten-crop", action="store_true",
                         help="also the accuracy of the softmax averaged over ten crops (Krizhevsky et al. 2012, 4.1)")
+    parser.add_argument(
+        "--decode", choices=("cpu", "gpu"), default="cpu",
+        help="where JPEGs are decoded: cpu (default), by Pillow, as the window decodes them, so every prediction is "
+        "the window's; gpu, in batches on the CUDA device (nvJPEG) for throughput: its pixels are a level or so from "
+        "Pillow's, so a prediction may differ from the window's where two classes nearly tie (not with --ten-crop)",
+    )
     return parser
 
 
 def run(argv: list[str]) -> int:
-    from alexnet_viewer.cli.atlas import default_workers
+    from alexnet_viewer.cli.atlas import JPEG_DECODERS, default_workers, gpu_decode_refusal
     from alexnet_viewer.core.errors import ViewerError
     from alexnet_viewer.core.evaluate import evaluate_folder
     from alexnet_viewer.core.output_files import os_reason
@@ -56,8 +62,12 @@ def run(argv: list[str]) -> int:
     ):
         if value is not None and value < least:
             return _fail(f"{flag} must be at least {least}, not {value}.")
+    if args.decode == "gpu" and args.ten_crop:
+        return _fail("--ten-crop cuts its crops from Pillow's pictures: leave out --decode gpu.")
     if not args.folder.is_dir():
         return _fail(f"'{args.folder}' is not a folder.")
+    if (message := gpu_decode_refusal(args.decode, _device_or_none(args.device))) is not None:
+        return _fail(message)  # before the weights: a slip should not cost a download
     # Evaluation runs on a hook-free copy of the weights.
     loaded = load_weights(args, "every accuracy below is MEANINGLESS.", heading="WARNING")
     if loaded is None:
@@ -70,7 +80,7 @@ def run(argv: list[str]) -> int:
     try:
         report = evaluate_folder(
             loaded, args.folder, limit=args.limit, batch=args.batch, progress=progress, workers=workers,
-            ten_crop=args.ten_crop,
+            ten_crop=args.ten_crop, jpeg_decoder=JPEG_DECODERS[args.decode],
         )
     except ViewerError as error:
         return _fail(str(error))
@@ -114,6 +124,17 @@ def summary(report) -> str:
     if report.failures:
         lines.append(f"{len(report.failures)} file(s) could not be read and were skipped (listed on stderr).")
     return "\n".join(lines)
+
+
+def _device_or_none(requested):
+    """The device the run will use, or None if there is none such (loading names the fault)."""
+    from alexnet_viewer.core.errors import ViewerError
+    from alexnet_viewer.core.model.loader import choose_device
+
+    try:
+        return choose_device(requested)
+    except ViewerError:
+        return None
 
 
 def _fail(sentence: str) -> int:

@@ -11,7 +11,11 @@ pictures anywhere below it, empty ones allowed):
 Each picture goes through the engine's own preprocessing; batches are stacked and run on
 a hook-free copy of the network while worker processes decode the next ones.
 A file that cannot be read is recorded (path and sentence) and skipped. Pictures are
-decoded in full (no JPEG draft mode), so each prediction is the one the window shows.
+decoded in full (no JPEG draft mode) by Pillow, as the window decodes them, so each
+prediction is the one the window shows. For throughput on a GPU, ``jpeg_decoder=
+"torchvision"`` decodes the JPEGs there instead (core/atlas/tensor_decode.py): nvJPEG's
+pixels differ from Pillow's by a level or so, so a prediction may then differ from the
+window's where two classes' scores nearly tie.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from torchvision.models import AlexNet_Weights
 
 from alexnet_viewer.core.model.device_gate import device_work
 from alexnet_viewer.core.atlas.pictures import batches
+from alexnet_viewer.core.atlas.tensor_decode import TensorDecoder
 from alexnet_viewer.core.errors import ViewerError
 from alexnet_viewer.core.papers.ten_crop import CENTRE, average_softmax
 from alexnet_viewer.core.pictures.picture_files import list_pictures
@@ -255,6 +260,7 @@ def evaluate_folder(
     cancelled: Callable[[], bool] | None = None,
     workers: int = 0,
     ten_crop: bool = False,
+    jpeg_decoder: str = "pillow",
 ) -> EvaluationReport:
     """Top-1/top-5 accuracy over the labelled folder; LayoutError for a bad layout or no pictures.
 
@@ -263,10 +269,14 @@ def evaluate_folder(
     ``ten_crop`` holds the accuracy of the softmax averaged over the ten.
 
     ``workers`` decoding processes run ahead of the forward (0: decode here, between batches).
-    ``cancelled()`` is checked after every batch (EvaluationCancelled).
+    ``jpeg_decoder``: "pillow" (the window's pixels) or "torchvision" (JPEGs decoded on the
+    model's device; not with ``ten_crop``). ``cancelled()`` is checked after every batch
+    (EvaluationCancelled).
     """
     if batch < 1 or workers < 0 or (limit is not None and limit < 1):
         raise ValueError("batch and limit must be at least 1, workers at least 0")
+    if jpeg_decoder not in ("pillow", "torchvision") or (ten_crop and jpeg_decoder != "pillow"):
+        raise ValueError(f"jpeg_decoder is pillow or torchvision (pillow with ten_crop), not {jpeg_decoder!r}")
     layout, classes = class_folders(folder, loaded.categories)
     items = _pictures(classes)
     if limit is not None:
@@ -276,9 +286,11 @@ def evaluate_folder(
     network = private_model(loaded.model)
     paths = [path for path, _ in items]
     pin = loaded.device.type == "cuda"
+    decoder = TensorDecoder(loaded.transforms, loaded.device) if jpeg_decoder == "torchvision" else None
     labels, predictions, averaged, failures = [], [], [], []
     # The atlas's decoding: the safe loader and the engine's Preprocessor, ``workers`` processes ahead.
-    for chunk in batches(paths, loaded.transforms, batch, workers, None, pin_memory=pin, ten_crop=ten_crop):
+    chunks = batches(paths, loaded.transforms, batch, workers, None, pin_memory=pin, ten_crop=ten_crop, decoder=decoder)
+    for chunk in chunks:
         if cancelled is not None and cancelled():
             raise EvaluationCancelled(f"Stopped after {len(labels) + len(failures)} of {len(items)} pictures.")
         failures += [Failure(paths[position], message) for position, message in chunk.errors]

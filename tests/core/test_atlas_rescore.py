@@ -58,11 +58,11 @@ def test_only_rows_near_a_top_k_are_rescored():
 
 
 def test_pictures_draft_decoding_leaves_alone_are_not_rescored(tmp_path):
-    from alexnet_viewer.core.atlas.rescore import draft_changes
+    from alexnet_viewer.core.atlas.rescore import pixels_may_differ
 
     sizes = {"big.jpg": (1024, 768), "camera.jpg": (640, 480), "big.png": (1024, 768)}
     for name, size in sizes.items():
         Image.new("RGB", size, (90, 30, 200)).save(tmp_path / name)
     (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not a JPEG")
-    verdicts = {name: draft_changes(tmp_path / name, (256, 256)) for name in [*sizes, "broken.jpg"]}
+    verdicts = {name: pixels_may_differ(tmp_path / name, (256, 256)) for name in [*sizes, "broken.jpg"]}
     assert verdicts == {"big.jpg": True, "camera.jpg": False, "big.png": False, "broken.jpg": False}

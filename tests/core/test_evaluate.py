@@ -169,3 +169,23 @@ def test_report_json_is_strict_and_carries_the_published_figures(loaded_model, l
     mistake = payload["mistakes"][0]
     assert set(mistake) == {"path", "true", "true_label", "top5", "top5_labels"} and len(mistake["top5"]) == 5
     assert payload["failures"][0]["path"].endswith("broken.jpg")
+
+
+def test_jpegs_decoded_as_tensors_give_the_windows_predictions(loaded_model, engine_top5, labels, tmp_path, monkeypatch):
+    """``jpeg_decoder="torchvision"`` (the GPU's route, here on the CPU, where its decoder is
+    libjpeg-turbo as Pillow's is): every JPEG goes through decode_jpeg, in batches, and each
+    prediction is still the engine's; the damaged file is the same sentence."""
+    from alexnet_viewer.core.atlas import tensor_decode
+
+    real, handed = tensor_decode.decode_jpeg, []
+    monkeypatch.setattr(tensor_decode, "decode_jpeg", lambda data, **kw: handed.extend(data) or real(data, **kw))
+    folder = make_folder(tmp_path / "set", "category-names", labels, loaded_model.categories)
+    report = evaluate_folder(loaded_model, folder, batch=3, jpeg_decoder="torchvision")
+    assert len(handed) == sum(path.suffix == ".jpg" for path in labels) > 0
+    assert [f.message for f in report.failures] == ['Cannot open "broken.jpg": damaged file.']
+    assert report.count == len(labels)
+    wrong = {path.name: (index, engine_top5[path]) for path, index in labels.items() if engine_top5[path][0] != index}
+    assert {m.path.name: (m.true, m.top5) for m in report.mistakes} == wrong
+    assert report == evaluate_folder(loaded_model, folder, batch=3)
+    with pytest.raises(ValueError, match="pillow with ten_crop"):
+        evaluate_folder(loaded_model, folder, jpeg_decoder="torchvision", ten_crop=True)

@@ -29,6 +29,7 @@ from alexnet_viewer.core.atlas.identity import preprocess_identity, weights_iden
 from alexnet_viewer.core.atlas.pictures import batch_sizes, batches, draft_size
 from alexnet_viewer.core.atlas.plan import Plan, make_plan
 from alexnet_viewer.core.atlas.rescore import full_decode_rescorer
+from alexnet_viewer.core.atlas.tensor_decode import DECODERS, TensorDecoder, uses_tensor_decoding
 from alexnet_viewer.core.atlas.store import AtlasError, BadFile, FileEntry
 
 __all__ = ["AtlasError", "BuildOptions", "BuildReport", "build_atlas"]
@@ -43,10 +44,15 @@ class BuildOptions:
     draft: bool = True  # find candidates in JPEGs decoded at a reduced scale, rescore them in full (rescore.py)
     commit_seconds: float = 60.0
     flush_rows: int = 8192
+    # "torchvision": JPEGs decoded on the model's device (tensor_decode.py), candidates rescored
+    # with Pillow; "pillow": in the workers; "auto": torchvision on CUDA in draft mode, else pillow.
+    jpeg_decoder: str = "auto"
 
     def __post_init__(self) -> None:
         if self.top_k < 1 or self.batch_size < 1 or self.workers < 0 or self.flush_rows < 1:
             raise ValueError("top_k, batch_size and flush_rows must be at least 1, workers at least 0")
+        if self.jpeg_decoder not in DECODERS:
+            raise ValueError(f"jpeg_decoder is one of {', '.join(DECODERS)}, not {self.jpeg_decoder!r}")
 
 
 @dataclass
@@ -85,6 +91,8 @@ def build_atlas(
     out = Path(out)
     model, device = loaded.model, loaded.device
     draft = draft_size(loaded.transforms) if options.draft else None
+    on_device = uses_tensor_decoding(options.jpeg_decoder, device, options.draft)
+    decoder = TensorDecoder(loaded.transforms, device) if on_device else None
     layers = channel_layout(model, Preprocessor(loaded.transforms, torch.device("cpu")).batch_shape)
     plan, error = None, None
     if comm.is_root:
@@ -107,13 +115,15 @@ def build_atlas(
         report.reused, report.dropped, report.pictures = len(plan.recorded), plan.dropped, len(plan.recorded)
     codes = CodeRun(loaded, out, comm, plan)  # relu7 codes and crops (core/atlas/code_pass.py)
     if up_to_date:
-        report.coded = codes.complete(options.batch_size, options.workers, draft, progress)
+        report.coded = codes.complete(options.batch_size, options.workers, draft, progress, decoder)
         return report
     start = perf_counter()
     run = _Run(comm, plan, out, options, layers, len(todo), progress)
     maxima = SpatialMaxima(model, layers)
-    if draft is not None and plan is not None:
-        run.rescore = full_decode_rescorer(maxima, loaded.transforms, device, plan.paths, options.batch_size, draft)
+    if (draft is not None or on_device) and plan is not None:
+        run.rescore = full_decode_rescorer(
+            maxima, loaded.transforms, device, plan.paths, options.batch_size, draft, tensor_decoded=on_device,
+        )
     try:
         mine = todo[comm.rank :: comm.world]
         per_rank = math.ceil(len(todo) / comm.world)  # every rank runs as many steps
@@ -121,7 +131,7 @@ def build_atlas(
         flush_steps = max(1, options.flush_rows // (options.batch_size * comm.world))
         stream = batches(
             [Path(path) for _, path in mine], loaded.transforms, options.batch_size, options.workers, draft,
-            pin_memory=device.type == "cuda",
+            pin_memory=device.type == "cuda", decoder=decoder,
         )
         run.show()
         for step in range(steps):
@@ -149,7 +159,7 @@ def build_atlas(
                 after_batch(step + 1)
         if steps == 0:
             run.flush(final=True)
-        report.coded = codes.complete(options.batch_size, options.workers, draft, progress)
+        report.coded = codes.complete(options.batch_size, options.workers, draft, progress, decoder)
     finally:
         maxima.remove()
         codes.remove()

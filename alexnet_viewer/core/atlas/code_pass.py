@@ -59,13 +59,17 @@ class CodeRun:
                 index.files[plan.paths[i]] = FileEntry(plan.paths[i], size, mtime_ns, shard, row)
         write_index(self._out, index)
 
-    def complete(self, batch_size: int, workers: int, draft, progress=None) -> int:
-        """Code the atlas's pictures that have none; prune the index; the number coded."""
+    def complete(self, batch_size: int, workers: int, draft, progress=None, decoder=None) -> int:
+        """Code the atlas's pictures that have none (JPEGs decoded by ``decoder`` when given:
+        core/atlas/tensor_decode.py); prune the index; the number coded."""
         missing = self._comm.share(self._missing())
         mine = missing[self._comm.rank :: self._comm.world]
         steps = len(batch_sizes(math.ceil(len(missing) / self._comm.world), batch_size, workers))
         device = self._loaded.device
-        stream = batches([Path(path) for _, path in mine], self._loaded.transforms, batch_size, workers, draft)
+        stream = batches(
+            [Path(path) for _, path in mine], self._loaded.transforms, batch_size, workers, draft,
+            pin_memory=device.type == "cuda", decoder=decoder,
+        )
         done = 0
         for _ in range(steps):
             batch = next(stream, None)

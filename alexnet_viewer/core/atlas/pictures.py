@@ -3,7 +3,9 @@
 Each picture goes through the project's safe loader (JPEGs in draft mode, at the smallest
 reduced scale that still covers the resize) and the engine's own Preprocessor. A bad file
 becomes a message, not an exception, so one damaged picture never stops a build.
-The workers are torch DataLoader processes.
+The workers are torch DataLoader processes. Given a TensorDecoder, the workers leave the
+JPEGs they can as bytes, which this process decodes a batch at a time on the decoder's
+device (core/atlas/tensor_decode.py); the batches come out the same, on that device.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import NamedTuple
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from alexnet_viewer.core.atlas.tensor_decode import Jpegs, TensorDecoder, pack, read_jpeg
 from alexnet_viewer.core.errors import ImageLoadError
+from alexnet_viewer.core.model.device_gate import device_work
 from alexnet_viewer.core.pictures.images import image_to_array, load_image
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 
@@ -34,41 +38,89 @@ def load_picture(path: Path, preprocess: Preprocessor, draft: tuple[int, int] | 
     return batch[0], crop
 
 
+def decode_with_pillow(
+    path: Path, preprocess: Preprocessor, draft: tuple[int, int] | None, ten_crop: bool = False
+) -> tuple[torch.Tensor | None, str | None]:
+    """(the picture as the network's input, None) or (None, why it cannot be used, one sentence).
+    With ``ten_crop`` the input is its ten crops, (10, 3, H, W): core/papers/ten_crop.py."""
+    try:
+        if ten_crop:
+            from alexnet_viewer.core.papers.ten_crop import ten_crop_batch
+
+            return ten_crop_batch(preprocess, image_to_array(load_image(path, draft=draft)))[0], None
+        return load_picture(path, preprocess, draft)[0], None
+    except ImageLoadError as error:
+        return None, str(error)
+    except Exception as error:  # noqa: BLE001 - e.g. a picture too small to crop
+        return None, f'Cannot use "{path.name}": {error}'.rstrip(".") + "."
+
+
 class Batch(NamedTuple):
     indices: list[int]  # positions in the path list of the pictures that decoded
     pictures: torch.Tensor | None  # (n, 3, H, W) float32, None when none decoded
     errors: list[tuple[int, str]]  # (position, one-sentence reason)
 
 
+class _Loaded(NamedTuple):
+    batch: Batch  # what the workers decoded
+    jpegs: Jpegs | None  # what they left for a TensorDecoder
+
+
 class _Pictures(Dataset):
-    def __init__(self, paths: Sequence[Path], transforms: object, draft: tuple[int, int] | None, ten_crop: bool = False) -> None:
+    def __init__(
+        self, paths: Sequence[Path], transforms: object, draft: tuple[int, int] | None, ten_crop: bool = False,
+        jpeg_bytes: bool = False,
+    ) -> None:
         self._paths = list(paths)
         self._preprocess = Preprocessor(transforms, torch.device("cpu"))
         self._draft = draft
         self._ten_crop = ten_crop
+        self._jpeg_bytes = jpeg_bytes
 
     def __len__(self) -> int:
         return len(self._paths)
 
     def __getitem__(self, index: int):
-        try:
-            if self._ten_crop:  # (10, 3, H, W): core/papers/ten_crop.py
-                from alexnet_viewer.core.papers.ten_crop import ten_crop_batch
-
-                array = image_to_array(load_image(self._paths[index], draft=self._draft))
-                return index, ten_crop_batch(self._preprocess, array)[0], None
-            return index, load_picture(self._paths[index], self._preprocess, self._draft)[0], None
-        except ImageLoadError as error:
-            return index, None, str(error)
-        except Exception as error:  # noqa: BLE001 - e.g. a picture too small to crop
-            return index, None, f'Cannot use "{self._paths[index].name}": {error}'.rstrip(".") + "."
+        jpeg = read_jpeg(self._paths[index]) if self._jpeg_bytes else None
+        if jpeg is not None:
+            return index, None, None, jpeg
+        return index, *decode_with_pillow(self._paths[index], self._preprocess, self._draft, self._ten_crop), None
 
 
-def _collate(items) -> Batch:
-    good = [(index, tensor) for index, tensor, _ in items if tensor is not None]
-    errors = [(index, message) for index, _, message in items if message is not None]
+def _collate(items) -> _Loaded:
+    good = [(index, tensor) for index, tensor, _, _ in items if tensor is not None]
+    errors = [(index, message) for index, _, message, _ in items if message is not None]
     pictures = torch.stack([tensor for _, tensor in good]) if good else None
-    return Batch([index for index, _ in good], pictures, errors)
+    jpegs = pack([(index, jpeg) for index, _, _, jpeg in items if jpeg is not None])
+    return _Loaded(Batch([index for index, _ in good], pictures, errors), jpegs)
+
+
+def _finish(loaded: _Loaded, decoder: TensorDecoder, paths: list[Path], draft: tuple[int, int] | None) -> Batch:
+    """The batch with its JPEGs decoded on the decoder's device; the ones it refuses go the
+    Pillow path here, which decodes them or gives the usual sentence."""
+    batch, jpegs = loaded
+    if jpegs is None:
+        return batch
+    decoded, pictures, refused = decoder.decode(jpegs)
+    indices, parts, errors = list(batch.indices), [], list(batch.errors)
+    if batch.pictures is not None:
+        parts.append(batch.pictures)
+    fallback = Preprocessor(decoder.transforms, torch.device("cpu")) if refused else None
+    for position in refused:
+        tensor, message = decode_with_pillow(paths[position], fallback, draft)
+        if tensor is None:
+            errors.append((position, message))
+        else:
+            indices.append(position)
+            parts.append(tensor.unsqueeze(0))
+    indices += decoded
+    if not parts and pictures is None:
+        return Batch([], None, sorted(errors))
+    order = sorted(range(len(indices)), key=indices.__getitem__)  # path order, as from the workers
+    with device_work(decoder.device):  # alone on a serial device (core/model/device_gate.py)
+        parts = [part.to(decoder.device, non_blocking=True) for part in parts]  # pinned on CUDA
+        merged = torch.cat(parts + ([] if pictures is None else [pictures]))[order]
+    return Batch([indices[i] for i in order], merged, sorted(errors))
 
 
 def batch_sizes(count: int, batch_size: int, workers: int) -> list[int]:
@@ -109,18 +161,25 @@ def batches(
     draft: tuple[int, int] | None,
     pin_memory: bool = False,
     ten_crop: bool = False,
+    decoder: TensorDecoder | None = None,
 ) -> Iterator[Batch]:
     """Consecutive batches of ``paths`` in order, sized by ``batch_sizes``; ``workers``
     processes decode ahead (0: inline). With ``ten_crop`` each picture is its ten crops:
-    pictures are (n, 10, 3, H, W)."""
+    pictures are (n, 10, 3, H, W). With a ``decoder`` the JPEGs it can take are decoded by
+    it, in this process, and the batches' pictures are on its device."""
+    if ten_crop and decoder is not None:
+        raise ValueError("ten crops are cut from Pillow's pictures only: no TensorDecoder with ten_crop")
     if not paths:
         return iter(())
+    paths = list(paths)
     loader = DataLoader(
-        _Pictures(paths, transforms, draft, ten_crop),
+        _Pictures(paths, transforms, draft, ten_crop, jpeg_bytes=decoder is not None),
         batch_sampler=_Ramp(batch_sizes(len(paths), batch_size, workers)),
         num_workers=workers,
         collate_fn=_collate,
         pin_memory=pin_memory,
         prefetch_factor=4 if workers else None,
     )
-    return iter(loader)
+    if decoder is None:
+        return (loaded.batch for loaded in loader)
+    return (_finish(loaded, decoder, paths, draft) for loaded in loader)

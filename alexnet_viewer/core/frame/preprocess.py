@@ -18,6 +18,9 @@ uint8/float32 casts, round, clamp, normalisation) has CPU, CUDA and MPS kernels 
 dtype, and nothing here is float64 (MPS has none). On CUDA the picture goes up through a
 pinned buffer with a non-blocking copy: a copy from pageable memory would first wait for
 every frame already queued on the GPU, so preparing the next frame could not overlap.
+The pinned buffers are reused, not pinned anew per frame: torch's caching host allocator
+hands a block back once the copy that read it has finished on the device (the copy kernel
+records an event for it), so a camera's same-sized frames cycle through the same few.
 
 Bounded memory. torchvision's rule scales the short side to 256 with no cap on the long
 one: a 20000x1 picture would become 256x5120000 (3.9 GB). When the resized frame would
@@ -63,8 +66,12 @@ class Preprocessor:
 
     def __call__(self, image: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """(normalised batch (1,3,224,224) float32, crop (3,224,224) uint8), both on the device."""
-        crop = self.crops_at(image, [self.centre_corner(self.resized_size(image))])[0]
+        crop = self.centre_crop(image)
         return self.normalise(crop.unsqueeze(0)), crop
+
+    def centre_crop(self, image: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """The (3, 224, 224) uint8 crop the network sees of an (H, W, 3) uint8 picture."""
+        return self.crops_at(image, [self.centre_corner(self.resized_size(image))])[0]
 
     @property
     def crop_size(self) -> tuple[int, int]:
@@ -80,14 +87,17 @@ class Preprocessor:
         """[height, width] of the picture resized by the weights' rule (short side 256)."""
         return _compute_resized_output_size(list(image.shape[:2]), self._resize_size, None)
 
-    def crops_at(self, image: np.ndarray, corners: list[tuple[int, int]]) -> torch.Tensor:
+    def crops_at(self, image: np.ndarray | torch.Tensor, corners: list[tuple[int, int]]) -> torch.Tensor:
         """(n, 3, 224, 224) uint8 crops of the resized picture with these (top, left) corners,
-        rounded as the single centre crop is (the centre's corner gives exactly that crop)."""
+        rounded as the single centre crop is (the centre's corner gives exactly that crop).
+        ``image``: (H, W, 3) uint8, a numpy array or a tensor already on the device (a
+        picture decoded there: core/atlas/tensor_decode.py)."""
         size = self.resized_size(image)
         height, width = self._crop_size[:2]
         if size[0] * size[1] > RESIZE_PIXEL_LIMIT:
             return torch.stack([self._cut_out_crop(image, size, list(corner)) for corner in corners])
-        batch = self.upload(image).permute(2, 0, 1).unsqueeze(0)
+        pixels = image if isinstance(image, torch.Tensor) else self.upload(image)
+        batch = pixels.permute(2, 0, 1).unsqueeze(0)
         resized = nnf.interpolate(batch.float() if self.float_resize else batch, size=size, mode="bilinear",
                                   align_corners=False, antialias=self._antialias)[0]
         crops = [resized[:, top : top + height, left : left + width] for top, left in corners]
@@ -140,14 +150,13 @@ class Preprocessor:
         return _to_uint8(self._cut_out(image, size, corner))
 
     def _cut_out(self, image: np.ndarray | torch.Tensor, size: list[int], corner: list[int]) -> torch.Tensor:
-        """The float (3, crop) crop at ``corner`` from the window of a numpy or float-tensor picture."""
+        """The float (3, crop) crop at ``corner`` from the window of a numpy or tensor picture."""
         (top, rows), (left, cols) = (
             axis_weights(image.shape[axis], size[axis], corner[axis], self._crop_size[axis], self._antialias)
             for axis in (0, 1)
         )
         window = image[top : top + rows.shape[1], left : left + cols.shape[1]]
-        if not isinstance(window, torch.Tensor):
-            window = self.upload(np.ascontiguousarray(window)).float()  # (h, w, 3)
+        window = window.float() if isinstance(window, torch.Tensor) else self.upload(np.ascontiguousarray(window)).float()
         rows_t, cols_t = (self.upload(weights) for weights in (rows, cols))
         return torch.einsum("yh,hwc,xw->cyx", rows_t, window, cols_t)
 

@@ -49,7 +49,7 @@ _PILLOW_FILTERS = (
 )
 
 
-def _quiet_pillow() -> None:
+def quiet_pillow() -> None:
     """Put the filters in place, once (and again only if something reset the filter list,
     as a warnings.catch_warnings block around the import does when it ends)."""
     if not all(entry in warnings.filters for entry in _PILLOW_FILTERS):
@@ -74,16 +74,7 @@ def load_image(
     core/pictures/working.py for the factor that keeps the network's crop unchanged).
     """
     name = _display_name(path)
-    try:
-        # stat first: opening a FIFO or a tape device could block or have side effects.
-        info = os.stat(path)
-    except (OSError, ValueError) as exc:
-        raise _error(name, _os_reason(exc)) from exc
-    if not stat.S_ISREG(info.st_mode):
-        raise _error(name, "not a regular file")
-    if info.st_size == 0:
-        raise _error(name, "empty file")
-    with _open_regular_file(path, name) as fp:
+    with open_picture_file(path, name) as fp:
         return _decode(fp, name, max_pixels, draft, shrink)
 
 
@@ -110,6 +101,22 @@ def image_to_array(image: Image.Image) -> np.ndarray:
 
 
 # --- opening -------------------------------------------------------------------------
+
+
+def open_picture_file(path: str | os.PathLike, name: str | None = None) -> BinaryIO:
+    """The file opened for reading if it is a regular, non-empty one, or ImageLoadError
+    (core/atlas/tensor_decode.py reads a JPEG's bytes through it, to decode them elsewhere)."""
+    name = _display_name(path) if name is None else name
+    try:
+        # stat first: opening a FIFO or a tape device could block or have side effects.
+        info = os.stat(path)
+    except (OSError, ValueError) as exc:
+        raise _error(name, _os_reason(exc)) from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise _error(name, "not a regular file")
+    if info.st_size == 0:
+        raise _error(name, "empty file")
+    return _open_regular_file(path, name)
 
 
 def _open_regular_file(path: str | os.PathLike, name: str) -> BinaryIO:
@@ -146,7 +153,7 @@ def _decode(fp: BinaryIO, name: str, max_pixels: int, draft: tuple[int, int] | N
             shrink: Shrink | None = None) -> Image.Image:
     """Any number of threads may decode at once (no lock; the global Image.MAX_IMAGE_PIXELS
     stays untouched)."""
-    _quiet_pillow()
+    quiet_pillow()
     try:
         head = fp.read(_SNIFF_BYTES)
         fp.seek(0)
