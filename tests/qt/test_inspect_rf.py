@@ -162,10 +162,15 @@ def test_clicking_the_picture_maps_the_point_onto_the_crop(shown, qtbot):
     window, _ = shown
     overlay = window.inspect.overlay
     canvas = window.input_panel.canvas
+    on_input, on_detail = overlay._markers
+    assert not on_input.isVisible() and not on_detail.isVisible()  # no point: nothing to paint per frame
     canvas.handle_click(canvas.pixel_to_scene(100.0, 160.0))
     expected = picture_point_on_crop(100.0, 160.0, window.input_panel.picture_shape)
     assert overlay.point == pytest.approx(expected)
     assert overlay.lit == ("conv1", *cells_seeing("conv1", *expected))
+    assert on_detail.isVisible() and on_input.isVisible()
+    assert (on_detail.data["y"][0], on_detail.data["x"][0]) == pytest.approx(expected)  # the crop's own point
     canvas.handle_click(canvas.pixel_to_scene(100.0, 3.0))  # left of the centre crop
     assert overlay.point is None and overlay.lit is None
+    assert not on_input.isVisible() and not on_detail.isVisible()
     assert window.messages.text == OUTSIDE_CROP

@@ -62,8 +62,20 @@ def _outline(view_box, pen, z: float = 30) -> QGraphicsRectItem:
 def _marker(view_box) -> pg.ScatterPlotItem:
     item = pg.ScatterPlotItem(size=15, symbol="+", pen=pg.mkPen("#000000", width=1), brush=POINT_BRUSH)
     item.setZValue(31)
+    item.hide()
     view_box.addItem(item)
     return item
+
+
+def _mark(marker: pg.ScatterPlotItem, point: tuple[float, float] | None) -> None:
+    """The marker at (x, y), or hidden; untouched when already so. Called with every result:
+    a scatter item, even an empty one, costs a millisecond of the GUI thread per paint."""
+    if point is None:
+        marker.hide()
+        return
+    if marker.data.size != 1 or (float(marker.data["x"][0]), float(marker.data["y"][0])) != point:
+        marker.setData([point[0]], [point[1]])
+    marker.show()
 
 
 def _field_of(cell: Cell | None):
@@ -221,14 +233,14 @@ class ReceptiveFieldOverlay(QObject):
         on_input, on_detail = self._markers
         shape = self.input_panel.picture_shape
         if self.point is None or shape is None:
-            on_input.setData([], [])
-            on_detail.setData([], [])
+            _mark(on_input, None)
+            _mark(on_detail, None)
             return
         y, x = self.point
-        on_detail.setData([x], [y])
+        _mark(on_detail, (x, y))
         if not self.input_panel.showing_crop:
             y, x = crop_box_on_picture((y, x, y, x), shape)[:2]
-        on_input.setData([x], [y])
+        _mark(on_input, (x, y))
 
     def _relight(self) -> None:
         layer, mosaic = self.maps.shown_layer, self.maps.mosaic
