@@ -28,7 +28,11 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, required=True, metavar="ATLAS", help="the atlas folder (made if missing)")
     parser.add_argument("--top", type=int, default=9, metavar="K", help="pictures kept per channel (default 9)")
     parser.add_argument("--batch", type=int, default=None, metavar="N", help="pictures per forward (default 64, 256 on a GPU)")
-    parser.add_argument("--workers", type=int, default=None, metavar="N", help="decoding processes (default: from the CPUs)")
+    parser.add_argument(
+        "--workers", type=int, default=None, metavar="N",
+        help="decoding processes ahead of the forward (default: none on a CPU, where threads decode each batch "
+        "between forwards; the spare cores beside a GPU)",
+    )
     parser.add_argument("--checkpoint-seconds", type=float, default=60.0, metavar="S", help="commit at least this often (default 60)")
     parser.add_argument("--no-draft", dest="draft", action="store_false", help="decode JPEGs at full size")
     parser.add_argument(
@@ -82,14 +86,15 @@ def gpu_decode_refusal(decode: str, device) -> str | None:
 
 
 def default_workers(device) -> int:
-    """Decoding processes: one beside the forward on a CPU, all spare cores beside a GPU."""
+    """Decoding processes: none on a CPU (each batch is decoded by threads between forwards,
+    which run on every core: core/atlas/pictures.py), all spare cores beside a GPU."""
+    if device.type == "cpu":
+        return 0
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
     per_rank = max(1, cpus // max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1"))))
-    if device.type == "cpu":
-        return 1 if per_rank >= 2 else 0
     return max(1, per_rank - 1)
 
 

@@ -33,8 +33,8 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="N",
-        help="decoding processes beside the forward (default as for 'atlas build': one on a CPU, the spare cores "
-        "beside a GPU; 0 decodes between batches)",
+        help="decoding processes beside the forward (default as for 'atlas build': none on a CPU, where threads "
+        "decode each batch between forwards; the spare cores beside a GPU)",
     )
     parser.add_argument("--ten-crop", action="store_true",
                         help="also the accuracy of the softmax averaged over ten crops (Krizhevsky et al. 2012, 4.1)")

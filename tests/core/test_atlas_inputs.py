@@ -46,6 +46,33 @@ def test_batches_keep_order_and_turn_bad_files_into_messages(tmp_path):
 
 
 
+def test_without_workers_a_batch_is_decoded_by_several_threads_at_once(tmp_path, monkeypatch):
+    """Inline decoding shares a batch among threads; each sees the same pictures it would alone."""
+    import threading
+
+    from alexnet_viewer.core.atlas import pictures as pictures_module
+
+    paths = []
+    for i in range(6):
+        paths.append(tmp_path / f"{i}.png")
+        Image.new("RGB", (50 + i, 40), (i * 30, 90, 0)).save(paths[-1])
+    alone = list(batches(paths, IMAGENET.transforms(), 6, 0, None))
+    together = threading.Barrier(2, timeout=30)  # two decodes in flight at once, or the test fails
+    threads, real = set(), pictures_module.load_picture
+
+    def meeting(*args, **kwargs):
+        threads.add(threading.get_ident())
+        if len(threads) <= 2 and not together.broken:
+            together.wait()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pictures_module, "load_picture", meeting)
+    got = list(batches(paths, IMAGENET.transforms(), 6, 0, None))
+    assert threading.get_ident() not in threads and len(threads) >= 2 and not together.broken
+    assert [b.indices for b in got] == [b.indices for b in alone] == [list(range(6))]
+    assert got[0].pictures.equal(alone[0].pictures)
+
+
 def test_with_workers_decoding_ahead_the_first_batches_are_small_and_grow():
     assert batch_sizes(200, 64, workers=1) == [8, 16, 32, 64, 64, 16]  # the forward starts after 8 pictures
     assert batch_sizes(5, 64, workers=1) == [5]

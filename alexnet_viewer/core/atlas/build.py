@@ -39,7 +39,7 @@ __all__ = ["AtlasError", "BuildOptions", "BuildReport", "build_atlas"]
 class BuildOptions:
     top_k: int = 9
     batch_size: int = 64
-    workers: int = 0  # decoding processes; 0 decodes in this process, between batches
+    workers: int = 0  # decoding processes; 0 decodes in this process, by threads, between batches
     force: bool = False  # rebuild an atlas made with other weights or preprocessing
     draft: bool = True  # find candidates in JPEGs decoded at a reduced scale, rescore them in full (rescore.py)
     commit_seconds: float = 60.0
