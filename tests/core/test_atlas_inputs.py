@@ -1,6 +1,7 @@
 """What an atlas build reads: the picture listing and JPEG draft decoding."""
 
 import numpy as np
+import torch
 from PIL import Image
 
 from alexnet_viewer.core.atlas.pictures import batch_sizes, batches, draft_size
@@ -43,6 +44,12 @@ def test_batches_keep_order_and_turn_bad_files_into_messages(tmp_path):
     assert [b.indices for b in got] == [[0, 1], [3], [4]]
     assert [b.errors for b in got] == [[], [(2, 'Cannot open "2.png": not an image.')], []]
     assert got[0].pictures.shape == (2, 3, 224, 224) and got[0].pictures.dtype.is_floating_point
+    # The uint8 crops the pictures were normalised from come with them (the atlas keeps them).
+    from alexnet_viewer.core.atlas.codes import crops_from_batch
+
+    assert got[0].crops.dtype == torch.uint8 and got[0].crops.shape == (2, 3, 224, 224)
+    np.testing.assert_array_equal(got[0].crops.permute(0, 2, 3, 1).numpy(),
+                                  crops_from_batch(got[0].pictures, IMAGENET.transforms()))
 
 
 

@@ -147,7 +147,7 @@ def build_atlas(
                         pictures = batch.pictures.to(device, non_blocking=True)
                         with codes.capture.armed():
                             values, positions = maxima.run(pictures)
-                        codes.keep(indices, pictures)  # relu7 and the crops come back from the device
+                        codes.keep(indices, pictures, batch.crops)  # relu7 comes back from the device
                     run.keep(indices, values, positions)
                 run.seen += len(batch.indices) + len(batch.errors)
             last = step == steps - 1

@@ -35,10 +35,15 @@ class CodeRun:
                 index = CodeIndex(sha, preprocess)
             self._index = _without_damaged_shards(out, index)
 
-    def keep(self, indices: np.ndarray, pictures: torch.Tensor) -> None:
-        """The codes of the forward that just ran (armed) for the plan's pictures ``indices``."""
+    def keep(self, indices: np.ndarray, pictures: torch.Tensor, crops: torch.Tensor | None = None) -> None:
+        """The codes of the forward that just ran (armed) for the plan's pictures ``indices``,
+        and their (n, 3, H, W) uint8 ``crops`` (when not given, recovered from ``pictures``)."""
         codes = self.capture.take()
-        self._waiting.append((indices, codes, crops_from_batch(pictures, self._loaded.transforms)))
+        if crops is None:
+            kept = crops_from_batch(pictures, self._loaded.transforms)
+        else:
+            kept = crops.permute(0, 2, 3, 1).numpy()
+        self._waiting.append((indices, codes, kept))
 
     def flush(self) -> None:
         parts = []
@@ -79,7 +84,8 @@ class CodeRun:
                         pictures = batch.pictures.to(device)
                         with self.capture.armed(), torch.inference_mode():
                             self._loaded.model.features(pictures)
-                        self.keep(np.array([mine[j][0] for j in batch.indices], np.int64), pictures)
+                        indices = np.array([mine[j][0] for j in batch.indices], np.int64)
+                        self.keep(indices, pictures, batch.crops)
                 done += len(batch.indices) + len(batch.errors)
             self.flush()
             if progress is not None and self._comm.is_root:

@@ -58,25 +58,29 @@ def load_picture(path: Path, preprocess: Preprocessor, draft: tuple[int, int] | 
 
 def decode_with_pillow(
     path: Path, preprocess: Preprocessor, draft: tuple[int, int] | None, ten_crop: bool = False
-) -> tuple[torch.Tensor | None, str | None]:
-    """(the picture as the network's input, None) or (None, why it cannot be used, one sentence).
-    With ``ten_crop`` the input is its ten crops, (10, 3, H, W): core/papers/ten_crop.py."""
+) -> tuple[torch.Tensor | None, torch.Tensor | None, str | None]:
+    """(the picture as the network's input, its uint8 crop, None) or (None, None, why it cannot
+    be used, one sentence). With ``ten_crop`` the input is its ten crops, (10, 3, H, W), and
+    no crop is given: core/papers/ten_crop.py."""
     try:
         if ten_crop:
             from alexnet_viewer.core.papers.ten_crop import ten_crop_batch
 
-            return ten_crop_batch(preprocess, image_to_array(load_image(path, draft=draft)))[0], None
-        return load_picture(path, preprocess, draft)[0], None
+            return ten_crop_batch(preprocess, image_to_array(load_image(path, draft=draft)))[0], None, None
+        return *load_picture(path, preprocess, draft), None
     except ImageLoadError as error:
-        return None, str(error)
+        return None, None, str(error)
     except Exception as error:  # noqa: BLE001 - e.g. a picture too small to crop
-        return None, f'Cannot use "{path.name}": {error}'.rstrip(".") + "."
+        return None, None, f'Cannot use "{path.name}": {error}'.rstrip(".") + "."
 
 
 class Batch(NamedTuple):
     indices: list[int]  # positions in the path list of the pictures that decoded
     pictures: torch.Tensor | None  # (n, 3, H, W) float32, None when none decoded
     errors: list[tuple[int, str]]  # (position, one-sentence reason)
+    # (n, 3, H, W) uint8 on the host: the crops the pictures were normalised from (the atlas
+    # keeps them); None where a picture came another way (ten crops, the tensor decoder).
+    crops: torch.Tensor | None = None
 
 
 class _Loaded(NamedTuple):
@@ -101,16 +105,18 @@ class _Pictures(Dataset):
     def __getitem__(self, index: int):
         jpeg = read_jpeg(self._paths[index]) if self._jpeg_bytes else None
         if jpeg is not None:
-            return index, None, None, jpeg
+            return index, None, None, None, jpeg
         return index, *decode_with_pillow(self._paths[index], self._preprocess, self._draft, self._ten_crop), None
 
 
 def _collate(items) -> _Loaded:
-    good = [(index, tensor) for index, tensor, _, _ in items if tensor is not None]
-    errors = [(index, message) for index, _, message, _ in items if message is not None]
-    pictures = torch.stack([tensor for _, tensor in good]) if good else None
-    jpegs = pack([(index, jpeg) for index, _, _, jpeg in items if jpeg is not None])
-    return _Loaded(Batch([index for index, _ in good], pictures, errors), jpegs)
+    good = [(index, tensor, crop) for index, tensor, crop, _, _ in items if tensor is not None]
+    errors = [(index, message) for index, _, _, message, _ in items if message is not None]
+    pictures = torch.stack([tensor for _, tensor, _ in good]) if good else None
+    whole = good and all(crop is not None for _, _, crop in good)
+    crops = torch.stack([crop for _, _, crop in good]) if whole else None
+    jpegs = pack([(index, jpeg) for index, _, _, _, jpeg in items if jpeg is not None])
+    return _Loaded(Batch([index for index, _, _ in good], pictures, errors, crops), jpegs)
 
 
 def _finish(loaded: _Loaded, decoder: TensorDecoder, paths: list[Path], draft: tuple[int, int] | None) -> Batch:
@@ -125,7 +131,7 @@ def _finish(loaded: _Loaded, decoder: TensorDecoder, paths: list[Path], draft: t
         parts.append(batch.pictures)
     fallback = Preprocessor(decoder.transforms, torch.device("cpu")) if refused else None
     for position in refused:
-        tensor, message = decode_with_pillow(paths[position], fallback, draft)
+        tensor, _, message = decode_with_pillow(paths[position], fallback, draft)
         if tensor is None:
             errors.append((position, message))
         else:
