@@ -283,7 +283,7 @@ def test_a_wrapped_readout_repaints_alone_while_its_height_holds(qtbot):
     column = QVBoxLayout(holder)
     column.addWidget(label)
     column.addStretch(1)  # the label keeps the height its text needs
-    holder.resize(160, 200)
+    holder.resize(160, 600)
     holder.show()
     QApplication.processEvents()  # laid out once
     height = label.height()
@@ -304,6 +304,12 @@ def test_a_wrapped_readout_repaints_alone_while_its_height_holds(qtbot):
     assert requests and label.text() == longer and label.height() > height
     label.resize(label.width() + 40, label.height())  # a new width: QLabel holds the text shown
     assert QLabel.text(label) == longer
+    big = label.font()
+    big.setPointSizeF(big.pointSizeF() * 2)
+    label.setFont(big)  # presentation mode: heights are measured again in the new type
+    label.setText("mean 0.250 · min 0.000 · max 3.125")
+    QApplication.processEvents()
+    assert label.height() >= label.heightForWidth(label.width()) > height
     holder.removeEventFilter(layout_filter)
     label.removeEventFilter(paint_filter)
 

@@ -105,6 +105,9 @@ def might_be_rich(text: str) -> bool:
     return GuiQt.mightBeRichText(text)
 
 
+MAX_REMEMBERED_HEIGHTS = 256
+
+
 class WrappingLabel(QLabel):
     """A word-wrapped label that is never squeezed below the height its text needs.
 
@@ -122,6 +125,7 @@ class WrappingLabel(QLabel):
     def __init__(self, text: str = "", parent=None) -> None:
         super().__init__(text, parent)
         self._steady: str | None = None  # the text shown when QLabel still holds an older one
+        self._heights: dict[tuple[int, str], int] = {}  # (width, text) -> height, for this font
         self.setWordWrap(True)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
 
@@ -143,8 +147,16 @@ class WrappingLabel(QLabel):
         return self.isVisible() and width > 0 and self._height_for(text, width) == self._height_for(self.text(), width)
 
     def _height_for(self, text: str, width: int) -> int:
-        flags = int(self.alignment()) | int(Qt.TextFlag.TextWordWrap)
-        return self.fontMetrics().boundingRect(0, 0, width, 1 << 20, flags, text).height()
+        """The height ``text`` wraps to at ``width``, remembered: laying text out costs more than
+        the rest of a live read-out's change, and the top-5 names come back frame after frame."""
+        height = self._heights.get((width, text))
+        if height is None:
+            if len(self._heights) >= MAX_REMEMBERED_HEIGHTS:
+                self._heights.clear()
+            flags = int(self.alignment()) | int(Qt.TextFlag.TextWordWrap)
+            height = self._heights[(width, text)] = self.fontMetrics().boundingRect(
+                0, 0, width, 1 << 20, flags, text).height()
+        return height
 
     def _settle(self) -> None:
         """Hand QLabel the text shown, before anything asks it for a size."""
@@ -163,6 +175,7 @@ class WrappingLabel(QLabel):
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._heights.clear()
             self._settle()
         super().changeEvent(event)
 
