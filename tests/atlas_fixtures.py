@@ -64,3 +64,13 @@ def assert_same_atlas(first: dict, second: dict) -> None:
     for path, (values, positions) in first["records"].items():
         np.testing.assert_array_equal(values, second["records"][path][0])
         np.testing.assert_array_equal(positions, second["records"][path][1])
+
+
+def assert_ranked_as(atlas: dict, paths: list, brute: tuple, rtol: float, atol: float) -> None:
+    """The atlas read back (``atlas_by_path``) holds, channel by channel, the pictures, values
+    and positions of a brute-force ranking ``brute`` = (maxima, positions, order) of ``paths``."""
+    maxima, where, order = brute
+    channels = np.arange(maxima.shape[1])[:, None]
+    np.testing.assert_array_equal(atlas["paths"], np.array([[str(paths[i]) for i in row] for row in order]))
+    np.testing.assert_allclose(atlas["values"], maxima[order, channels], rtol=rtol, atol=atol)
+    np.testing.assert_array_equal(atlas["positions"], where[order, channels])

@@ -16,6 +16,7 @@ from alexnet_viewer.core.model.loader import WeightsSpec, load_model
 from alexnet_viewer.core.pictures.picture_files import list_pictures
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 from tests.atlas_fixtures import (
+    assert_ranked_as,
     assert_same_atlas,
     atlas_by_path,
     make_folder,
@@ -70,10 +71,7 @@ def test_atlas_matches_a_brute_force_ranking(loaded_model, folder, tmp_path):
     assert atlas["files"] == sorted(str(p) for p in good)
     paths = [p for p in sorted(good, key=str)]
     maxima, where, order = brute_force(loaded_model, paths, 3)
-    channels = np.arange(maxima.shape[1])[:, None]
-    np.testing.assert_array_equal(atlas["paths"], np.array([[str(paths[i]) for i in row] for row in order]))
-    np.testing.assert_allclose(atlas["values"], maxima[order, channels], rtol=1e-5, atol=1e-6)
-    np.testing.assert_array_equal(atlas["positions"], where[order, channels])
+    assert_ranked_as(atlas, paths, (maxima, where, order), rtol=1e-5, atol=1e-6)
     assert atlas["bad"] == [str(folder / "broken.jpg")]
 
 

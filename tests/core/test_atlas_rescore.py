@@ -9,7 +9,7 @@ from PIL import Image
 from alexnet_viewer.core.atlas.build import BuildOptions
 from alexnet_viewer.core.atlas.rescore import reaching_rows
 from alexnet_viewer.core.atlas.topk import TopK
-from tests.atlas_fixtures import atlas_by_path
+from tests.atlas_fixtures import assert_ranked_as, atlas_by_path
 from tests.core.test_atlas_build import brute_force, build
 
 K = 3
@@ -41,10 +41,7 @@ def test_the_atlas_equals_a_full_decode_ranking_of_real_photos(loaded_model, pho
     atlas = atlas_by_path(tmp_path / "atlas")
     paths = sorted(photos.glob("*.jpg"), key=str)
     maxima, where, order = brute_force(loaded_model, paths, K, draft=False)
-    channels = np.arange(maxima.shape[1])[:, None]
-    np.testing.assert_array_equal(atlas["paths"], np.array([[str(paths[i]) for i in row] for row in order]))
-    np.testing.assert_allclose(atlas["values"], maxima[order, channels], rtol=1e-5, atol=1e-6)
-    np.testing.assert_array_equal(atlas["positions"], where[order, channels])
+    assert_ranked_as(atlas, paths, (maxima, where, order), rtol=1e-5, atol=1e-6)
     # The test can tell: draft decoding alone gives other values for these photos.
     draft_maxima, _, _ = brute_force(loaded_model, paths, K, draft=True)
     assert np.abs(draft_maxima - maxima).max() > 1e-3 * np.abs(maxima).max()

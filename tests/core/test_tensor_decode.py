@@ -22,7 +22,7 @@ from alexnet_viewer.core.atlas.rescore import pixels_may_differ
 from alexnet_viewer.core.atlas.tensor_decode import TensorDecoder, read_jpeg, uses_tensor_decoding
 from alexnet_viewer.core.frame.preprocess import Preprocessor
 from alexnet_viewer.core.pictures.images import image_to_array, load_image
-from tests.atlas_fixtures import atlas_by_path
+from tests.atlas_fixtures import assert_ranked_as, atlas_by_path
 from tests.core.test_atlas_build import brute_force, build
 from tests.core.test_atlas_rescore import photos  # noqa: F401 - the fixture
 
@@ -242,10 +242,7 @@ def test_an_atlas_decoded_on_the_device_shows_the_viewers_values(loaded_model, p
     assert report.processed == len(paths) and sum(nvjpeg_like) == len(paths)
     atlas = atlas_by_path(tmp_path / "atlas")
     maxima, where, order = brute_force(loaded_model, paths, k, draft=False)
-    channels = np.arange(maxima.shape[1])[:, None]
-    np.testing.assert_array_equal(atlas["paths"], np.array([[str(paths[i]) for i in row] for row in order]))
-    np.testing.assert_allclose(atlas["values"], maxima[order, channels], rtol=1e-5, atol=1e-6)
-    np.testing.assert_array_equal(atlas["positions"], where[order, channels])
+    assert_ranked_as(atlas, paths, (maxima, where, order), rtol=1e-5, atol=1e-6)
     # The test can tell: the decoder's pictures alone are not Pillow's.
     [nudged] = run(paths, loaded_model.transforms, TensorDecoder(loaded_model.transforms, CPU), draft=None, batch=len(paths))
     [exact] = run(paths, loaded_model.transforms, batch=len(paths))

@@ -4,6 +4,7 @@ accelerator code path, run on the CPU). Needs no Qt and no GPU to import."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 import numpy as np
@@ -74,3 +75,27 @@ def assert_results_match(expected: Result, actual: Result, logits_atol: float = 
         assert got.order == want.order, name
         apart = np.abs(got.image.astype(np.int16) - want.image.astype(np.int16))
         assert apart.max() <= 1 and (apart > 0).mean() < 0.01, name
+
+
+@contextlib.contextmanager
+def no_host_syncs():
+    """Within the block, a CUDA op that waits for the device raises (queued work is settled first)."""
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        yield
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
+
+
+def syncs_allowed(function):
+    """``function`` with host syncs allowed while it runs, inside a ``no_host_syncs`` block."""
+
+    def allowed(*args, **kwargs):
+        torch.cuda.set_sync_debug_mode(0)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            torch.cuda.set_sync_debug_mode("error")
+
+    return allowed

@@ -20,22 +20,11 @@ from alexnet_viewer.core.atlas.codes import crops_from_batch  # noqa: E402
 from alexnet_viewer.core.atlas.pictures import batches  # noqa: E402
 from alexnet_viewer.core.atlas.tensor_decode import TensorDecoder  # noqa: E402
 from alexnet_viewer.core.model.loader import WeightsSpec, load_model  # noqa: E402
-from tests.atlas_fixtures import atlas_by_path  # noqa: E402
+from tests.atlas_fixtures import assert_ranked_as, atlas_by_path  # noqa: E402
 from tests.core.test_atlas_build import brute_force, build  # noqa: E402
 from tests.core.test_atlas_rescore import photos  # noqa: E402,F401 - the fixture
 
 CUDA = torch.device("cuda")
-
-
-@pytest.fixture(autouse=True)
-def full_float32():
-    switches = [(torch.backends.cudnn, "allow_tf32"), (torch.backends.cuda.matmul, "allow_tf32")]
-    saved = [getattr(module, name) for module, name in switches]
-    for module, name in switches:
-        setattr(module, name, False)
-    yield
-    for (module, name), value in zip(switches, saved):
-        setattr(module, name, value)
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +70,4 @@ def test_an_atlas_built_on_cuda_equals_a_full_decode_ranking(models, photos, han
     assert handed and {device for _, device in handed} == {"cuda"}  # the default on CUDA
     atlas = atlas_by_path(tmp_path / "atlas")
     paths = sorted(photos.glob("*.jpg"), key=str)
-    maxima, where, order = brute_force(cpu_model, paths, k, draft=False)
-    channels = np.arange(maxima.shape[1])[:, None]
-    np.testing.assert_array_equal(atlas["paths"], np.array([[str(paths[i]) for i in row] for row in order]))
-    np.testing.assert_allclose(atlas["values"], maxima[order, channels], rtol=1e-4, atol=1e-4)
-    np.testing.assert_array_equal(atlas["positions"], where[order, channels])
+    assert_ranked_as(atlas, paths, brute_force(cpu_model, paths, k, draft=False), rtol=1e-4, atol=1e-4)

@@ -29,17 +29,6 @@ SPEC = WeightsSpec.random(seed=0)
 EVERYTHING = FrameRequest.everything()
 
 
-@pytest.fixture(autouse=True)
-def full_float32():
-    switches = [(torch.backends.cudnn, "allow_tf32"), (torch.backends.cuda.matmul, "allow_tf32")]
-    saved = [getattr(module, name) for module, name in switches]
-    for module, name in switches:
-        setattr(module, name, False)
-    yield
-    for (module, name), value in zip(switches, saved):
-        setattr(module, name, value)
-
-
 @pytest.fixture(scope="module")
 def cpu_engine():
     return Engine(load_model(SPEC, device="cpu"))

@@ -17,7 +17,7 @@ from alexnet_viewer.core.frame import engine as engine_module  # noqa: E402
 from alexnet_viewer.core.frame.engine import Engine, FrameRequest  # noqa: E402
 from alexnet_viewer.core.model.loader import WeightsSpec, load_model  # noqa: E402
 
-from .compare import assert_results_match, sample_pictures  # noqa: E402
+from .compare import assert_results_match, no_host_syncs, sample_pictures, syncs_allowed  # noqa: E402
 
 REQUEST = FrameRequest(focus_layers=("conv1", "conv5"), channel_order="mean", statistics=True)
 
@@ -51,22 +51,9 @@ def test_a_replayed_frame_syncs_only_in_its_copy_back(loaded, monkeypatch):
     (_, picture), = sample_pictures(limit=1)
     for _ in range(2):  # eager, then recorded (recording synchronises the device once)
         engine.process(picture, REQUEST)
-    real_copy = engine_module.copy_to_host
-
-    def copy_may_sync(flat):
-        torch.cuda.set_sync_debug_mode(0)
-        try:
-            return real_copy(flat)
-        finally:
-            torch.cuda.set_sync_debug_mode("error")
-
-    monkeypatch.setattr(engine_module, "copy_to_host", copy_may_sync)
+    monkeypatch.setattr(engine_module, "copy_to_host", syncs_allowed(engine_module.copy_to_host))
     replayed = engine.graphs.replayed
-    torch.cuda.synchronize()
-    torch.cuda.set_sync_debug_mode("error")
-    try:
+    with no_host_syncs():
         result = engine.run(engine.prepare(picture), REQUEST)
-    finally:
-        torch.cuda.set_sync_debug_mode(0)
     assert engine.graphs.replayed == replayed + 1 and len(result.top5) == 5
     engine.close()

@@ -15,7 +15,7 @@ from alexnet_viewer.core.frame import engine as engine_module
 from alexnet_viewer.core.frame.engine import Engine, FrameRequest
 from alexnet_viewer.core.model.loader import WeightsSpec, load_model
 
-from .compare import assert_crops_close, assert_top5_agree, sample_pictures
+from .compare import assert_crops_close, assert_top5_agree, no_host_syncs, sample_pictures, syncs_allowed
 
 SPEC = WeightsSpec.random(seed=0)
 ABLATED = (("relu2", (0, 5)), ("conv5", (3, 7)))
@@ -38,25 +38,12 @@ def accelerator_engine(cpu_engine):
 def test_frames_never_sync_the_host_before_the_final_transfer(accelerator_engine, monkeypatch):
     """Everything of a frame (upload, preprocess, ablation, forward, stats, mosaics) is queued
     without a host sync; only the one transfer of the results at the end waits."""
-    real_to_host = engine_module.to_host
-
-    def transfer_may_sync(parts, packed):
-        torch.cuda.set_sync_debug_mode(0)
-        try:
-            return real_to_host(parts, packed)
-        finally:
-            torch.cuda.set_sync_debug_mode("error")
-
-    monkeypatch.setattr(engine_module, "to_host", transfer_may_sync)
+    monkeypatch.setattr(engine_module, "to_host", syncs_allowed(engine_module.to_host))
     (_, picture), = sample_pictures(limit=1)
     for ablations in ((), ABLATED, ABLATED):  # the spec's indices are made once, then cached
         request = FrameRequest(focus_layers=("conv1", "conv5"), channel_order="mean", ablations=ablations)
-        torch.cuda.synchronize()
-        torch.cuda.set_sync_debug_mode("error")
-        try:
+        with no_host_syncs():
             result = accelerator_engine.run(accelerator_engine.prepare(picture), request)
-        finally:
-            torch.cuda.set_sync_debug_mode(0)
         assert len(result.top5) == 5
 
 
