@@ -268,7 +268,7 @@ def evaluate_folder(
     the report's figures stay the centre crop's (one of the ten, exactly the window's crop) and
     ``ten_crop`` holds the accuracy of the softmax averaged over the ten.
 
-    ``workers`` decoding processes run ahead of the forward (0: decode here, between batches).
+    ``workers`` decoding processes run ahead of the forward (0: threads decode here, between batches).
     ``jpeg_decoder``: "pillow" (the window's pixels) or "torchvision" (JPEGs decoded on the
     model's device; not with ``ten_crop``). ``cancelled()`` is checked after every batch
     (EvaluationCancelled).

@@ -1,4 +1,5 @@
-"""Decoding and preprocessing pictures in worker processes, batches ahead of the forward.
+"""Decoding and preprocessing pictures for batched forwards: ahead of them in worker
+processes, or between them in this process's threads.
 
 Each picture goes through the project's safe loader (JPEGs in draft mode, at the smallest
 reduced scale that still covers the resize) and the engine's own Preprocessor. A bad file
@@ -8,9 +9,10 @@ process by a few threads at once (Pillow's decoder and torch's resize let go of 
 between forwards. On a CPU that is the faster way (``atlas build`` and ``evaluate`` choose
 it there): the forward already runs on every core, and a decoding process beside it takes
 cores from it mid-layer, which stalls all of the forward's threads (2 cores, 64-picture
-batches: atlas_ratio 0.70-0.72 inline against 0.63-0.67 with a process). Given a TensorDecoder, the workers leave the
-JPEGs they can as bytes, which this process decodes a batch at a time on the decoder's
-device (core/atlas/tensor_decode.py); the batches come out the same, on that device.
+batches: atlas_ratio 0.70-0.72 decoding in this process, 0.63-0.67 with a process beside).
+Given a TensorDecoder, the workers leave the JPEGs they can as bytes, which this process
+decodes a batch at a time on the decoder's device (core/atlas/tensor_decode.py); the
+batches come out the same, on that device.
 """
 
 from __future__ import annotations

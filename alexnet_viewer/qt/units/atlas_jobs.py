@@ -9,7 +9,8 @@ from a folder with a remembered atlas opens that atlas when none is open.
 
 The build runs on a private, hook-free copy of the engine's network (shared weights): the
 atlas's hooks must not see the live frames the engine runs at the same time. Pictures are
-decoded in the build's own thread (``workers=0``): no processes are spawned from a QThread.
+decoded in the build's own process (``workers=0``: a few threads between batches): no
+processes are spawned from a QThread.
 A cancelled build writes nothing new: what it flushed since the last commit is deleted, and
 an atlas folder it made and left empty is removed.
 """
