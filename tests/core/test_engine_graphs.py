@@ -130,3 +130,22 @@ def test_the_least_recently_used_graphs_are_dropped():
     assert graphs.run("a", (value,), body, torch.Tensor.clone) is None  # "a" was dropped: eager again
     assert graphs.run("a", (value,), body, torch.Tensor.clone) is not None
     assert graphs.recorded == 4
+
+
+def test_a_recording_that_fails_leaves_every_frame_to_run_eagerly(loaded_model, eager, frame):
+    attempts = []
+
+    def failing_capture(body):
+        attempts.append(1)
+        body()  # a warm-up ran, then the driver refused
+        raise RuntimeError("operation not permitted when stream is capturing")
+
+    engine = Engine(loaded_model, float_resize=True, packed_transfer=True, graphs=failing_capture)
+    request = FrameRequest(focus_layers=("conv2",))
+    try:
+        for _ in range(4):
+            assert_identical(eager.process(frame, request), engine.process(frame, request))
+        assert attempts == [1] and "operation not permitted" in engine.graphs.failed
+        assert engine.graphs.recorded == engine.graphs.replayed == 0
+    finally:
+        engine.close()

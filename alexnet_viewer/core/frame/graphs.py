@@ -8,6 +8,8 @@ engine's device work is recorded once into a CUDA graph reading from static inpu
 and writing one static packed output, and each later frame is: copy the batch and crop in,
 replay, copy the packed output to a new host buffer. Anything else runs eagerly, as does
 the first frame of a new request shape (a shape seen only once is not worth recording).
+Should recording ever fail (a driver, an op that cannot be captured), the frame and every
+later one run eagerly: frames are never lost to the graphs.
 
 Graphs are kept per request shape, the least recently used dropped beyond ``MAX_GRAPHS``
 (each holds its own memory pool). Replay, and the host copy that must finish before the
@@ -22,12 +24,15 @@ same output tensors, which checks every part of this module but the driver's rec
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
 import torch
+
+log = logging.getLogger(__name__)
 
 MAX_GRAPHS = 6
 WARMUP_RUNS = 2
@@ -66,6 +71,7 @@ class FrameGraphs:
         self._graphs: OrderedDict[Hashable, _Recorded] = OrderedDict()
         self._last_key: Hashable | None = None
         self._lock = threading.Lock()
+        self.failed: str | None = None  # why recording failed: every frame then runs eagerly
         self.recorded = 0  # graphs recorded so far (tests and benches read it)
         self.replayed = 0
 
@@ -80,9 +86,14 @@ class FrameGraphs:
             seen_before, self._last_key = self._last_key == key, key
             recorded = self._graphs.get(key)
             if recorded is None:
-                if not seen_before:
+                if not seen_before or self.failed is not None:
                     return None
-                recorded = self._record(key, inputs, body)
+                try:
+                    recorded = self._record(key, inputs, body)
+                except Exception as error:  # noqa: BLE001 - a driver or an op that cannot be recorded
+                    self.failed = f"{type(error).__name__}: {error}"
+                    log.warning("CUDA graphs are off for this engine: recording failed (%s)", self.failed)
+                    return None
             self._graphs.move_to_end(key)
             for static, value in zip(recorded.inputs, inputs):
                 static.copy_(value)
