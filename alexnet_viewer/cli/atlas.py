@@ -90,11 +90,9 @@ def default_workers(device) -> int:
     which run on every core: core/atlas/pictures.py), all spare cores beside a GPU."""
     if device.type == "cpu":
         return 0
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    per_rank = max(1, cpus // max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1"))))
+    from alexnet_viewer.core.frame.torch_threads import usable_cores
+
+    per_rank = max(1, usable_cores() // max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1"))))
     return max(1, per_rank - 1)
 
 

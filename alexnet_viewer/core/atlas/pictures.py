@@ -17,7 +17,6 @@ batches come out the same, on that device.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,7 +30,7 @@ from alexnet_viewer.core.errors import ImageLoadError
 from alexnet_viewer.core.model.device_gate import device_work
 from alexnet_viewer.core.pictures.images import image_to_array, load_image
 from alexnet_viewer.core.frame.preprocess import Preprocessor
-from alexnet_viewer.core.frame.torch_threads import set_thread_count
+from alexnet_viewer.core.frame.torch_threads import set_thread_count, usable_cores
 
 RAMP_DIVISOR = 8  # the first batch, with workers decoding ahead: batch_size / 8
 MAX_DECODE_THREADS = 8
@@ -39,11 +38,7 @@ MAX_DECODE_THREADS = 8
 
 def decode_threads() -> int:
     """Threads decoding a batch in this process: one per usable core (at least two)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(2, min(MAX_DECODE_THREADS, cores))
+    return max(2, min(MAX_DECODE_THREADS, usable_cores()))
 
 
 def draft_size(transforms: object) -> tuple[int, int]:
@@ -190,8 +185,8 @@ def batches(
     decoder: TensorDecoder | None = None,
 ) -> Iterator[Batch]:
     """Consecutive batches of ``paths`` in order, sized by ``batch_sizes``; ``workers``
-    processes decode ahead (0: each batch is decoded here by ``decode_threads()`` threads). With ``ten_crop`` each picture is its ten crops:
-    pictures are (n, 10, 3, H, W). With a ``decoder`` the JPEGs it can take are decoded by
+    processes decode ahead (0: each batch is decoded here by ``decode_threads()`` threads).
+    With ``ten_crop`` each picture is its ten crops: pictures are (n, 10, 3, H, W). With a ``decoder`` the JPEGs it can take are decoded by
     it, in this process, and the batches' pictures are on its device."""
     if ten_crop and decoder is not None:
         raise ValueError("ten crops are cut from Pillow's pictures only: no TensorDecoder with ten_crop")

@@ -153,10 +153,13 @@ class WrappingLabel(QLabel):
         if height is None:
             if len(self._heights) >= MAX_REMEMBERED_HEIGHTS:
                 self._heights.clear()
-            flags = int(self.alignment()) | int(Qt.TextFlag.TextWordWrap)
             height = self._heights[(width, text)] = self.fontMetrics().boundingRect(
-                0, 0, width, 1 << 20, flags, text).height()
+                0, 0, width, 1 << 20, self._wrap_flags(), text).height()
         return height
+
+    def _wrap_flags(self) -> int:
+        """How the text is laid out, measured and painted alike: QLabel's word wrap."""
+        return int(self.alignment()) | int(Qt.TextFlag.TextWordWrap)
 
     def _settle(self) -> None:
         """Hand QLabel the text shown, before anything asks it for a size."""
@@ -169,8 +172,7 @@ class WrappingLabel(QLabel):
             super().paintEvent(event)
             return
         painter = QPainter(self)
-        flags = int(self.alignment()) | int(Qt.TextFlag.TextWordWrap)
-        self.style().drawItemText(painter, self.contentsRect(), flags, self.palette(), self.isEnabled(),
+        self.style().drawItemText(painter, self.contentsRect(), self._wrap_flags(), self.palette(), self.isEnabled(),
                                   self._steady, self.foregroundRole())
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)

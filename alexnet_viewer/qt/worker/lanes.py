@@ -21,6 +21,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from alexnet_viewer.core.frame.torch_threads import usable_cores
+
 log = logging.getLogger(__name__)
 
 MAX_FRAMES_IN_FLIGHT = 4  # more would add memory and lag, not throughput
@@ -30,13 +32,6 @@ RATE_WINDOW_S = 1.5  # arrivals are counted over this long
 MIN_LIVE_FPS = 2.0  # below this, frames are pictures opened one by one: latency is all that counts
 SMOOTHING = 0.2  # weight of the newest timing in the running averages
 STALE_S = 10.0  # a plan's timing older than this is measured again (the machine's load changes)
-
-
-def usable_cores() -> int:
-    """CPUs this process may run on (its affinity mask where the OS has one)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
 
 
 def yield_to_the_gui(niceness: int = WORKER_NICENESS) -> None:
