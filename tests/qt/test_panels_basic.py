@@ -314,6 +314,26 @@ def test_a_wrapped_readout_repaints_alone_while_its_height_holds(qtbot):
     label.removeEventFilter(paint_filter)
 
 
+def test_a_wrapped_label_that_was_empty_is_laid_out_for_its_first_text(qtbot):
+    """An empty QLabel is sized apart from any line of text (the top-5 names before the first
+    result): its first text must reach QLabel, or the label stays too short and cuts it."""
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    label = caption_label("", wrap=True)
+    column = QVBoxLayout(holder)
+    column.addWidget(label)
+    column.addStretch(1)
+    holder.resize(300, 400)
+    holder.show()
+    QApplication.processEvents()
+    label.setText("1. magpie")
+    QApplication.processEvents()
+    assert QLabel.text(label) == "1. magpie"
+    assert label.height() >= label.heightForWidth(label.width()) > 0
+
+
 class _Recorder(QObject):
     """Notes each event of ``kind`` a watched widget receives."""
 

@@ -141,6 +141,8 @@ class WrappingLabel(QLabel):
         super().setText(text)
 
     def _paints_alone(self, text: str) -> bool:
+        if not text or not self.text():
+            return False  # QLabel sizes an empty label apart from any line of text
         if self.textFormat() == Qt.TextFormat.RichText or might_be_rich(text) or might_be_rich(self.text()):
             return False
         width = self.contentsRect().width()
